@@ -1,0 +1,516 @@
+// Package pipeline sends one API operation: it encodes the body once, signs
+// every attempt with fresh credentials, retries only where a retry cannot
+// double-charge, bounds every attempt and every response, and logs without
+// headers, bodies or credentials.
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/jupico/jupico-go/credentials"
+	"github.com/jupico/jupico-go/internal/transport"
+	"github.com/jupico/jupico-go/internal/wire"
+)
+
+// DefaultMaxResponseBytes caps how much of a response body is read.
+const DefaultMaxResponseBytes = 1 << 20
+
+// Limiter is a client-side rate limiter; *rate.Limiter satisfies it.
+type Limiter interface {
+	Wait(ctx context.Context) error
+}
+
+// Retry is the retry policy, already defaulted and validated.
+type Retry struct {
+	MaxAttempts int
+	MinDelay    time.Duration
+	MaxDelay    time.Duration
+}
+
+// Config configures a Pipeline. Every field is required unless marked.
+type Config struct {
+	BaseURL *url.URL
+	// Transport is the SDK transport (TLS policy included).
+	Transport http.RoundTripper
+	// Middleware, optional, wraps the SDK transport.
+	Middleware func(http.RoundTripper) http.RoundTripper
+	// Credentials is called before every attempt.
+	Credentials credentials.Provider
+	// Limiter, optional, is waited on before every attempt.
+	Limiter   Limiter
+	Logger    *slog.Logger
+	UserAgent string
+	Retry     Retry
+	// Timeout bounds one attempt of a read or write; TransactionTimeout one
+	// attempt of a transaction. Both include reading the body.
+	Timeout            time.Duration
+	TransactionTimeout time.Duration
+	MaxResponseBytes   int64
+}
+
+// Pipeline is safe for concurrent use.
+type Pipeline struct {
+	cfg    Config
+	base   string // scheme://host, no trailing slash
+	host   string
+	byKind [3]*retryablehttp.Client
+	hc     *http.Client
+}
+
+// New builds a Pipeline.
+func New(cfg Config) *Pipeline {
+	if cfg.MaxResponseBytes <= 0 {
+		cfg.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	p := &Pipeline{cfg: cfg, base: strings.TrimSuffix(cfg.BaseURL.String(), "/"), host: cfg.BaseURL.Host}
+	var rt http.RoundTripper = &guard{base: cfg.Transport, host: cfg.BaseURL.Host}
+	if cfg.Middleware != nil {
+		rt = cfg.Middleware(rt)
+	}
+	p.hc = &http.Client{Transport: &attempt{p: p, next: rt}, CheckRedirect: transport.NoRedirect}
+	for k := range p.byKind {
+		kind := wire.Kind(k)
+		p.byKind[k] = &retryablehttp.Client{
+			HTTPClient:   p.hc,
+			RetryWaitMin: cfg.Retry.MinDelay,
+			RetryWaitMax: cfg.Retry.MaxDelay,
+			RetryMax:     cfg.Retry.MaxAttempts - 1,
+			CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+				return checkRetry(kind, ctx, resp, err)
+			},
+			Backoff:      p.backoff,
+			ErrorHandler: giveUp,
+		}
+	}
+	return p
+}
+
+// CloseIdleConnections closes pooled connections.
+func (p *Pipeline) CloseIdleConnections() { p.hc.CloseIdleConnections() }
+
+// Response is a complete HTTP answer.
+type Response struct {
+	StatusCode int
+	Header     http.Header
+	// Body is the raw body, at most MaxResponseBytes.
+	Body []byte
+	// Envelope is the decoded JSON envelope; nil when the body is not one,
+	// in which case EnvelopeErr says why.
+	Envelope    *wire.Envelope
+	EnvelopeErr error
+	Attempts    int
+	RequestID   string
+	Outcome     wire.Outcome
+}
+
+// Do sends body (nil means "{}") as op and returns the answer. A non-nil
+// error is always a *Error and means there is no usable answer. An HTTP
+// error status is not an error here: the caller maps Response.Outcome.
+func (p *Pipeline) Do(ctx context.Context, op *wire.Operation, body []byte) (*Response, error) {
+	if body == nil {
+		body = wire.EmptyBody
+	}
+	st := &callState{op: op}
+	ctx = context.WithValue(ctx, stateKey{}, st)
+	ctx = httptrace.WithClientTrace(ctx, st.trace())
+
+	resp, err := p.send(ctx, op, body, st)
+	if err == nil && resp.StatusCode == http.StatusUnauthorized && p.reauth(ctx, st) {
+		// Jupico refused the key before processing anything; the provider
+		// now has different credentials (rotated under us). One more try.
+		resp, err = p.send(ctx, op, body, st)
+	}
+	return resp, err
+}
+
+func (p *Pipeline) send(ctx context.Context, op *wire.Operation, body []byte, st *callState) (*Response, error) {
+	req, err := retryablehttp.NewRequestWithContext(ctx, op.Method, p.base+op.Path, body)
+	if err != nil {
+		return nil, &Error{Op: op.Name, Kind: ErrTransportPolicy, Err: err}
+	}
+	h := req.Header
+	h[wire.HeaderContentType] = jsonCT
+	h[wire.HeaderAccept] = jsonCT
+	h[wire.HeaderUserAgent] = []string{p.cfg.UserAgent}
+
+	hresp, err := p.byKind[op.Kind].Do(req)
+	var gu *giveUpError
+	if errors.As(err, &gu) {
+		err = gu.err
+	}
+	if hresp == nil {
+		if err == nil {
+			err = ErrConnection
+		}
+		return nil, p.failure(ctx, op, st, err)
+	}
+	defer hresp.Body.Close()
+
+	out := &Response{StatusCode: hresp.StatusCode, Header: hresp.Header, Attempts: st.attempts, RequestID: hresp.Header.Get(wire.HeaderRequestID)}
+	if hresp.StatusCode >= 300 && hresp.StatusCode < 400 {
+		return nil, &Error{Op: op.Name, Attempts: st.attempts, Kind: ErrRedirect, Err: errors.New("status " + strconv.Itoa(hresp.StatusCode))}
+	}
+	out.Body, err = readCapped(hresp.Body, p.cfg.MaxResponseBytes)
+	if err != nil {
+		// The status line arrived but the body did not: the outcome of a
+		// transaction is unknown.
+		st.unknown = true
+		return nil, p.failure(ctx, op, st, err)
+	}
+	if len(out.Body) > 0 {
+		var env wire.Envelope
+		if err := json.Unmarshal(out.Body, &env); err != nil {
+			out.EnvelopeErr = errors.New("response is not a json envelope")
+		} else {
+			out.Envelope = &env
+		}
+	} else {
+		out.EnvelopeErr = errors.New("empty response body")
+	}
+	out.Outcome = wire.Classify(out.StatusCode, out.Envelope)
+	return out, nil
+}
+
+var jsonCT = []string{wire.ContentTypeJSON}
+
+// failure classifies a transport failure by type.
+func (p *Pipeline) failure(ctx context.Context, op *wire.Operation, st *callState, err error) *Error {
+	e := &Error{Op: op.Name, Attempts: st.attempts, Unknown: st.unknown, Err: err}
+	var pe *Error
+	switch {
+	case errors.As(err, &pe):
+		pe.Op, pe.Attempts, pe.Unknown = op.Name, st.attempts, st.unknown
+		return pe
+	case ctx.Err() != nil:
+		e.Kind, e.Err = context.Cause(ctx), nil
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			e.Kind, e.Err = ErrTimeout, context.Cause(ctx)
+		}
+	case errors.Is(err, errAttemptTimeout) || timeoutError(err):
+		e.Kind = ErrTimeout
+	case certError(err):
+		e.Kind = ErrCertificate
+	case st.handshakeFailed.Load():
+		e.Kind = ErrTLSHandshake
+	case errors.Is(err, ErrResponseTooLarge):
+		e.Kind, e.Err = ErrResponseTooLarge, nil
+	default:
+		e.Kind = ErrConnection
+	}
+	return e
+}
+
+// reauth reports whether the credentials changed since the attempt that was
+// refused with 401, in which case the request is sent once more.
+func (p *Pipeline) reauth(ctx context.Context, st *callState) bool {
+	if st.reauthed || st.used.IsZero() {
+		return false
+	}
+	st.reauthed = true
+	if inv, ok := p.cfg.Credentials.(interface{ Invalidate(credentials.Credentials) }); ok {
+		inv.Invalidate(st.used)
+	}
+	now, err := p.cfg.Credentials.Retrieve(ctx)
+	return err == nil && !now.IsZero() && !now.Equal(st.used)
+}
+
+func readCapped(r io.Reader, max int64) ([]byte, error) {
+	var buf bytes.Buffer
+	n, err := buf.ReadFrom(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if n > max {
+		return nil, &Error{Kind: ErrResponseTooLarge, Err: errors.New("body exceeds " + strconv.FormatInt(max, 10) + " bytes")}
+	}
+	return buf.Bytes(), nil
+}
+
+type stateKey struct{}
+
+// callState follows one call across its attempts. Attempts run one after
+// another, so plain fields are written by one goroutine at a time; the
+// fields set from httptrace callbacks, which the transport may run on its
+// own goroutines, are atomic.
+type callState struct {
+	op              *wire.Operation
+	attempts        int
+	unknown         bool
+	reauthed        bool
+	used            credentials.Credentials
+	wroteHeaders    atomic.Bool
+	reached         atomic.Bool
+	handshakeFailed atomic.Bool
+}
+
+func stateFrom(ctx context.Context) *callState {
+	st, _ := ctx.Value(stateKey{}).(*callState)
+	return st
+}
+
+func (st *callState) trace() *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{
+		WroteHeaders: func() { st.wroteHeaders.Store(true) },
+		TLSHandshakeDone: func(_ tls.ConnectionState, err error) {
+			if err != nil {
+				st.handshakeFailed.Store(true)
+			}
+		},
+	}
+}
+
+// errAttemptTimeout is the cause of an attempt's own deadline.
+var errAttemptTimeout = errors.New("attempt timed out")
+
+// attempt is the outermost RoundTripper: it runs once per attempt.
+type attempt struct {
+	p    *Pipeline
+	next http.RoundTripper
+}
+
+func (a *attempt) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	st := stateFrom(ctx)
+	st.attempts++
+	st.unknown = false
+	st.wroteHeaders.Store(false)
+	st.reached.Store(false)
+	st.handshakeFailed.Store(false)
+	cfg := &a.p.cfg
+
+	if cfg.Limiter != nil {
+		if err := cfg.Limiter.Wait(ctx); err != nil {
+			return nil, &Error{Kind: ErrRateLimiter, Err: err}
+		}
+	}
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err == nil && creds.IsZero() {
+		err = errors.New("provider returned empty credentials")
+	}
+	if err != nil {
+		return nil, &Error{Kind: ErrCredentials, Err: err}
+	}
+	st.used = creds
+	req.Header[wire.HeaderAuthorization] = []string{creds.AuthorizationHeader().Reveal()}
+
+	timeout := cfg.Timeout
+	if st.op.Kind == wire.KindTransaction {
+		timeout = cfg.TransactionTimeout
+	}
+	actx, cancel := context.WithTimeoutCause(ctx, timeout, errAttemptTimeout)
+	start := time.Now()
+	resp, err := a.next.RoundTrip(req.WithContext(actx))
+	if err == nil && !st.reached.Load() {
+		resp.Body.Close()
+		resp, err = nil, &Error{Kind: ErrTransportPolicy, Err: transport.ErrBypassed}
+	}
+	if err != nil {
+		cancel()
+		if errors.Is(context.Cause(actx), errAttemptTimeout) && ctx.Err() == nil {
+			err = &Error{Kind: ErrTimeout, Err: err}
+		}
+		st.unknown = st.wroteHeaders.Load()
+		a.p.logAttempt(ctx, st, req, 0, "", time.Since(start), err)
+		return nil, err
+	}
+	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel, ctx: actx}
+	a.p.logAttempt(ctx, st, req, resp.StatusCode, resp.Header.Get(wire.HeaderRequestID), time.Since(start), nil)
+	return resp, nil
+}
+
+// cancelBody ends the attempt's deadline when the body is closed, and turns
+// a read cut short by that deadline into a timeout error.
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+	ctx    context.Context
+}
+
+func (b *cancelBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF && errors.Is(context.Cause(b.ctx), errAttemptTimeout) {
+		err = &Error{Kind: ErrTimeout, Err: err}
+	}
+	return n, err
+}
+
+func (b *cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}
+
+// guard is the innermost RoundTripper, between any middleware and the SDK
+// transport: it refuses requests rewritten to another destination and marks
+// that the request really went through the SDK transport. Hiding the
+// *http.Transport behind it means a middleware cannot type-assert its way to
+// the TLS configuration.
+type guard struct {
+	base http.RoundTripper
+	host string
+}
+
+func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme != "https" || req.URL.Host != g.host || req.URL.User != nil {
+		return nil, &Error{Kind: ErrTransportPolicy, Err: transport.ErrWrongDestination}
+	}
+	if st := stateFrom(req.Context()); st != nil {
+		st.reached.Store(true)
+	}
+	return g.base.RoundTrip(req)
+}
+
+func (p *Pipeline) logAttempt(ctx context.Context, st *callState, req *http.Request, status int, reqID string, d time.Duration, err error) {
+	lg := p.cfg.Logger
+	level := slog.LevelDebug
+	if err != nil {
+		level = slog.LevelWarn
+	}
+	if !lg.Enabled(ctx, level) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("operation", st.op.Name),
+		slog.String("method", req.Method),
+		slog.String("path", req.URL.Path),
+		slog.Int("attempt", st.attempts),
+		slog.Duration("duration", d),
+	}
+	if status != 0 {
+		attrs = append(attrs, slog.Int("status", status))
+	}
+	if reqID != "" {
+		attrs = append(attrs, slog.String("request_id", reqID))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", logSafe(err)), slog.Bool("maybe_processed", st.unknown))
+	}
+	lg.LogAttrs(ctx, level, "jupico: attempt", attrs...)
+}
+
+// logSafe renders an error for a log line. Transport errors carry the
+// method and URL (scheme, host and path only: the SDK's URLs have no query
+// or userinfo), never headers or bodies.
+func logSafe(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
+
+// checkRetry decides whether another attempt may run. It never retries a
+// request that may have been processed unless the operation is a read.
+func checkRetry(kind wire.Kind, ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, nil
+	}
+	if err != nil {
+		var pe *Error
+		if errors.As(err, &pe) && pe.Kind != ErrTimeout {
+			return false, nil // policy, credentials, limiter: a retry changes nothing
+		}
+		if certError(err) || notFoundHost(err) {
+			return false, nil
+		}
+		st := stateFrom(ctx)
+		if st != nil && st.handshakeFailed.Load() {
+			return false, nil
+		}
+		if kind == wire.KindRead {
+			return true, nil
+		}
+		// Writes and transactions: only when the request never left.
+		return st != nil && !st.unknown, nil
+	}
+	switch resp.StatusCode {
+	case http.StatusServiceUnavailable:
+		return true, nil
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusGatewayTimeout:
+		return kind == wire.KindRead, nil
+	}
+	return false, nil
+}
+
+// backoff is capped exponential backoff with full jitter; a Retry-After on
+// 429 or 503 is honoured but never beyond the cap.
+func (p *Pipeline) backoff(min, max time.Duration, attemptNum int, resp *http.Response) time.Duration {
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		if d, ok := retryAfter(resp.Header.Get(wire.HeaderRetryAfter), time.Now()); ok {
+			wait := d
+			if wait > max {
+				wait = max
+			}
+			p.logRetry(resp, wait, d)
+			return wait
+		}
+	}
+	ceil := min << uint(attemptNum)
+	if ceil <= 0 || ceil > max {
+		ceil = max
+	}
+	wait := time.Duration(rand.Int64N(int64(ceil) + 1))
+	if resp != nil {
+		p.logRetry(resp, wait, 0)
+	}
+	return wait
+}
+
+func (p *Pipeline) logRetry(resp *http.Response, wait, asked time.Duration) {
+	ctx := resp.Request.Context()
+	if !p.cfg.Logger.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
+	attrs := []slog.Attr{slog.String("path", resp.Request.URL.Path), slog.Int("status", resp.StatusCode), slog.Duration("wait", wait)}
+	if asked > 0 {
+		attrs = append(attrs, slog.Duration("retry_after", asked))
+	}
+	p.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "jupico: retrying", attrs...)
+}
+
+// retryAfter parses a Retry-After value: delay seconds or an HTTP date.
+func retryAfter(v string, now time.Time) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseUint(v, 10, 32); err == nil {
+		return time.Duration(secs) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		d := t.Sub(now)
+		if d < 0 {
+			d = 0
+		}
+		return d, true
+	}
+	return 0, false
+}
+
+type giveUpError struct {
+	attempts int
+	err      error
+}
+
+func (e *giveUpError) Error() string { return "giving up" }
+
+// giveUp hands the last response (if any) back with the cause, instead of
+// retryablehttp's default of draining it and formatting its own error.
+func giveUp(resp *http.Response, err error, attempts int) (*http.Response, error) {
+	return resp, &giveUpError{attempts: attempts, err: err}
+}

@@ -1,0 +1,133 @@
+package jupico
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"runtime"
+	"time"
+
+	"github.com/jupico/jupico-go/credentials"
+	"github.com/jupico/jupico-go/internal/pipeline"
+	"github.com/jupico/jupico-go/internal/transport"
+	"github.com/jupico/jupico-go/internal/wire"
+)
+
+// Default timeouts.
+const (
+	// DefaultTimeout bounds one attempt of a non-transaction request.
+	DefaultTimeout = 30 * time.Second
+	// DefaultTransactionTimeout bounds one attempt of a transaction: the
+	// 35 s Jupico documents.
+	DefaultTransactionTimeout = wire.TransactionTimeout
+)
+
+// Client talks to Jupico's API. Create one with NewClient and share it: it is
+// safe for concurrent use and keeps a pool of TLS connections. There is no
+// package-level default client and no global key.
+type Client struct {
+	p       *pipeline.Pipeline
+	env     Environment
+	baseURL string
+}
+
+// NewClient returns a client configured by opts. With no options it talks to
+// the Sandbox with credentials from the environment (credentials.FromEnv).
+// Configuration errors are reported here, never on the first payment: the
+// error matches ErrInsecureBaseURL or ErrInvalidOption. NewClient does no I/O.
+func NewClient(opts ...Option) (*Client, error) {
+	cfg := config{env: Sandbox, timeout: DefaultTimeout, txnTimeout: DefaultTransactionTimeout}
+	for _, o := range opts {
+		if o == nil {
+			return nil, invalid("nil option")
+		}
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.baseURL == "" {
+		cfg.baseURL = cfg.env.BaseURL()
+	}
+	base, err := url.Parse(cfg.baseURL)
+	if err != nil {
+		return nil, ErrInsecureBaseURL
+	}
+	if cfg.creds == nil {
+		cfg.creds = credentials.FromEnv()
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.New(slog.DiscardHandler)
+	}
+	retry := cfg.retry.withDefaults()
+	ua := "jupico-go/" + Version + " go/" + runtime.Version()
+	if cfg.uaSuffix != "" {
+		ua += " " + cfg.uaSuffix
+	}
+	longest := max(cfg.timeout, cfg.txnTimeout)
+	t := transport.New(transport.Options{
+		RootCAs:               cfg.roots,
+		Certificates:          cfg.clientCerts,
+		MaxConnsPerHost:       cfg.maxConns,
+		ResponseHeaderTimeout: longest,
+	})
+	p := pipeline.New(pipeline.Config{
+		BaseURL:            base,
+		Transport:          t,
+		Middleware:         cfg.middleware,
+		Credentials:        cfg.creds,
+		Limiter:            cfg.limiter,
+		Logger:             cfg.logger,
+		UserAgent:          ua,
+		Retry:              pipeline.Retry{MaxAttempts: retry.MaxAttempts, MinDelay: retry.MinDelay, MaxDelay: retry.MaxDelay},
+		Timeout:            cfg.timeout,
+		TransactionTimeout: cfg.txnTimeout,
+	})
+	return &Client{p: p, env: cfg.env, baseURL: cfg.baseURL}, nil
+}
+
+// BaseURL returns the URL the client sends to.
+func (c *Client) BaseURL() string { return c.baseURL }
+
+// Close closes idle pooled connections. The client stays usable.
+func (c *Client) Close() error {
+	c.p.CloseIdleConnections()
+	return nil
+}
+
+// String describes the client without any credential, e.g.
+// "jupico.Client{base=https://sandbox-platform.jupico.com}".
+func (c *Client) String() string { return "jupico.Client{base=" + c.baseURL + "}" }
+
+// GoString is String.
+func (c *Client) GoString() string { return c.String() }
+
+// Format prints String for every verb, so %+v and %#v of a client show no
+// internals.
+func (c *Client) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
+
+// do sends op and decodes the envelope's data into out (when non-nil) for a
+// success. It returns the raw response for callers that need more.
+func (c *Client) do(ctx context.Context, op *wire.Operation, in, out any) (*pipeline.Response, error) {
+	var body []byte
+	if in != nil {
+		var err error
+		if body, err = json.Marshal(in); err != nil {
+			return nil, fmt.Errorf("jupico: %s: encode request: %w", op.Name, err)
+		}
+	}
+	resp, err := c.p.Do(ctx, op, body)
+	if err != nil {
+		return nil, newRequestError(err)
+	}
+	if resp.Outcome != wire.OutcomeSucceeded {
+		return resp, newAPIError(op.Name, resp)
+	}
+	if out != nil && resp.Envelope != nil && len(resp.Envelope.Data) > 0 {
+		if err := json.Unmarshal(resp.Envelope.Data, out); err != nil {
+			return resp, fmt.Errorf("jupico: %s: decode response data: %w", op.Name, err)
+		}
+	}
+	return resp, nil
+}

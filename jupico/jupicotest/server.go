@@ -1,0 +1,260 @@
+package jupicotest
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/jupico/jupico-go/credentials"
+	"github.com/jupico/jupico-go/internal/wire"
+	"github.com/jupico/jupico-go/jupico"
+)
+
+// Default credentials the fake accepts until SetCredentials changes them.
+const (
+	DefaultUsername = "jupicotest"
+	DefaultPassword = "jupicotest-password"
+)
+
+// maxRecorded bounds the request log so a long-running fake stays small.
+const maxRecorded = 10000
+
+// maxRequestBytes is the largest request body the fake reads.
+const maxRequestBytes = 1 << 20
+
+// Server is an in-process fake of Jupico's API over real TLS on loopback.
+// It enforces Basic auth and the application/json content type with the
+// documented 401 codes and serves the SDK's wire contract. All methods are
+// safe for concurrent use.
+type Server struct {
+	t   testing.TB
+	srv *httptest.Server
+
+	mu       sync.Mutex
+	username string
+	password string
+	requests []Request
+	faults   []*fault
+	handlers map[string]http.HandlerFunc
+	reqSeq   atomic.Uint64
+}
+
+// Request is what the fake recorded of one request it received.
+type Request struct {
+	Method string
+	Path   string
+	// Username is the Basic-auth user the request carried, "" if none.
+	Username string
+	// ContentType and UserAgent are the request's headers of those names.
+	ContentType string
+	UserAgent   string
+	Body        []byte
+	// Protocol is "HTTP/1.1" or "HTTP/2.0".
+	Protocol string
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithCredentials makes the fake accept username and password instead of
+// the defaults.
+func WithCredentials(username, password string) Option {
+	return func(s *Server) { s.username, s.password = username, password }
+}
+
+// NewServer starts a fake on loopback for the test t and closes it when the
+// test ends.
+func NewServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	s := start(t, opts)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a fake without a testing.T, for example programs and
+// benchmarks outside tests. The caller must Close it.
+func Start(opts ...Option) *Server { return start(nil, opts) }
+
+func start(t testing.TB, opts []Option) *Server {
+	s := &Server{t: t, username: DefaultUsername, password: DefaultPassword, handlers: map[string]http.HandlerFunc{}}
+	for _, o := range opts {
+		o(s)
+	}
+	s.routes()
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.srv.EnableHTTP2 = true
+	s.srv.Config.ErrorLog = nil
+	s.srv.StartTLS()
+	return s
+}
+
+// Close shuts the fake down, closing its connections.
+func (s *Server) Close() { s.srv.Close() }
+
+// URL is the fake's https base URL, for jupico.WithBaseURL.
+func (s *Server) URL() string { return s.srv.URL }
+
+// Certificate is the fake's self-signed TLS certificate.
+func (s *Server) Certificate() *x509.Certificate { return s.srv.Certificate() }
+
+// CertPool is a pool holding only the fake's certificate, for
+// jupico.WithRootCAs.
+func (s *Server) CertPool() *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AddCert(s.srv.Certificate())
+	return p
+}
+
+// Credentials returns a provider of the credentials the fake accepts now.
+func (s *Server) Credentials() credentials.Provider {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return credentials.Static(s.username, s.password)
+}
+
+// SetCredentials changes the credentials the fake accepts, as a key rotation
+// at Jupico would: from now on only these work.
+func (s *Server) SetCredentials(username, password string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.username, s.password = username, password
+}
+
+// ClientOptions returns the options that point a client at the fake: its
+// base URL, its certificate as the only trusted root, and its credentials.
+func (s *Server) ClientOptions() []jupico.Option {
+	return []jupico.Option{
+		jupico.WithBaseURL(s.URL()),
+		jupico.WithRootCAs(s.CertPool()),
+		jupico.WithCredentials(s.Credentials()),
+	}
+}
+
+// NewClient returns a client for the fake; opts are applied after
+// ClientOptions and may override them.
+func (s *Server) NewClient(opts ...jupico.Option) (*jupico.Client, error) {
+	return jupico.NewClient(append(s.ClientOptions(), opts...)...)
+}
+
+// Client is NewClient for tests: a configuration error fails the test (or,
+// for a Server made by Start, panics, since it is a programming error).
+func (s *Server) Client(opts ...jupico.Option) *jupico.Client {
+	c, err := s.NewClient(opts...)
+	if err != nil {
+		if s.t != nil {
+			s.t.Helper()
+			s.t.Fatalf("jupicotest: client: %v", err)
+		}
+		panic(fmt.Sprintf("jupicotest: client: %v", err))
+	}
+	return c
+}
+
+// Requests returns a copy of the requests received so far, oldest first
+// (at most the last 10,000).
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// RequestsTo returns the recorded requests whose path is path.
+func (s *Server) RequestsTo(path string) []Request {
+	var out []Request
+	for _, r := range s.Requests() {
+		if r.Path == path {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Reset forgets recorded requests and pending faults.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests, s.faults = nil, nil
+}
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBytes))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, wire.CodeInvalidPayload, "request body too large or unreadable")
+		return
+	}
+	w.Header().Set(wire.HeaderRequestID, fmt.Sprintf("req_%08d", s.reqSeq.Add(1)))
+	user, pass, hasAuth := r.BasicAuth()
+	s.mu.Lock()
+	if len(s.requests) >= maxRecorded {
+		s.requests = s.requests[1:]
+	}
+	s.requests = append(s.requests, Request{
+		Method: r.Method, Path: r.URL.Path, Username: user, ContentType: r.Header.Get("Content-Type"),
+		UserAgent: r.UserAgent(), Body: body, Protocol: r.Proto,
+	})
+	wantUser, wantPass := s.username, s.password
+	f := s.takeFault(r.URL.Path)
+	h := s.handlers[r.Method+" "+r.URL.Path]
+	s.mu.Unlock()
+
+	// Jupico's documented auth and content-type checks come first.
+	switch {
+	case !hasAuth:
+		writeError(w, http.StatusUnauthorized, wire.CodeAuthHeaderNotPresent, "authorization header not present")
+		return
+	case !strings.EqualFold(strings.TrimSpace(strings.Split(r.Header.Get("Content-Type"), ";")[0]), wire.ContentTypeJSON):
+		writeError(w, http.StatusUnauthorized, wire.CodeAuthInvalidContentType, "invalid content type (expected: application/json)")
+		return
+	case subtle.ConstantTimeCompare([]byte(user), []byte(wantUser)) != 1 || subtle.ConstantTimeCompare([]byte(pass), []byte(wantPass)) != 1:
+		writeError(w, http.StatusUnauthorized, wire.CodeAuthInvalidAPIToken, "invalid api token")
+		return
+	}
+	if f != nil {
+		if f.apply(w, r) {
+			return
+		}
+	}
+	if h == nil {
+		writeError(w, http.StatusNotFound, wire.CodeWrongURL, "resource not found")
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	h(w, r)
+}
+
+func (s *Server) routes() {
+	s.handlers["GET "+wire.Status.Path] = func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, wire.Envelope{Success: true, Status: wire.StatusSucceeded, Data: json.RawMessage(`{"status":"online"}`)})
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, _ := json.Marshal(v)
+	w.Header().Set("Content-Type", wire.ContentTypeJSON)
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	env := wire.Envelope{Success: false, Error: &wire.ErrorBody{Code: code, Message: msg}}
+	if status == http.StatusBadRequest && code == "" {
+		env.Status = wire.StatusFailed
+	}
+	writeJSON(w, status, env)
+}
+
+// BasicAuthHeader returns the Authorization header value for username and
+// password, for tests that build requests by hand.
+func BasicAuthHeader(username, password string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(username+":"+password))
+}

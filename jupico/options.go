@@ -1,0 +1,284 @@
+package jupico
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/jupico/jupico-go/credentials"
+	"github.com/jupico/jupico-go/internal/wire"
+)
+
+// Environment selects which Jupico platform the client talks to.
+type Environment string
+
+// Environments. The zero Environment means Sandbox.
+const (
+	// Sandbox is https://sandbox-platform.jupico.com: test cards, no money
+	// moves. It is the default, so a new integration never touches real
+	// cards by accident.
+	Sandbox Environment = "sandbox"
+	// Production is https://platform.jupico.com.
+	Production Environment = "production"
+)
+
+// BaseURL returns the environment's base URL, or "" for an unknown
+// environment.
+func (e Environment) BaseURL() string {
+	switch e {
+	case Sandbox, "":
+		return wire.SandboxBaseURL
+	case Production:
+		return wire.ProductionBaseURL
+	}
+	return ""
+}
+
+// ParseEnvironment accepts "sandbox" or "production" (any case, surrounding
+// space ignored), as read from a JUPICO_ENV variable or a flag.
+func ParseEnvironment(s string) (Environment, error) {
+	switch e := Environment(strings.ToLower(strings.TrimSpace(s))); e {
+	case Sandbox, Production:
+		return e, nil
+	}
+	return "", fmt.Errorf("jupico: unknown environment %q (want %q or %q)", s, Sandbox, Production)
+}
+
+// ErrInsecureBaseURL is returned by NewClient when WithBaseURL is given a
+// URL that is not https, or that has userinfo, a query or a fragment.
+var ErrInsecureBaseURL = errors.New("jupico: base url must be https:// with a host and no userinfo, query or fragment")
+
+// ErrInvalidOption is matched by every other configuration error NewClient
+// returns.
+var ErrInvalidOption = errors.New("jupico: invalid option")
+
+// Limiter is a client-side rate limiter. Wait blocks until one request may
+// be sent or ctx ends. *golang.org/x/time/rate.Limiter satisfies it.
+// Implementations must be safe for concurrent use.
+type Limiter interface {
+	Wait(ctx context.Context) error
+}
+
+// Option configures a Client. Options validate their input; NewClient
+// returns the first error.
+type Option func(*config) error
+
+type config struct {
+	env         Environment
+	baseURL     string
+	creds       credentials.Provider
+	roots       *x509.CertPool
+	clientCerts []tls.Certificate
+	timeout     time.Duration
+	txnTimeout  time.Duration
+	retry       RetryPolicy
+	limiter     Limiter
+	logger      *slog.Logger
+	uaSuffix    string
+	middleware  func(http.RoundTripper) http.RoundTripper
+	maxConns    int
+}
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidOption}, args...)...)
+}
+
+// WithEnvironment selects Sandbox (the default) or Production.
+func WithEnvironment(e Environment) Option {
+	return func(c *config) error {
+		if e != Sandbox && e != Production {
+			return invalid("unknown environment %q", string(e))
+		}
+		c.env = e
+		return nil
+	}
+}
+
+// WithBaseURL points the client at another host, such as the fake server of
+// jupicotest or an egress proxy that forwards to Jupico. It overrides
+// WithEnvironment. The URL must be https:// with a host and no userinfo,
+// query or fragment; anything else fails with ErrInsecureBaseURL. There is
+// no way to use plain HTTP.
+func WithBaseURL(raw string) Option {
+	return func(c *config) error {
+		u, err := url.Parse(raw)
+		if err != nil || u.Scheme != "https" || u.Host == "" || u.Hostname() == "" || u.User != nil ||
+			u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.Opaque != "" || strings.ContainsAny(raw, " \t\r\n#?@") {
+			return ErrInsecureBaseURL
+		}
+		c.baseURL = strings.TrimSuffix(u.String(), "/")
+		return nil
+	}
+}
+
+// WithCredentials sets where credentials come from. The default is
+// credentials.FromEnv(). The provider is asked before every attempt, so a
+// rotated key takes effect without a restart.
+func WithCredentials(p credentials.Provider) Option {
+	return func(c *config) error {
+		if p == nil {
+			return invalid("nil credentials provider")
+		}
+		c.creds = p
+		return nil
+	}
+}
+
+// WithRootCAs replaces the system certificate pool with pool. It is the only
+// way to trust a private CA (such as the fake server's); certificate
+// verification itself can never be turned off.
+func WithRootCAs(pool *x509.CertPool) Option {
+	return func(c *config) error {
+		if pool == nil {
+			return invalid("nil root CA pool")
+		}
+		c.roots = pool
+		return nil
+	}
+}
+
+// WithClientCertificate presents cert for mutual TLS.
+func WithClientCertificate(cert tls.Certificate) Option {
+	return func(c *config) error {
+		if len(cert.Certificate) == 0 || cert.PrivateKey == nil {
+			return invalid("client certificate has no certificate or no private key")
+		}
+		c.clientCerts = append(c.clientCerts, cert)
+		return nil
+	}
+}
+
+// WithTimeout bounds each attempt of a non-transaction request (status,
+// queries, sessions), from sending to the end of the body. Zero is invalid;
+// the default is 30 s. Transactions use WithTransactionTimeout. The whole
+// call, retries included, is bounded by the caller's context.
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return invalid("timeout must be positive")
+		}
+		c.timeout = d
+		return nil
+	}
+}
+
+// WithTransactionTimeout bounds each attempt of a transaction. The default
+// is 35 s, the limit Jupico documents; past it the outcome is unknown.
+func WithTransactionTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return invalid("transaction timeout must be positive")
+		}
+		c.txnTimeout = d
+		return nil
+	}
+}
+
+// WithRetry sets the retry policy; see RetryPolicy for what is retried.
+func WithRetry(p RetryPolicy) Option {
+	return func(c *config) error {
+		if err := p.validate(); err != nil {
+			return err
+		}
+		c.retry = p
+		return nil
+	}
+}
+
+// WithRateLimit limits the client to r requests a second with bursts of
+// burst, counted per attempt, using golang.org/x/time/rate. Waiting honours
+// the context; a request that waits is not yet sent.
+func WithRateLimit(r rate.Limit, burst int) Option {
+	return func(c *config) error {
+		if r <= 0 || burst < 1 {
+			return invalid("rate limit needs a positive rate and a burst of at least 1")
+		}
+		c.limiter = rate.NewLimiter(r, burst)
+		return nil
+	}
+}
+
+// WithLimiter installs any Limiter, for example one shared by several
+// replicas. It replaces WithRateLimit.
+func WithLimiter(l Limiter) Option {
+	return func(c *config) error {
+		if l == nil {
+			return invalid("nil limiter")
+		}
+		c.limiter = l
+		return nil
+	}
+}
+
+// WithLogger sends the client's logs to l. The default discards them. Log
+// records carry the operation, method, path, status, duration, attempt and
+// request id; never headers, bodies, credentials or query strings.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return invalid("nil logger")
+		}
+		c.logger = l
+		return nil
+	}
+}
+
+// WithUserAgent appends s to the User-Agent header, e.g. "acme-checkout/2.3".
+// It must be printable ASCII of at most 256 bytes.
+func WithUserAgent(s string) Option {
+	return func(c *config) error {
+		if s == "" || len(s) > 256 {
+			return invalid("user agent must be 1 to 256 bytes")
+		}
+		for i := 0; i < len(s); i++ {
+			if s[i] < 0x20 || s[i] > 0x7e {
+				return invalid("user agent must be printable ASCII")
+			}
+		}
+		c.uaSuffix = s
+		return nil
+	}
+}
+
+// WithTransportMiddleware wraps the SDK's transport, for tracing or metrics
+// (OpenTelemetry's otelhttp.NewTransport, for example). The middleware sees
+// each attempt and must pass it on to the RoundTripper it was given: it
+// cannot reach the TLS configuration, a request it sends elsewhere is
+// refused with ErrTransportPolicy, and so is an answer it makes up without
+// calling the SDK transport.
+func WithTransportMiddleware(m func(http.RoundTripper) http.RoundTripper) Option {
+	return func(c *config) error {
+		if m == nil {
+			return invalid("nil transport middleware")
+		}
+		prev := c.middleware
+		if prev == nil {
+			c.middleware = m
+		} else {
+			c.middleware = func(rt http.RoundTripper) http.RoundTripper { return m(prev(rt)) }
+		}
+		return nil
+	}
+}
+
+// WithMaxConnsPerHost sizes the pool of idle connections kept to Jupico.
+// The default, 64, suits a busy checkout; Go's own default of 2 would make
+// concurrent requests open and close TLS connections constantly.
+func WithMaxConnsPerHost(n int) Option {
+	return func(c *config) error {
+		if n < 1 {
+			return invalid("max connections per host must be at least 1")
+		}
+		c.maxConns = n
+		return nil
+	}
+}
