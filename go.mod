@@ -2,6 +2,8 @@ module github.com/jupico/jupico-go
 
 go 1.25.0
 
+toolchain go1.27.3
+
 require (
 	github.com/hashicorp/go-retryablehttp v0.7.8
 	github.com/stretchr/testify v1.12.1

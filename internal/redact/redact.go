@@ -65,11 +65,12 @@ func isDigit(b byte) bool { return b >= '0' && b <= '9' }
 
 func isSep(b byte) bool { return b == ' ' || b == '-' }
 
-// nextPAN finds the first card number in s at or after from. A candidate is
-// a maximal run of digits with single spaces or dashes between digits; it is a card number when it has 13 to
-// 19 digits in all and passes the Luhn check. Longer runs (order numbers,
-// references) are not card numbers, and neither are runs that fail Luhn
-// (most phone and order numbers).
+// nextPAN finds the first card number in s at or after from. A run is a
+// maximal sequence of digit groups joined by single spaces or dashes. A card
+// number is a run, or a stretch of whole consecutive groups of a run, that
+// has 13 to 19 digits in all and passes the Luhn check, so "qty 2 4111 1111
+// 1111 1111" is caught while a 23-digit order number (no group boundary
+// inside) or a number failing Luhn (most phone and order numbers) is not.
 func nextPAN(s string, from int) (start, end int, ok bool) {
 	i := from
 	for i < len(s) {
@@ -77,44 +78,55 @@ func nextPAN(s string, from int) (start, end int, ok bool) {
 			i++
 			continue
 		}
-		j, n := i, 0
-		var pos [19]int
-		for j < len(s) {
-			if isDigit(s[j]) {
-				if n < len(pos) {
-					pos[n] = j
-				}
-				n++
+		// Collect the run's groups as [start, end) byte offsets.
+		var groups [32][2]int
+		ng := 0
+		j := i
+		for {
+			g := j
+			for j < len(s) && isDigit(s[j]) {
 				j++
-				continue
 			}
-			if isSep(s[j]) && j+1 < len(s) && isDigit(s[j+1]) {
+			groups[ng] = [2]int{g, j}
+			ng++
+			if ng < len(groups) && j+1 < len(s) && isSep(s[j]) && isDigit(s[j+1]) {
 				j++
 				continue
 			}
 			break
 		}
-		if n >= 13 && n <= 19 && luhn(s, pos[:n]) {
-			return i, j, true
+		for a := 0; a < ng; a++ {
+			digits := 0
+			for b := a; b < ng; b++ {
+				digits += groups[b][1] - groups[b][0]
+				if digits > 19 {
+					break
+				}
+				if digits >= 13 && luhnGroups(s, groups[a:b+1]) {
+					return groups[a][0], groups[b][1], true
+				}
+			}
 		}
 		i = j
 	}
 	return 0, 0, false
 }
 
-func luhn(s string, pos []int) bool {
+func luhnGroups(s string, groups [][2]int) bool {
 	sum := 0
 	double := false
-	for k := len(pos) - 1; k >= 0; k-- {
-		d := int(s[pos[k]] - '0')
-		if double {
-			d *= 2
-			if d > 9 {
-				d -= 9
+	for k := len(groups) - 1; k >= 0; k-- {
+		for p := groups[k][1] - 1; p >= groups[k][0]; p-- {
+			d := int(s[p] - '0')
+			if double {
+				d *= 2
+				if d > 9 {
+					d -= 9
+				}
 			}
+			sum += d
+			double = !double
 		}
-		sum += d
-		double = !double
 	}
 	return sum%10 == 0
 }

@@ -1,0 +1,64 @@
+// Package jupico is the client for Jupico's payments API.
+//
+// # Getting started
+//
+// Create one Client and share it; it is safe for concurrent use:
+//
+//	client, err := jupico.NewClient() // Sandbox, credentials from the environment
+//	st, err := client.Status(ctx)
+//
+// NewClient validates every option and fails on bad configuration, so a
+// mistake shows up at start-up, never on the first payment. There is no
+// package-level state: no global key, no default client.
+//
+// # Environments and credentials
+//
+// The default environment is Sandbox; WithEnvironment(Production) selects the
+// live platform. Credentials come from credentials.FromEnv unless
+// WithCredentials says otherwise (JUPICO_API_USERNAME and
+// JUPICO_API_PASSWORD, or the pre-encoded JUPICO_API_KEY). The provider is
+// asked before every attempt, so a rotated key takes effect without a
+// restart; a 401 for a key that has since changed is retried once with the
+// new one (Jupico processed nothing on a 401).
+//
+// # Security defaults
+//
+// TLS 1.2 or newer, with TLS 1.2 suites pinned to ECDHE and AES-GCM or
+// ChaCha20-Poly1305, so no GODEBUG setting can bring back RSA key exchange,
+// CBC or 3DES. Certificate verification is always on: there is no option or
+// environment variable that disables it, and WithRootCAs is the only way to
+// trust a private CA. Base URLs must be https:// with no userinfo, query or
+// fragment. Redirects are never followed, so the Authorization header and
+// bodies never reach another host or plain HTTP. HTTP/2 is kept on purpose,
+// TLS sessions are resumed, the idle pool is sized for concurrency, and
+// HTTPS_PROXY is honoured with TLS still end to end to Jupico. Response
+// bodies are read through a 1 MiB cap. Logs (slog, discarded unless
+// WithLogger is given) never carry headers, bodies, credentials or query
+// strings.
+//
+// # Retries
+//
+// Retries can never double-charge. Reads (Status, queries) are retried on
+// transport failures and on 429, 502, 503 and 504. Transactions and other
+// writes are retried only on 503, which Jupico documents as safe, and when
+// the request never left the client. A timeout, a 500 or a connection
+// broken after the request was written leaves the outcome unknown and is
+// never retried. Waits use capped exponential backoff with full jitter,
+// honour Retry-After up to the cap, and end when the context does. See
+// RetryPolicy.
+//
+// # Errors
+//
+// An HTTP answer that is not a success is an *APIError; errors.Is matches
+// ErrUnauthorized, ErrForbidden, ErrNotFound, ErrInvalidPayload,
+// ErrRateLimited, ErrServiceUnavailable or ErrServerError. A call with no
+// usable answer is a *RequestError; errors.Is matches ErrTimeout,
+// ErrCertificate, ErrTLSHandshake, ErrRedirect, ErrResponseTooLarge,
+// ErrConnection, ErrCredentials, ErrRateLimiter or ErrTransportPolicy, and
+// MaybeProcessed tells whether Jupico may have acted on the request.
+// Transport errors are classified by type, never by their message text.
+//
+// # Testing
+//
+// Package jupico/jupicotest runs a fake Jupico over real TLS in-process.
+package jupico
