@@ -28,9 +28,23 @@ const (
 // safe for concurrent use and keeps a pool of TLS connections. There is no
 // package-level default client and no global key.
 type Client struct {
+	// CreditCard sends card transactions.
+	CreditCard *CreditCardService
+	// ECheck sends eCheck (ACH) transactions.
+	ECheck *ECheckService
+	// Sessions creates browser authorization sessions for the web
+	// components.
+	Sessions *SessionsService
+	// Query searches transactions.
+	Query *QueryService
+
 	p       *pipeline.Pipeline
 	env     Environment
 	baseURL string
+
+	noAutoRollback  bool
+	rollbackTimeout time.Duration
+	rollbackHook    func(context.Context, RollbackEvent)
 }
 
 // NewClient returns a client configured by opts. With no options it talks to
@@ -38,7 +52,7 @@ type Client struct {
 // Configuration errors are reported here, never on the first payment: the
 // error matches ErrInsecureBaseURL or ErrInvalidOption. NewClient does no I/O.
 func NewClient(opts ...Option) (*Client, error) {
-	cfg := config{env: Sandbox, timeout: DefaultTimeout, txnTimeout: DefaultTransactionTimeout}
+	cfg := config{env: Sandbox, timeout: DefaultTimeout, txnTimeout: DefaultTransactionTimeout, rollbackTimeout: DefaultRollbackTimeout}
 	for _, o := range opts {
 		if o == nil {
 			return nil, invalid("nil option")
@@ -61,6 +75,11 @@ func NewClient(opts ...Option) (*Client, error) {
 		cfg.logger = slog.New(slog.DiscardHandler)
 	}
 	retry := cfg.retry.withDefaults()
+	rbRetry := cfg.rollbackRetry
+	if rbRetry.MaxAttempts == 0 {
+		rbRetry.MaxAttempts = 5
+	}
+	rbRetry = rbRetry.withDefaults()
 	ua := "jupico-go/" + Version + " go/" + runtime.Version()
 	if cfg.uaSuffix != "" {
 		ua += " " + cfg.uaSuffix
@@ -81,10 +100,17 @@ func NewClient(opts ...Option) (*Client, error) {
 		Logger:             cfg.logger,
 		UserAgent:          ua,
 		Retry:              pipeline.Retry{MaxAttempts: retry.MaxAttempts, MinDelay: retry.MinDelay, MaxDelay: retry.MaxDelay},
+		RollbackRetry:      pipeline.Retry{MaxAttempts: rbRetry.MaxAttempts, MinDelay: rbRetry.MinDelay, MaxDelay: rbRetry.MaxDelay},
 		Timeout:            cfg.timeout,
 		TransactionTimeout: cfg.txnTimeout,
 	})
-	return &Client{p: p, env: cfg.env, baseURL: cfg.baseURL}, nil
+	c := &Client{p: p, env: cfg.env, baseURL: cfg.baseURL,
+		noAutoRollback: cfg.noAutoRollback, rollbackTimeout: cfg.rollbackTimeout, rollbackHook: cfg.rollbackHook}
+	c.CreditCard = &CreditCardService{c: c}
+	c.ECheck = &ECheckService{c: c}
+	c.Sessions = &SessionsService{c: c}
+	c.Query = &QueryService{c: c}
+	return c, nil
 }
 
 // BaseURL returns the URL the client sends to.

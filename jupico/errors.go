@@ -115,6 +115,8 @@ type APIError struct {
 	RequestID string
 	// Attempts is how many attempts ran before this answer.
 	Attempts int
+
+	failed bool // 400 with status "failed": indeterminate, not a bad payload
 }
 
 // Error returns e.g. "jupico: status: 401 auth_invalid_api_token: bad token".
@@ -141,6 +143,8 @@ func (e *APIError) Error() string {
 // Is matches the sentinel for the error's HTTP status.
 func (e *APIError) Is(target error) bool {
 	switch target {
+	case ErrDeclined:
+		return e.HTTPStatus >= 200 && e.HTTPStatus < 300
 	case ErrUnauthorized:
 		return e.HTTPStatus == http.StatusUnauthorized
 	case ErrForbidden:
@@ -148,7 +152,7 @@ func (e *APIError) Is(target error) bool {
 	case ErrNotFound:
 		return e.HTTPStatus == http.StatusNotFound
 	case ErrInvalidPayload:
-		return e.HTTPStatus == http.StatusBadRequest
+		return e.HTTPStatus == http.StatusBadRequest && !e.failed
 	case ErrRateLimited:
 		return e.HTTPStatus == http.StatusTooManyRequests
 	case ErrServiceUnavailable:
@@ -161,6 +165,9 @@ func (e *APIError) Is(target error) bool {
 
 func newAPIError(op string, r *pipeline.Response) *APIError {
 	e := &APIError{Operation: op, HTTPStatus: r.StatusCode, RequestID: redact.Text(r.RequestID, 128), Attempts: r.Attempts}
+	if r.Envelope != nil && r.Envelope.Status == wire.StatusFailed {
+		e.failed = true
+	}
 	if r.Envelope != nil && r.Envelope.Error != nil {
 		e.Code = ErrorCode(redact.Text(r.Envelope.Error.Code, 128))
 		e.Message = redact.Text(r.Envelope.Error.Message, maxMessageBytes)

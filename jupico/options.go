@@ -86,6 +86,11 @@ type config struct {
 	uaSuffix    string
 	middleware  func(http.RoundTripper) http.RoundTripper
 	maxConns    int
+
+	noAutoRollback  bool
+	rollbackTimeout time.Duration
+	rollbackRetry   RetryPolicy
+	rollbackHook    func(context.Context, RollbackEvent)
 }
 
 func invalid(format string, args ...any) error {

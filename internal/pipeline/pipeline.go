@@ -57,8 +57,10 @@ type Config struct {
 	Logger    *slog.Logger
 	UserAgent string
 	Retry     Retry
+	// RollbackRetry is the policy for rollbacks, which are safe to repeat.
+	RollbackRetry Retry
 	// Timeout bounds one attempt of a read or write; TransactionTimeout one
-	// attempt of a transaction. Both include reading the body.
+	// attempt of a transaction or a rollback. Both include reading the body.
 	Timeout            time.Duration
 	TransactionTimeout time.Duration
 	MaxResponseBytes   int64
@@ -69,7 +71,7 @@ type Pipeline struct {
 	cfg    Config
 	base   string // scheme://host, no trailing slash
 	host   string
-	byKind [3]*retryablehttp.Client
+	byKind [wire.NumKinds]*retryablehttp.Client
 	hc     *http.Client
 }
 
@@ -86,11 +88,15 @@ func New(cfg Config) *Pipeline {
 	p.hc = &http.Client{Transport: &attempt{p: p, next: rt}, CheckRedirect: transport.NoRedirect}
 	for k := range p.byKind {
 		kind := wire.Kind(k)
+		r := cfg.Retry
+		if kind == wire.KindRollback && cfg.RollbackRetry.MaxAttempts > 0 {
+			r = cfg.RollbackRetry
+		}
 		p.byKind[k] = &retryablehttp.Client{
 			HTTPClient:   p.hc,
-			RetryWaitMin: cfg.Retry.MinDelay,
-			RetryWaitMax: cfg.Retry.MaxDelay,
-			RetryMax:     cfg.Retry.MaxAttempts - 1,
+			RetryWaitMin: r.MinDelay,
+			RetryWaitMax: r.MaxDelay,
+			RetryMax:     r.MaxAttempts - 1,
 			CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
 				return checkRetry(kind, ctx, resp, err)
 			},
@@ -310,7 +316,7 @@ func (a *attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 	req.Header[wire.HeaderAuthorization] = []string{creds.AuthorizationHeader().Reveal()}
 
 	timeout := cfg.Timeout
-	if st.op.Kind == wire.KindTransaction {
+	if st.op.Kind == wire.KindTransaction || st.op.Kind == wire.KindRollback {
 		timeout = cfg.TransactionTimeout
 	}
 	actx, cancel := context.WithTimeoutCause(ctx, timeout, errAttemptTimeout)
@@ -433,7 +439,7 @@ func checkRetry(kind wire.Kind, ctx context.Context, resp *http.Response, err er
 		if st != nil && st.handshakeFailed.Load() {
 			return false, nil
 		}
-		if kind == wire.KindRead {
+		if kind == wire.KindRead || kind == wire.KindRollback {
 			return true, nil
 		}
 		// Writes and transactions: only when the request never left.
@@ -443,7 +449,10 @@ func checkRetry(kind wire.Kind, ctx context.Context, resp *http.Response, err er
 	case http.StatusServiceUnavailable:
 		return true, nil
 	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusGatewayTimeout:
-		return kind == wire.KindRead, nil
+		return kind == wire.KindRead || kind == wire.KindRollback, nil
+	case http.StatusInternalServerError:
+		// A rollback answered 500 is simply sent again: it is safe to repeat.
+		return kind == wire.KindRollback, nil
 	}
 	return false, nil
 }

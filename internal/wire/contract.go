@@ -56,6 +56,12 @@ const (
 	// KindTransaction operations move money: retried only on 503 and when
 	// the request never left; an unknown outcome is rolled back.
 	KindTransaction
+	// KindRollback is a rollback: Jupico's system reversal, safe to repeat,
+	// so every failure but a refusal (4xx other than 429) is retried.
+	KindRollback
+
+	// NumKinds is the number of kinds.
+	NumKinds = int(KindRollback) + 1
 )
 
 // Operation describes one API call.
@@ -76,7 +82,7 @@ type Operation struct {
 var (
 	Status = Operation{Name: "status", Method: http.MethodGet, Path: "/status", Kind: KindRead}
 
-	CardRollback = Operation{Name: "creditcard.rollback", Method: http.MethodPost, Path: "/v1/transactions/creditcard/rollback", Kind: KindWrite}
+	CardRollback = Operation{Name: "creditcard.rollback", Method: http.MethodPost, Path: "/v1/transactions/creditcard/rollback", Kind: KindRollback}
 	CardSale     = Operation{Name: "creditcard.sale", Method: http.MethodPost, Path: "/v1/transactions/creditcard/sale", Kind: KindTransaction, Rollback: &CardRollback}
 	// assumed: not in public docs (path of authorize).
 	CardAuthorize = Operation{Name: "creditcard.authorize", Method: http.MethodPost, Path: "/v1/transactions/creditcard/authorization", Kind: KindTransaction, Rollback: &CardRollback}
@@ -189,4 +195,161 @@ func Classify(status int, env *Envelope) Outcome {
 	default:
 		return OutcomeRejected
 	}
+}
+
+// SandboxTestToken is the payment token that, with the amounts below,
+// triggers Jupico's documented sandbox outcomes (error-codes page).
+const SandboxTestToken = "b0a67cc8-d78e-4e71-afc3-2e8b00646973"
+
+// Sandbox trigger amounts, in cents (documented).
+const (
+	TriggerDeclined           = 9020  // 90.20: tx_cc_declined
+	TriggerInsufficientFunds  = 9023  // 90.23: tx_cc_declined_insufficient_funds
+	TriggerDoNotHonor         = 9024  // 90.24: tx_cc_declined_do_not_honor
+	TriggerServiceUnavailable = 10110 // 101.10: 503 service_unavailable
+	TriggerInternalError      = 10111 // 101.11: 500 internal_server_error
+)
+
+// Request and response bodies.
+//
+// Amounts are JSON numbers in major units with at most two decimals
+// (documented); they travel as json.Number so the SDK's integer-cents type
+// writes and reads them exactly. The ReadMe rendering of Jupico's reference
+// lost most field names: every field name below that is not in a documented
+// example is assumed: not in public docs. Documented names: subMerchantId,
+// paymentToken (type+token or data), taxWithHold, taxAmount,
+// taxWithHoldRelease, taxAmountRelease, dynamicFee, the browser-session
+// fields, limit/offset/sort and status in queries.
+
+// PaymentToken is {"type","token"} for a permanent token or {"data"} for a
+// one-time token payload (documented wording; exact shape assumed: not in
+// public docs).
+type PaymentToken struct {
+	Type  string `json:"type,omitempty"`
+	Token string `json:"token,omitempty"`
+	Data  string `json:"data,omitempty"`
+}
+
+// Item is a line item. assumed: not in public docs (field names).
+type Item struct {
+	Name        string      `json:"name,omitempty"`
+	Description string      `json:"description,omitempty"`
+	Quantity    int         `json:"quantity,omitempty"`
+	UnitPrice   json.Number `json:"unitPrice,omitempty"`
+}
+
+// DynamicFee is the platform's per-transaction fee. assumed: not in public
+// docs (fixed and discountRatePerc come from the legacy docs).
+type DynamicFee struct {
+	Fixed            json.Number `json:"fixed,omitempty"`
+	DiscountRatePerc json.Number `json:"discountRatePerc,omitempty"`
+}
+
+// Address is billing or shipping data. assumed: not in public docs.
+type Address struct {
+	FirstName  string `json:"firstName,omitempty"`
+	LastName   string `json:"lastName,omitempty"`
+	Company    string `json:"company,omitempty"`
+	Line1      string `json:"address1,omitempty"`
+	Line2      string `json:"address2,omitempty"`
+	City       string `json:"city,omitempty"`
+	State      string `json:"state,omitempty"`
+	PostalCode string `json:"postalCode,omitempty"`
+	Country    string `json:"country,omitempty"`
+	Email      string `json:"email,omitempty"`
+	Phone      string `json:"phone,omitempty"`
+}
+
+// Charge is the body of a card sale or authorization and of an eCheck sale.
+type Charge struct {
+	SubMerchantID     string            `json:"subMerchantId"`
+	Amount            json.Number       `json:"amount"`
+	PaymentToken      PaymentToken      `json:"paymentToken"`
+	Description       string            `json:"description,omitempty"`
+	Items             []Item            `json:"items,omitempty"`
+	TaxAmount         json.Number       `json:"taxAmount,omitempty"`
+	TaxWithHold       bool              `json:"taxWithHold,omitempty"`
+	DynamicFee        *DynamicFee       `json:"dynamicFee,omitempty"`
+	Billing           *Address          `json:"billing,omitempty"`
+	Shipping          *Address          `json:"shipping,omitempty"`
+	Metadata          map[string]string `json:"metadata,omitempty"`
+	BillingDescriptor string            `json:"billingDescriptor,omitempty"`
+	// Reference is the merchant's own reference, echoed in a rollback.
+	// assumed: not in public docs.
+	Reference string `json:"reference,omitempty"`
+}
+
+// FollowUp is the body of capture, void and refund. assumed: not in public
+// docs (that they address the original by transactionId).
+type FollowUp struct {
+	SubMerchantID      string            `json:"subMerchantId"`
+	TransactionID      string            `json:"transactionId"`
+	Amount             json.Number       `json:"amount,omitempty"`
+	TaxAmount          json.Number       `json:"taxAmount,omitempty"`
+	TaxWithHold        bool              `json:"taxWithHold,omitempty"`
+	TaxWithHoldRelease bool              `json:"taxWithHoldRelease,omitempty"`
+	TaxAmountRelease   json.Number       `json:"taxAmountRelease,omitempty"`
+	Description        string            `json:"description,omitempty"`
+	Metadata           map[string]string `json:"metadata,omitempty"`
+	Reference          string            `json:"reference,omitempty"`
+}
+
+// AVSCheck is the body of an AVS-only request. assumed: not in public docs.
+type AVSCheck struct {
+	SubMerchantID string       `json:"subMerchantId"`
+	PaymentToken  PaymentToken `json:"paymentToken"`
+	Billing       *Address     `json:"billing,omitempty"`
+}
+
+// Transaction is the "data" of a transaction answer. assumed: not in public
+// docs (field names).
+type Transaction struct {
+	TransactionID string      `json:"transactionId"`
+	Status        string      `json:"status,omitempty"`
+	Amount        json.Number `json:"amount,omitempty"`
+	AuthCode      string      `json:"authCode,omitempty"`
+	AVS           string      `json:"avs,omitempty"`
+	CVV           string      `json:"cvv,omitempty"`
+	CreatedAt     string      `json:"createdAt,omitempty"`
+}
+
+// Toggle is {"enabled": bool}.
+type Toggle struct {
+	Enabled bool `json:"enabled"`
+}
+
+// WalletPay is the Apple Pay / Google Pay block of a browser session.
+type WalletPay struct {
+	Enabled     bool        `json:"enabled"`
+	Amount      json.Number `json:"amount,omitempty"`
+	Description string      `json:"description,omitempty"`
+}
+
+// BrowserSessionRequest is documented (tokenization-flow page).
+type BrowserSessionRequest struct {
+	SubMerchantID           string     `json:"subMerchantId"`
+	Tokenization            *Toggle    `json:"tokenization,omitempty"`
+	BankAccountTokenization *Toggle    `json:"bankAccountTokenization,omitempty"`
+	ApplePay                *WalletPay `json:"applePay,omitempty"`
+	GooglePay               *WalletPay `json:"googlePay,omitempty"`
+}
+
+// QueryRequest is a transaction query. limit, offset, sort and status are
+// documented; the other filters are assumed: not in public docs.
+type QueryRequest struct {
+	SubMerchantID string `json:"subMerchantId,omitempty"`
+	TransactionID string `json:"transactionId,omitempty"`
+	Status        string `json:"status,omitempty"`
+	From          string `json:"from,omitempty"`
+	To            string `json:"to,omitempty"`
+	Sort          string `json:"sort,omitempty"`
+	Limit         int    `json:"limit"`
+	Offset        int    `json:"offset"`
+}
+
+// QueryPage is the "data" of a query answer. assumed: not in public docs
+// (the docs show the request only).
+type QueryPage struct {
+	Transactions []json.RawMessage `json:"transactions"`
+	Total        *int              `json:"total,omitempty"`
 }

@@ -46,6 +46,7 @@ type Server struct {
 	requests []Request
 	faults   []*fault
 	handlers map[string]http.HandlerFunc
+	ledger   *ledger
 	reqSeq   atomic.Uint64
 }
 
@@ -236,6 +237,7 @@ func (s *Server) routes() {
 	s.handlers["GET "+wire.Status.Path] = func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, wire.Envelope{Success: true, Status: wire.StatusSucceeded, Data: json.RawMessage(`{"status":"online"}`)})
 	}
+	s.transactionRoutes()
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

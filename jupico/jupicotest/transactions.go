@@ -1,0 +1,368 @@
+package jupicotest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/jupico/jupico-go/internal/wire"
+	"github.com/jupico/jupico-go/jupico"
+)
+
+// TestToken is the sandbox token that triggers Jupico's documented outcomes
+// with the amounts 90.20, 90.23, 90.24 (declines), 101.10 (503) and 101.11
+// (500). The fake reproduces them; any other token is approved.
+const TestToken = wire.SandboxTestToken
+
+// Transaction is the fake's record of a transaction, for inspection.
+type Transaction struct {
+	ID            string
+	Kind          string // "sale", "authorization", "echeck"
+	SubMerchantID string
+	Authorized    jupico.Amount
+	Captured      jupico.Amount
+	Refunded      jupico.Amount
+	Voided        bool
+	Settled       bool
+	Reference     string
+}
+
+type ledger struct {
+	seq   int
+	byID  map[string]*Transaction
+	order []string
+}
+
+func (s *Server) transactionRoutes() {
+	s.ledger = &ledger{byID: map[string]*Transaction{}}
+	s.handlers["POST "+wire.CardSale.Path] = s.charge("sale")
+	s.handlers["POST "+wire.CardAuthorize.Path] = s.charge("authorization")
+	s.handlers["POST "+wire.ECheckSale.Path] = s.charge("echeck")
+	s.handlers["POST "+wire.CardCapture.Path] = s.capture
+	s.handlers["POST "+wire.CardVoid.Path] = s.void
+	s.handlers["POST "+wire.CardRefund.Path] = s.refund("sale", "authorization")
+	s.handlers["POST "+wire.ECheckRefund.Path] = s.refund("echeck")
+	s.handlers["POST "+wire.CardRollback.Path] = s.rollback
+	s.handlers["POST "+wire.CardAVS.Path] = s.avs
+	s.handlers["POST "+wire.BrowserSession.Path] = s.session
+	s.handlers["POST "+wire.QueryTransactions.Path] = s.query
+}
+
+// decodeStrict decodes a request body by the wire contract, refusing
+// unknown fields, so drift between the SDK and the contract shows up in
+// tests.
+func decodeStrict(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("trailing data")
+	}
+	return nil
+}
+
+func amountOf(n json.Number) (jupico.Amount, error) {
+	if n == "" {
+		return 0, nil
+	}
+	return jupico.ParseAmount(string(n))
+}
+
+func invalidPayload(w http.ResponseWriter, msg string) {
+	writeError(w, http.StatusBadRequest, wire.CodeInvalidPayload, msg)
+}
+
+func (s *Server) charge(kind string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var c wire.Charge
+		if err := decodeStrict(r, &c); err != nil {
+			invalidPayload(w, "invalid payload")
+			return
+		}
+		amt, err := amountOf(c.Amount)
+		if err != nil || amt <= 0 || c.SubMerchantID == "" || (c.PaymentToken.Token == "" && c.PaymentToken.Data == "") {
+			invalidPayload(w, "invalid payload")
+			return
+		}
+		if c.PaymentToken.Token == TestToken || c.PaymentToken.Data == TestToken {
+			switch amt {
+			case wire.TriggerDeclined:
+				writeDecline(w, wire.CodeDeclined, "Card declined")
+				return
+			case wire.TriggerInsufficientFunds:
+				writeDecline(w, wire.CodeInsufficientFunds, "Insufficient funds")
+				return
+			case wire.TriggerDoNotHonor:
+				writeDecline(w, wire.CodeDoNotHonor, "Declined")
+				return
+			case wire.TriggerServiceUnavailable:
+				writeError(w, http.StatusServiceUnavailable, wire.CodeServiceUnavailable, "external service unavailable, retry later")
+				return
+			case wire.TriggerInternalError:
+				writeError(w, http.StatusInternalServerError, wire.CodeInternalServerError, "internal error")
+				return
+			}
+		}
+		s.mu.Lock()
+		tx := s.newTx(kind, c.SubMerchantID, c.Reference)
+		tx.Authorized = amt
+		if kind != "authorization" {
+			tx.Captured = amt
+		}
+		out := *tx
+		s.mu.Unlock()
+		writeTx(w, &out, amt)
+	}
+}
+
+// newTx records a transaction. Called with s.mu held.
+func (s *Server) newTx(kind, sub, ref string) *Transaction {
+	l := s.ledger
+	l.seq++
+	tx := &Transaction{ID: fmt.Sprintf("tx_%06d", l.seq), Kind: kind, SubMerchantID: sub, Reference: ref}
+	l.byID[tx.ID] = tx
+	l.order = append(l.order, tx.ID)
+	return tx
+}
+
+func writeDecline(w http.ResponseWriter, code, msg string) {
+	writeJSON(w, http.StatusOK, wire.Envelope{Success: false, Status: wire.StatusDeclined, Error: &wire.ErrorBody{Code: code, Message: msg}})
+}
+
+func txData(tx *Transaction, amt jupico.Amount) wire.Transaction {
+	return wire.Transaction{TransactionID: tx.ID, Status: wire.StatusSucceeded, Amount: json.Number(amt.String()), AuthCode: "A1B2C3", AVS: "Y", CVV: "M"}
+}
+
+func writeTx(w http.ResponseWriter, tx *Transaction, amt jupico.Amount) {
+	data, _ := json.Marshal(txData(tx, amt))
+	writeJSON(w, http.StatusOK, wire.Envelope{Success: true, Status: wire.StatusSucceeded, Data: data})
+}
+
+// followUp decodes a capture/void/refund body and finds its transaction.
+// Called without s.mu; returns with s.mu held on success.
+func (s *Server) followUp(w http.ResponseWriter, r *http.Request) (*wire.FollowUp, *Transaction, bool) {
+	var f wire.FollowUp
+	if err := decodeStrict(r, &f); err != nil || f.TransactionID == "" || f.SubMerchantID == "" {
+		invalidPayload(w, "invalid payload")
+		return nil, nil, false
+	}
+	s.mu.Lock()
+	tx := s.ledger.byID[f.TransactionID]
+	if tx == nil || tx.SubMerchantID != f.SubMerchantID {
+		s.mu.Unlock()
+		invalidPayload(w, "transaction not found")
+		return nil, nil, false
+	}
+	return &f, tx, true
+}
+
+func (s *Server) capture(w http.ResponseWriter, r *http.Request) {
+	f, tx, ok := s.followUp(w, r)
+	if !ok {
+		return
+	}
+	amt, err := amountOf(f.Amount)
+	var msg string
+	switch {
+	case err != nil || amt < 0:
+		msg = "invalid amount"
+	case tx.Kind != "authorization":
+		msg = "only an authorization can be captured"
+	case tx.Voided:
+		msg = "authorization was voided"
+	case tx.Captured > 0:
+		msg = "authorization already captured"
+	case amt > tx.Authorized:
+		msg = "capture exceeds the authorized amount"
+	}
+	if msg != "" {
+		s.mu.Unlock()
+		invalidPayload(w, msg)
+		return
+	}
+	if amt == 0 {
+		amt = tx.Authorized
+	}
+	tx.Captured = amt
+	out := *tx
+	s.mu.Unlock()
+	writeTx(w, &out, amt)
+}
+
+func (s *Server) void(w http.ResponseWriter, r *http.Request) {
+	_, tx, ok := s.followUp(w, r)
+	if !ok {
+		return
+	}
+	var msg string
+	switch {
+	case tx.Kind == "echeck":
+		msg = "an eCheck cannot be voided"
+	case tx.Settled:
+		msg = "transaction already settled; refund it instead"
+	case tx.Voided:
+		msg = "transaction already voided"
+	}
+	if msg != "" {
+		s.mu.Unlock()
+		invalidPayload(w, msg)
+		return
+	}
+	tx.Voided = true
+	out := *tx
+	s.mu.Unlock()
+	writeTx(w, &out, out.Authorized)
+}
+
+func (s *Server) refund(kinds ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		f, tx, ok := s.followUp(w, r)
+		if !ok {
+			return
+		}
+		amt, err := amountOf(f.Amount)
+		kindOK := false
+		for _, k := range kinds {
+			kindOK = kindOK || tx.Kind == k
+		}
+		left := tx.Captured - tx.Refunded
+		var msg string
+		switch {
+		case err != nil || amt < 0:
+			msg = "invalid amount"
+		case !kindOK:
+			msg = "transaction not found"
+		case tx.Voided:
+			msg = "transaction was voided"
+		case tx.Captured == 0:
+			msg = "nothing captured to refund"
+		case amt > left:
+			msg = "refund exceeds the captured amount"
+		}
+		if msg == "" && amt == 0 {
+			amt = left
+			if amt == 0 {
+				msg = "already fully refunded"
+			}
+		}
+		if msg != "" {
+			s.mu.Unlock()
+			invalidPayload(w, msg)
+			return
+		}
+		tx.Refunded += amt
+		out := *tx
+		s.mu.Unlock()
+		writeTx(w, &out, amt)
+	}
+}
+
+func (s *Server) rollback(w http.ResponseWriter, r *http.Request) {
+	var body map[string]any
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		invalidPayload(w, "invalid payload")
+		return
+	}
+	writeJSON(w, http.StatusOK, wire.Envelope{Success: true, Status: wire.StatusSucceeded})
+}
+
+func (s *Server) avs(w http.ResponseWriter, r *http.Request) {
+	var a wire.AVSCheck
+	if err := decodeStrict(r, &a); err != nil || a.SubMerchantID == "" {
+		invalidPayload(w, "invalid payload")
+		return
+	}
+	writeJSON(w, http.StatusOK, wire.Envelope{Success: true, Status: wire.StatusSucceeded, Data: json.RawMessage(`{"avs":"Y"}`)})
+}
+
+// SessionBody is the session object the fake returns, spaced as Jupico
+// might send it, so tests can check it reaches the browser byte for byte.
+const SessionBody = `{ "sessionId": "sess_fake_0001",  "expiresIn": 900, "config": {"methods": ["card", "bankAccount"], "amount": 10.50} }`
+
+func (s *Server) session(w http.ResponseWriter, r *http.Request) {
+	var b wire.BrowserSessionRequest
+	if err := decodeStrict(r, &b); err != nil || b.SubMerchantID == "" {
+		invalidPayload(w, "invalid payload")
+		return
+	}
+	w.Header().Set("Content-Type", wire.ContentTypeJSON)
+	w.WriteHeader(http.StatusOK)
+	var buf bytes.Buffer
+	buf.WriteString(`{"success":true,"status":"succeeded","data":`)
+	buf.WriteString(SessionBody)
+	buf.WriteString("}")
+	_, _ = w.Write(buf.Bytes())
+}
+
+func (s *Server) query(w http.ResponseWriter, r *http.Request) {
+	var q wire.QueryRequest
+	if err := decodeStrict(r, &q); err != nil || q.Limit <= 0 || q.Offset < 0 {
+		invalidPayload(w, "invalid payload")
+		return
+	}
+	s.mu.Lock()
+	var match []*Transaction
+	for _, id := range s.ledger.order {
+		tx := s.ledger.byID[id]
+		if (q.SubMerchantID == "" || tx.SubMerchantID == q.SubMerchantID) && (q.TransactionID == "" || tx.ID == q.TransactionID) &&
+			(q.Status == "" || q.Status == wire.StatusSucceeded) {
+			c := *tx
+			match = append(match, &c)
+		}
+	}
+	s.mu.Unlock()
+	total := len(match)
+	page := []json.RawMessage{}
+	for i := q.Offset; i < total && i < q.Offset+q.Limit; i++ {
+		b, _ := json.Marshal(txData(match[i], match[i].Authorized))
+		page = append(page, b)
+	}
+	data, _ := json.Marshal(wire.QueryPage{Transactions: page, Total: &total})
+	writeJSON(w, http.StatusOK, wire.Envelope{Success: true, Status: wire.StatusSucceeded, Data: data})
+}
+
+// Transaction returns the fake's record of the transaction id.
+func (s *Server) Transaction(id string) (Transaction, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tx, ok := s.ledger.byID[id]
+	if !ok {
+		return Transaction{}, false
+	}
+	return *tx, true
+}
+
+// Transactions returns the fake's records, oldest first.
+func (s *Server) Transactions() []Transaction {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Transaction, 0, len(s.ledger.order))
+	for _, id := range s.ledger.order {
+		out = append(out, *s.ledger.byID[id])
+	}
+	return out
+}
+
+// Settle marks transactions as settled, as Jupico's end-of-day batch does:
+// after it they can be refunded but no longer voided. With no ids, every
+// transaction settles.
+func (s *Server) Settle(ids ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(ids) == 0 {
+		ids = s.ledger.order
+	}
+	for _, id := range ids {
+		if tx := s.ledger.byID[id]; tx != nil {
+			tx.Settled = true
+		}
+	}
+}
+
+// Rollbacks returns the rollback requests the fake received, oldest first.
+func (s *Server) Rollbacks() []Request { return s.RequestsTo(wire.CardRollback.Path) }

@@ -1,0 +1,205 @@
+package jupico
+
+import (
+	"encoding/json"
+	"strconv"
+
+	"github.com/jupico/jupico-go/internal/wire"
+)
+
+// PaymentToken identifies the card or bank account to charge. It is never
+// a card number: tokens come from Jupico's web components (a one-time token)
+// or from an earlier tokenization (a permanent token). Build one with
+// PermanentToken or OneTimeToken. The zero PaymentToken is invalid.
+type PaymentToken struct {
+	// Type and Token identify a permanent (reusable) token.
+	Type  string
+	Token string
+	// OneTime is a one-time token payload, as the web components'
+	// submit-success callback hands it over. Use it once, right away.
+	OneTime string
+}
+
+// PermanentToken returns a reusable token of the given type.
+func PermanentToken(typ, token string) PaymentToken { return PaymentToken{Type: typ, Token: token} }
+
+// OneTimeToken returns a one-time token.
+func OneTimeToken(payload string) PaymentToken { return PaymentToken{OneTime: payload} }
+
+func (t PaymentToken) validate(v *validator, field string) {
+	switch {
+	case t.OneTime != "" && (t.Token != "" || t.Type != ""):
+		v.fail(field, "must be either a permanent token (type and token) or a one-time token, not both")
+	case t.OneTime != "":
+		v.id(field+".data", t.OneTime)
+	case t.Token == "":
+		v.fail(field, "is required")
+	default:
+		v.id(field+".token", t.Token)
+		v.id(field+".type", t.Type)
+	}
+}
+
+func (t PaymentToken) wire() wire.PaymentToken {
+	return wire.PaymentToken{Type: t.Type, Token: t.Token, Data: t.OneTime}
+}
+
+// Item is a line item of a charge.
+type Item struct {
+	Name        string
+	Description string
+	// Quantity is the number of units; zero is omitted.
+	Quantity int
+	// UnitPrice is the price of one unit; zero is omitted.
+	UnitPrice Amount
+}
+
+// DynamicFee is the fee the platform charges its merchant for this
+// transaction, overriding the merchant's fee template.
+type DynamicFee struct {
+	// Fixed is a flat fee.
+	Fixed Amount
+	// DiscountRateBasisPoints is a percentage of the amount in hundredths of
+	// a percent: 250 is 2.50 %. Kept as an integer so no float is involved.
+	DiscountRateBasisPoints int
+}
+
+// Address is billing or shipping data.
+type Address struct {
+	FirstName  string
+	LastName   string
+	Company    string
+	Line1      string
+	Line2      string
+	City       string
+	State      string
+	PostalCode string
+	Country    string
+	Email      string
+	Phone      string
+}
+
+func (a *Address) validate(v *validator, field string) {
+	if a == nil {
+		return
+	}
+	for _, f := range [...]struct{ name, val string }{
+		{"firstName", a.FirstName}, {"lastName", a.LastName}, {"company", a.Company}, {"address1", a.Line1},
+		{"address2", a.Line2}, {"city", a.City}, {"state", a.State}, {"postalCode", a.PostalCode},
+		{"country", a.Country}, {"email", a.Email}, {"phone", a.Phone},
+	} {
+		v.text(field+"."+f.name, f.val, 200)
+	}
+}
+
+func (a *Address) wire() *wire.Address {
+	if a == nil {
+		return nil
+	}
+	return &wire.Address{FirstName: a.FirstName, LastName: a.LastName, Company: a.Company, Line1: a.Line1, Line2: a.Line2,
+		City: a.City, State: a.State, PostalCode: a.PostalCode, Country: a.Country, Email: a.Email, Phone: a.Phone}
+}
+
+// ChargeRequest is a card sale or authorization, or an eCheck sale.
+// Required: SubMerchantID, a positive Amount and PaymentToken. Free-text
+// fields (Description, item names and descriptions, metadata, billing
+// descriptor, addresses) are refused if they contain anything that looks
+// like a card number.
+type ChargeRequest struct {
+	// SubMerchantID is the merchant the money goes to.
+	SubMerchantID string
+	// Amount to charge; must be positive.
+	Amount Amount
+	// PaymentToken is the card or bank account to charge.
+	PaymentToken PaymentToken
+	// Description is free text shown in Jupico's Backoffice.
+	Description string
+	// Items are the line items.
+	Items []Item
+	// TaxAmount is the tax included in Amount; nil means none given.
+	TaxAmount *Amount
+	// TaxWithhold withholds TaxAmount from the merchant's payout and passes
+	// it to the platform.
+	TaxWithhold bool
+	// DynamicFee overrides the merchant's fee for this transaction.
+	DynamicFee *DynamicFee
+	// Billing and Shipping addresses.
+	Billing  *Address
+	Shipping *Address
+	// Metadata: at most 50 keys of at most 40 characters without [ or ],
+	// values of at most 500 characters.
+	Metadata map[string]string
+	// BillingDescriptor is the text on the customer's statement.
+	BillingDescriptor string
+	// Reference is your own reference for the charge (an order id); it
+	// travels with a rollback too.
+	Reference string
+}
+
+func (r *ChargeRequest) validate() error {
+	v := &validator{}
+	if r == nil {
+		v.fail("request", "is nil")
+		return v.error()
+	}
+	v.required("subMerchantId", r.SubMerchantID)
+	v.positive("amount", r.Amount)
+	r.PaymentToken.validate(v, "paymentToken")
+	v.nonNegative("taxAmount", r.TaxAmount)
+	if r.TaxAmount != nil && *r.TaxAmount > r.Amount {
+		v.fail("taxAmount", "exceeds amount")
+	}
+	if r.TaxWithhold && r.TaxAmount == nil {
+		v.fail("taxAmount", "is required when taxWithHold is set")
+	}
+	v.text("description", r.Description, maxFreeText)
+	validateItems(v, r.Items)
+	if f := r.DynamicFee; f != nil {
+		v.nonNegative("dynamicFee.fixed", &f.Fixed)
+		if f.DiscountRateBasisPoints < 0 || f.DiscountRateBasisPoints > 10000 {
+			v.fail("dynamicFee.discountRatePerc", "must be between 0 and 100 %")
+		}
+	}
+	r.Billing.validate(v, "billing")
+	r.Shipping.validate(v, "shipping")
+	v.metadata("metadata", r.Metadata)
+	v.text("billingDescriptor", r.BillingDescriptor, 25)
+	v.text("reference", r.Reference, 100)
+	return v.error()
+}
+
+func validateItems(v *validator, items []Item) {
+	if len(items) > 500 {
+		v.fail("items", "has more than 500 items")
+		return
+	}
+	for i, it := range items {
+		f := "items[" + strconv.Itoa(i) + "]"
+		v.text(f+".name", it.Name, 255)
+		v.text(f+".description", it.Description, maxFreeText)
+		if it.Quantity < 0 {
+			v.fail(f+".quantity", "must not be negative")
+		}
+		v.nonNegative(f+".unitPrice", &it.UnitPrice)
+	}
+}
+
+func (r *ChargeRequest) wire() *wire.Charge {
+	w := &wire.Charge{
+		SubMerchantID: r.SubMerchantID, Amount: r.Amount.number(), PaymentToken: r.PaymentToken.wire(),
+		Description: r.Description, TaxAmount: optNumber(r.TaxAmount), TaxWithHold: r.TaxWithhold,
+		Billing: r.Billing.wire(), Shipping: r.Shipping.wire(), Metadata: r.Metadata,
+		BillingDescriptor: r.BillingDescriptor, Reference: r.Reference,
+	}
+	for _, it := range r.Items {
+		wi := wire.Item{Name: it.Name, Description: it.Description, Quantity: it.Quantity}
+		if it.UnitPrice != 0 {
+			wi.UnitPrice = it.UnitPrice.number()
+		}
+		w.Items = append(w.Items, wi)
+	}
+	if f := r.DynamicFee; f != nil {
+		w.DynamicFee = &wire.DynamicFee{Fixed: f.Fixed.number(), DiscountRatePerc: json.Number(Amount(f.DiscountRateBasisPoints).String())}
+	}
+	return w
+}

@@ -1,0 +1,332 @@
+package jupico
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jupico/jupico-go/internal/pipeline"
+	"github.com/jupico/jupico-go/internal/wire"
+)
+
+// TransactionStatus is a transaction's outcome as Jupico reports it.
+type TransactionStatus string
+
+// Transaction statuses Jupico documents.
+const (
+	StatusSucceeded TransactionStatus = wire.StatusSucceeded
+	StatusDeclined  TransactionStatus = wire.StatusDeclined
+	StatusFailed    TransactionStatus = wire.StatusFailed
+)
+
+// SandboxTestToken is the sandbox payment token that, with the amounts
+// 90.20, 90.23 and 90.24, is declined (tx_cc_declined, insufficient funds,
+// do not honor), with 101.10 answers 503 and with 101.11 answers 500. The
+// fake server in jupicotest reproduces these.
+const SandboxTestToken = wire.SandboxTestToken
+
+// Transaction is the result of a card or eCheck operation.
+type Transaction struct {
+	// ID is Jupico's transaction identifier, used to capture, void or
+	// refund it later.
+	ID string
+	// Status is succeeded for an approved transaction and declined for a
+	// declined one.
+	Status TransactionStatus
+	// Amount is the amount Jupico reports; zero when it reports none.
+	Amount Amount
+	// AuthCode is the issuer's authorization code.
+	AuthCode string
+	// AVSResult and CVVResult are the address and card-code check results.
+	AVSResult string
+	CVVResult string
+	// RequestID is the response's request identifier, when sent.
+	RequestID string
+	// Raw is the response's "data" object exactly as Jupico sent it, for
+	// fields this version of the SDK does not model yet.
+	Raw json.RawMessage
+}
+
+// ErrDeclined is matched by the *APIError of a declined transaction (HTTP
+// 200 with success false). The transaction is returned too; its Code says
+// why, and its Message is safe to show to the customer. A decline is final:
+// it is never retried or rolled back.
+var ErrDeclined = errors.New("jupico: declined")
+
+// ErrIndeterminate is matched by an *IndeterminateError: the transaction's
+// outcome is unknown (Jupico answered 500, or 400 "failed", or nothing
+// within the timeout, or the connection broke after the request was
+// written, or the caller's context ended mid-request).
+var ErrIndeterminate = errors.New("jupico: transaction outcome unknown")
+
+// ErrRolledBack is matched by an *IndeterminateError whose rollback Jupico
+// acknowledged: the transaction did not happen and may be tried again.
+var ErrRolledBack = errors.New("jupico: transaction rolled back")
+
+// IndeterminateError reports a transaction whose outcome is unknown, and
+// what became of the rollback Jupico requires in that case. errors.Is
+// matches ErrIndeterminate, ErrRolledBack when the rollback was
+// acknowledged, and the cause's own sentinels (ErrServerError, ErrTimeout,
+// ErrConnection, context.Canceled...).
+type IndeterminateError struct {
+	// Operation names the transaction, e.g. "creditcard.sale".
+	Operation string
+	// Cause is why the outcome is unknown: an *APIError (500, 400 failed)
+	// or a *RequestError (timeout, broken connection, cancelled context).
+	Cause error
+	// RollbackAttempted is false when no rollback was sent: automatic
+	// rollback is off, or the operation has none (eCheck).
+	RollbackAttempted bool
+	// RolledBack is true when Jupico acknowledged the rollback.
+	RolledBack bool
+	// RollbackErr is why the rollback failed, when it was attempted and
+	// not acknowledged. Operators must reconcile such a transaction.
+	RollbackErr error
+	// Rollback holds what to send to roll the transaction back by hand,
+	// with CreditCardService.Rollback; nil for operations without one.
+	Rollback *RollbackRequest
+}
+
+// Error describes the outcome and the rollback.
+func (e *IndeterminateError) Error() string {
+	s := "jupico: " + e.Operation + ": outcome unknown (" + e.Cause.Error() + ")"
+	switch {
+	case e.RolledBack:
+		s += "; rolled back"
+	case e.RollbackAttempted:
+		s += "; rollback failed: " + e.RollbackErr.Error()
+	case e.Rollback != nil:
+		s += "; not rolled back (automatic rollback is off)"
+	default:
+		s += "; no rollback exists for this operation: reconcile it"
+	}
+	return s
+}
+
+// Is matches ErrIndeterminate, and ErrRolledBack when rolled back.
+func (e *IndeterminateError) Is(target error) bool {
+	return target == ErrIndeterminate || (target == ErrRolledBack && e.RolledBack)
+}
+
+// Unwrap returns the cause.
+func (e *IndeterminateError) Unwrap() error { return e.Cause }
+
+// RollbackRequest is a rollback ready to send: the original operation's body,
+// which Jupico's rollback takes as is. It may be stored (it is JSON) and
+// sent later. Its body holds the payment token and amounts but never a card
+// number.
+type RollbackRequest struct {
+	// Operation is the name of the operation to roll back.
+	Operation string `json:"operation"`
+	// Body is the original request body.
+	Body json.RawMessage `json:"body"`
+}
+
+// RollbackEvent reports one automatic rollback to the hook installed with
+// WithRollbackHook, so operators can alert on failed ones.
+type RollbackEvent struct {
+	// Operation is the transaction that was rolled back.
+	Operation string
+	// Cause is why its outcome was unknown.
+	Cause error
+	// Acknowledged is true when Jupico acknowledged the rollback.
+	Acknowledged bool
+	// Err is why the rollback failed, when it did.
+	Err error
+	// Attempts is how many rollback attempts ran.
+	Attempts int
+	// Duration is how long the rollback took.
+	Duration time.Duration
+}
+
+// Default rollback policy.
+const (
+	// DefaultRollbackTimeout bounds an automatic rollback, retries included.
+	DefaultRollbackTimeout = 2 * time.Minute
+)
+
+// WithAutoRollback turns the automatic rollback of transactions whose
+// outcome is unknown on (the default) or off. Turn it off only if you
+// reconcile such transactions yourself: the error then carries a
+// RollbackRequest to send with CreditCardService.Rollback.
+func WithAutoRollback(on bool) Option {
+	return func(c *config) error {
+		c.noAutoRollback = !on
+		return nil
+	}
+}
+
+// WithRollbackTimeout bounds an automatic rollback, its retries included.
+// The rollback runs on a context detached from the caller's cancellation
+// (a cancelled checkout must still be reversed), bounded by this timeout
+// instead. The default is 2 minutes.
+func WithRollbackTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return invalid("rollback timeout must be positive")
+		}
+		c.rollbackTimeout = d
+		return nil
+	}
+}
+
+// WithRollbackRetry sets how rollbacks are retried. A rollback is safe to
+// repeat, so it is retried on every failure except a refusal (a 4xx other
+// than 429). The zero policy means 5 attempts, 200 ms, 5 s.
+func WithRollbackRetry(p RetryPolicy) Option {
+	return func(c *config) error {
+		if err := p.validate(); err != nil {
+			return err
+		}
+		c.rollbackRetry = p
+		return nil
+	}
+}
+
+// WithRollbackHook calls fn after every automatic rollback, acknowledged or
+// not, before the transaction's error is returned. fn runs on the caller's
+// goroutine and must not block for long. The event carries no card data and
+// no credentials.
+func WithRollbackHook(fn func(context.Context, RollbackEvent)) Option {
+	return func(c *config) error {
+		if fn == nil {
+			return invalid("nil rollback hook")
+		}
+		c.rollbackHook = fn
+		return nil
+	}
+}
+
+// transact sends a transaction and maps every outcome Jupico defines.
+func (c *Client) transact(ctx context.Context, op *wire.Operation, in any) (*Transaction, error) {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return nil, fmt.Errorf("jupico: %s: encode request: %w", op.Name, err)
+	}
+	resp, err := c.p.Do(ctx, op, body)
+	if err != nil {
+		var pe *pipeline.Error
+		if errors.As(err, &pe) && pe.Unknown {
+			return nil, c.indeterminate(ctx, op, body, newRequestError(err))
+		}
+		return nil, newRequestError(err)
+	}
+	switch resp.Outcome {
+	case wire.OutcomeSucceeded, wire.OutcomeDeclined:
+		tx, derr := decodeTransaction(resp)
+		if derr != nil {
+			// A 2xx we cannot read: whether it succeeded is unknown.
+			return nil, c.indeterminate(ctx, op, body, fmt.Errorf("jupico: %s: unreadable answer (status %d): %w", op.Name, resp.StatusCode, derr))
+		}
+		if resp.Outcome == wire.OutcomeDeclined {
+			if tx.Status == "" {
+				tx.Status = StatusDeclined
+			}
+			return tx, newAPIError(op.Name, resp)
+		}
+		if tx.Status == "" {
+			tx.Status = StatusSucceeded
+		}
+		return tx, nil
+	case wire.OutcomeIndeterminate, wire.OutcomeServerError:
+		return nil, c.indeterminate(ctx, op, body, newAPIError(op.Name, resp))
+	default: // retryable (503, 429) and rejected (4xx): not processed
+		return nil, newAPIError(op.Name, resp)
+	}
+}
+
+func decodeTransaction(resp *pipeline.Response) (*Transaction, error) {
+	if resp.Envelope == nil {
+		return nil, resp.EnvelopeErr
+	}
+	tx := &Transaction{RequestID: resp.RequestID, Status: TransactionStatus(resp.Envelope.Status)}
+	data := resp.Envelope.Data
+	if len(data) == 0 || string(data) == "null" {
+		return tx, nil
+	}
+	var w wire.Transaction
+	if err := json.Unmarshal(data, &w); err != nil {
+		return nil, errors.New("transaction data is not an object")
+	}
+	amt, err := parseNumber(w.Amount)
+	if err != nil {
+		return nil, err
+	}
+	tx.ID, tx.Amount, tx.AuthCode, tx.AVSResult, tx.CVVResult = w.TransactionID, amt, w.AuthCode, w.AVS, w.CVV
+	if w.Status != "" {
+		tx.Status = TransactionStatus(w.Status)
+	}
+	tx.Raw = append(json.RawMessage(nil), data...)
+	return tx, nil
+}
+
+// indeterminate rolls the transaction back when it can and reports it.
+func (c *Client) indeterminate(ctx context.Context, op *wire.Operation, body []byte, cause error) error {
+	e := &IndeterminateError{Operation: op.Name, Cause: cause}
+	if op.Rollback == nil {
+		return e
+	}
+	e.Rollback = &RollbackRequest{Operation: op.Name, Body: body}
+	if c.noAutoRollback {
+		return e
+	}
+	// The caller's cancellation must not stop the reversal of a charge that
+	// may have happened; the rollback has its own deadline instead.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.rollbackTimeout)
+	defer cancel()
+	start := time.Now()
+	attempts, err := c.sendRollback(rctx, op.Rollback, body)
+	e.RollbackAttempted = true
+	e.RolledBack = err == nil
+	e.RollbackErr = err
+	if c.rollbackHook != nil {
+		c.rollbackHook(ctx, RollbackEvent{Operation: op.Name, Cause: cause, Acknowledged: err == nil, Err: err, Attempts: attempts, Duration: time.Since(start)})
+	}
+	return e
+}
+
+// sendRollback sends a rollback and reports how many attempts ran.
+func (c *Client) sendRollback(ctx context.Context, op *wire.Operation, body []byte) (int, error) {
+	resp, err := c.p.Do(ctx, op, body)
+	if err != nil {
+		var pe *pipeline.Error
+		attempts := 0
+		if errors.As(err, &pe) {
+			attempts = pe.Attempts
+		}
+		return attempts, newRequestError(err)
+	}
+	if resp.Outcome != wire.OutcomeSucceeded {
+		return resp.Attempts, newAPIError(op.Name, resp)
+	}
+	return resp.Attempts, nil
+}
+
+// Rollback sends Jupico's system reversal for a transaction whose outcome is
+// unknown, as carried by an *IndeterminateError when automatic rollback is
+// off. It is safe to repeat and is retried per the rollback policy. It
+// returns nil when Jupico acknowledged it, an *APIError when Jupico refused
+// it, and a *RequestError when no answer came.
+func (c *Client) rollback(ctx context.Context, r *RollbackRequest) error {
+	if r == nil || len(r.Body) == 0 || !json.Valid(r.Body) {
+		return &ValidationError{Field: "rollback", Reason: "has no original request body"}
+	}
+	op := rollbackOf(r.Operation)
+	if op == nil {
+		return &ValidationError{Field: "rollback.operation", Reason: "names no operation with a rollback (" + strconv.Quote(r.Operation) + ")"}
+	}
+	_, err := c.sendRollback(ctx, op, r.Body)
+	return err
+}
+
+func rollbackOf(name string) *wire.Operation {
+	for _, op := range []*wire.Operation{&wire.CardSale, &wire.CardAuthorize, &wire.CardCapture, &wire.CardVoid, &wire.CardRefund} {
+		if op.Name == name {
+			return op.Rollback
+		}
+	}
+	return nil
+}

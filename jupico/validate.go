@@ -1,0 +1,155 @@
+package jupico
+
+import (
+	"errors"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jupico/jupico-go/internal/redact"
+)
+
+// ErrValidation is matched by every *ValidationError.
+var ErrValidation = errors.New("jupico: invalid request")
+
+// ValidationError reports a request the client refused to send because a
+// field is missing or wrong. Nothing was sent. The error names the field and
+// the rule, and never repeats the value (which could be a card number).
+type ValidationError struct {
+	// Field is the JSON-style path of the field, e.g. "amount",
+	// "metadata[order]" or "items[2].description".
+	Field string
+	// Reason says which rule failed, e.g. "must be positive".
+	Reason string
+}
+
+// Error returns "jupico: invalid request: <field>: <reason>".
+func (e *ValidationError) Error() string {
+	return "jupico: invalid request: " + e.Field + ": " + e.Reason
+}
+
+// Is reports whether target is ErrValidation.
+func (e *ValidationError) Is(target error) bool { return target == ErrValidation }
+
+// Limits enforced before sending (Jupico's metadata rules).
+const (
+	MaxMetadataKeys        = 50
+	MaxMetadataKeyLength   = 40
+	MaxMetadataValueLength = 500
+	maxFreeText            = 1000
+	maxIDLength            = 128
+)
+
+// validator collects the first failure while a request is checked.
+type validator struct{ err *ValidationError }
+
+func (v *validator) fail(field, reason string) {
+	if v.err == nil {
+		v.err = &ValidationError{Field: field, Reason: reason}
+	}
+}
+
+func (v *validator) error() error {
+	if v.err == nil {
+		return nil
+	}
+	return v.err
+}
+
+// required checks an identifier: present, short, printable, no card number.
+func (v *validator) required(field, s string) {
+	if strings.TrimSpace(s) == "" {
+		v.fail(field, "is required")
+		return
+	}
+	v.id(field, s)
+}
+
+func (v *validator) id(field, s string) {
+	switch {
+	case len(s) > maxIDLength:
+		v.fail(field, "is longer than "+strconv.Itoa(maxIDLength)+" bytes")
+	case !printable(s):
+		v.fail(field, "contains control characters or invalid UTF-8")
+	case redact.FindPAN(s):
+		v.fail(field, "looks like a card number; send the payment token, never the card number")
+	}
+}
+
+// text checks a free-text field: bounded, printable, and free of anything
+// that looks like a card number (PCI DSS: a card number pasted into a
+// description would be stored and displayed in clear).
+func (v *validator) text(field, s string, max int) {
+	switch {
+	case s == "":
+	case utf8.RuneCountInString(s) > max:
+		v.fail(field, "is longer than "+strconv.Itoa(max)+" characters")
+	case !printable(s):
+		v.fail(field, "contains control characters or invalid UTF-8")
+	case redact.FindPAN(s):
+		v.fail(field, "contains what looks like a card number; remove it (card numbers must never be sent in free text)")
+	}
+}
+
+func (v *validator) positive(field string, a Amount) {
+	switch {
+	case a <= 0:
+		v.fail(field, "must be positive")
+	case a > MaxAmount:
+		v.fail(field, "is too large")
+	}
+}
+
+func (v *validator) nonNegative(field string, a *Amount) {
+	if a == nil {
+		return
+	}
+	switch {
+	case *a < 0:
+		v.fail(field, "must not be negative")
+	case *a > MaxAmount:
+		v.fail(field, "is too large")
+	}
+}
+
+func (v *validator) metadata(field string, m map[string]string) {
+	if len(m) > MaxMetadataKeys {
+		v.fail(field, "has more than "+strconv.Itoa(MaxMetadataKeys)+" keys")
+		return
+	}
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		val := m[k]
+		kf := field + "[key]"
+		switch {
+		case k == "":
+			v.fail(kf, "is empty")
+		case utf8.RuneCountInString(k) > MaxMetadataKeyLength:
+			v.fail(kf, "is longer than "+strconv.Itoa(MaxMetadataKeyLength)+" characters")
+		case strings.ContainsAny(k, "[]"):
+			v.fail(kf, "contains [ or ]")
+		case !printable(k):
+			v.fail(kf, "contains control characters or invalid UTF-8")
+		case redact.FindPAN(k):
+			v.fail(kf, "contains what looks like a card number")
+		}
+		if v.err != nil {
+			return
+		}
+		// The key is safe to name now: it is short, printable, no card.
+		v.text(field+"["+k+"]", val, MaxMetadataValueLength)
+	}
+}
+
+func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return false
+		}
+	}
+	return true
+}
