@@ -38,6 +38,7 @@ type Error struct {
 	Err error
 }
 
+// Error returns "<op>: [giving up after N attempts: ]<kind>[: <cause>]".
 func (e *Error) Error() string {
 	s := e.Op + ": "
 	if e.Attempts > 1 {
