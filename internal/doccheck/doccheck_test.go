@@ -61,7 +61,9 @@ func TestEveryExportedNameIsDocumented(t *testing.T) {
 
 func undocumented(fset *token.FileSet, rel string, f *ast.File) []string {
 	var out []string
-	at := func(n ast.Node, name string) string { return rel + ":" + itoa(fset.Position(n.Pos()).Line) + " " + name }
+	at := func(n ast.Node, name string) string {
+		return rel + ":" + itoa(fset.Position(n.Pos()).Line) + " " + name
+	}
 	for _, decl := range f.Decls {
 		switch d := decl.(type) {
 		case *ast.FuncDecl:

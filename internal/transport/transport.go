@@ -10,6 +10,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -48,6 +49,9 @@ type Options struct {
 	TLSHandshakeTimeout time.Duration
 	// IdleConnTimeout closes pooled connections idle this long; zero means 90 s.
 	IdleConnTimeout time.Duration
+	// Proxy chooses a proxy per request; nil means HTTPS_PROXY/NO_PROXY
+	// from the environment (http.ProxyFromEnvironment).
+	Proxy func(*http.Request) (*url.URL, error)
 }
 
 // TLSConfig returns the client TLS configuration. Nothing in the SDK sets
@@ -73,9 +77,13 @@ func New(o Options) *http.Transport {
 	if perHost <= 0 {
 		perHost = 64
 	}
+	proxy := o.Proxy
+	if proxy == nil {
+		proxy = http.ProxyFromEnvironment
+	}
 	d := &net.Dialer{Timeout: orDefault(o.DialTimeout, 10*time.Second), KeepAlive: 30 * time.Second}
 	return &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
+		Proxy:                 proxy,
 		DialContext:           d.DialContext,
 		TLSClientConfig:       TLSConfig(o.RootCAs, o.Certificates),
 		ForceAttemptHTTP2:     true,
