@@ -172,7 +172,7 @@ func (p *Pipeline) send(ctx context.Context, op *wire.Operation, body []byte, st
 	if hresp.StatusCode >= 300 && hresp.StatusCode < 400 {
 		return nil, &Error{Op: op.Name, Attempts: st.attempts, Kind: ErrRedirect, Err: errors.New("status " + strconv.Itoa(hresp.StatusCode))}
 	}
-	out.Body, err = readCapped(hresp.Body, p.cfg.MaxResponseBytes)
+	out.Body, err = readCapped(hresp.Body, hresp.ContentLength, p.cfg.MaxResponseBytes)
 	if err != nil {
 		// The status line arrived but the body did not: the outcome of a
 		// transaction is unknown.
@@ -236,8 +236,13 @@ func (p *Pipeline) reauth(ctx context.Context, st *callState) bool {
 	return err == nil && !now.IsZero() && !now.Equal(st.used)
 }
 
-func readCapped(r io.Reader, max int64) ([]byte, error) {
+// readCapped reads at most max bytes, failing (not truncating) past that.
+// A declared length within the cap sizes the buffer in one allocation.
+func readCapped(r io.Reader, declared, max int64) ([]byte, error) {
 	var buf bytes.Buffer
+	if declared > 0 && declared <= max {
+		buf.Grow(int(declared) + bytes.MinRead)
+	}
 	n, err := buf.ReadFrom(io.LimitReader(r, max+1))
 	if err != nil {
 		return nil, err
