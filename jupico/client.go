@@ -41,6 +41,7 @@ type Client struct {
 	p       *pipeline.Pipeline
 	env     Environment
 	baseURL string
+	cache   *credentials.Cache // owned: closed by Close
 
 	noAutoRollback  bool
 	rollbackTimeout time.Duration
@@ -70,6 +71,13 @@ func NewClient(opts ...Option) (*Client, error) {
 	}
 	if cfg.creds == nil {
 		cfg.creds = credentials.FromEnv()
+	}
+	// Credentials are read before every attempt: serve them from a cache
+	// (a lock-free load) unless the caller brought one of their own.
+	var ownCache *credentials.Cache
+	if _, ok := cfg.creds.(*credentials.Cache); !ok {
+		ownCache = credentials.NewCache(cfg.creds)
+		cfg.creds = ownCache
 	}
 	if cfg.logger == nil {
 		cfg.logger = slog.New(slog.DiscardHandler)
@@ -104,7 +112,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		Timeout:            cfg.timeout,
 		TransactionTimeout: cfg.txnTimeout,
 	})
-	c := &Client{p: p, env: cfg.env, baseURL: cfg.baseURL,
+	c := &Client{p: p, env: cfg.env, baseURL: cfg.baseURL, cache: ownCache,
 		noAutoRollback: cfg.noAutoRollback, rollbackTimeout: cfg.rollbackTimeout, rollbackHook: cfg.rollbackHook}
 	c.CreditCard = &CreditCardService{c: c}
 	c.ECheck = &ECheckService{c: c}
@@ -116,9 +124,15 @@ func NewClient(opts ...Option) (*Client, error) {
 // BaseURL returns the URL the client sends to.
 func (c *Client) BaseURL() string { return c.baseURL }
 
-// Close closes idle pooled connections. The client stays usable.
+// Close releases the client's resources: idle pooled connections and the
+// background refresh of the credentials cache it created. Call it when the
+// client is no longer needed. Requests made afterwards still work with the
+// credentials already cached, but they are no longer refreshed.
 func (c *Client) Close() error {
 	c.p.CloseIdleConnections()
+	if c.cache != nil {
+		_ = c.cache.Close()
+	}
 	return nil
 }
 

@@ -8,8 +8,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -89,15 +92,81 @@ func TestRotatedCredentialsAreUsedWithoutRestart(t *testing.T) {
 	_, err = c.Status(context.Background())
 	require.NoError(t, err)
 
-	srv.SetCredentials("rotated-user", "rotated-password")
+	// The key is rotated where the provider reads it, then Jupico stops
+	// accepting the old one. The next call still succeeds: its 401 makes the
+	// client drop the cached key, read the new one and send again.
 	next, err := credentials.NewBasic("rotated-user", "rotated-password")
 	require.NoError(t, err)
 	current.Store(&next)
+	srv.SetCredentials("rotated-user", "rotated-password")
 	_, err = c.Status(context.Background())
 	require.NoError(t, err)
 	reqs := srv.Requests()
-	require.Len(t, reqs, 2)
-	assert.Equal(t, "rotated-user", reqs[1].Username)
+	require.Len(t, reqs, 3)
+	assert.Equal(t, jupicotest.DefaultUsername, reqs[1].Username, "the cached key was tried first")
+	assert.Equal(t, "rotated-user", reqs[2].Username)
+
+	_, err = c.Status(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "rotated-user", srv.Requests()[3].Username, "and is cached from then on")
+}
+
+// A Kubernetes secret volume rotated by the kubelet's atomic ..data symlink
+// swap under a running client: no request fails.
+func TestKubernetesSecretRotationUnderLoad(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeVersion := func(version, user, pass string) {
+		vdir := filepath.Join(dir, version)
+		require.NoError(t, os.Mkdir(vdir, 0o700))
+		require.NoError(t, os.WriteFile(filepath.Join(vdir, "username"), []byte(user+"\n"), 0o600))
+		require.NoError(t, os.WriteFile(filepath.Join(vdir, "password"), []byte(pass+"\n"), 0o600))
+		tmp := filepath.Join(dir, "..data_tmp")
+		require.NoError(t, os.Symlink(version, tmp))
+		require.NoError(t, os.Rename(tmp, filepath.Join(dir, "..data")))
+	}
+	writeVersion("..2026_11_28_v1", jupicotest.DefaultUsername, jupicotest.DefaultPassword)
+	for _, f := range []string{"username", "password"} {
+		require.NoError(t, os.Symlink(filepath.Join("..data", f), filepath.Join(dir, f)))
+	}
+
+	srv := jupicotest.NewServer(t)
+	c := srv.Client(jupico.WithCredentials(credentials.FromFile(dir)))
+	var ok, failed atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := c.Status(context.Background()); err != nil {
+					failed.Add(1)
+					t.Errorf("request failed during rotation: %v", err)
+					return
+				}
+				ok.Add(1)
+			}
+		}()
+	}
+	waitFor := func(n int64) {
+		require.Eventually(t, func() bool { return ok.Load() >= n }, 20*time.Second, time.Millisecond)
+	}
+	waitFor(50)
+	writeVersion("..2026_11_28_v2", "rotated-user", "rotated-password")
+	srv.SetCredentials("rotated-user", "rotated-password")
+	before := ok.Load()
+	waitFor(before + 50)
+	close(stop)
+	wg.Wait()
+	assert.Zero(t, failed.Load())
+	reqs := srv.Requests()
+	assert.Equal(t, "rotated-user", reqs[len(reqs)-1].Username)
 }
 
 func TestCredentialsChangedAfter401AreRetriedOnce(t *testing.T) {

@@ -148,7 +148,8 @@ func (s *Server) NewClient(opts ...jupico.Option) (*jupico.Client, error) {
 }
 
 // Client is NewClient for tests: a configuration error fails the test (or,
-// for a Server made by Start, panics, since it is a programming error).
+// for a Server made by Start, panics, since it is a programming error). For
+// a Server made by NewServer the client is closed when the test ends.
 func (s *Server) Client(opts ...jupico.Option) *jupico.Client {
 	c, err := s.NewClient(opts...)
 	if err != nil {
@@ -157,6 +158,9 @@ func (s *Server) Client(opts ...jupico.Option) *jupico.Client {
 			s.t.Fatalf("jupicotest: client: %v", err)
 		}
 		panic(fmt.Sprintf("jupicotest: client: %v", err))
+	}
+	if s.t != nil {
+		s.t.Cleanup(func() { _ = c.Close() })
 	}
 	return c
 }
