@@ -214,3 +214,35 @@ func TestManualRollbackWhenAutoRollbackIsOff(t *testing.T) {
 	assert.ErrorIs(t, c.CreditCard.Rollback(context.Background(), nil), jupico.ErrValidation)
 	assert.ErrorIs(t, c.CreditCard.Rollback(context.Background(), &jupico.RollbackRequest{Operation: "echeck.sale", Body: []byte(`{}`)}), jupico.ErrValidation)
 }
+
+// The fake processes the sale, then the answer is lost: the money moved,
+// the client cannot know, and the rollback reverses exactly that sale.
+func TestRollbackReversesAProcessedSale(t *testing.T) {
+	t.Parallel()
+	srv := jupicotest.NewServer(t)
+	for _, f := range []jupicotest.Fault{
+		{AfterProcessing: true, DropConnection: true, Times: 1},
+		{AfterProcessing: true, Status: http.StatusInternalServerError, Times: 1},
+		{AfterProcessing: true, ResetAfter: 10, Times: 1},
+		{AfterProcessing: true, Delay: time.Minute, Times: 1},
+	} {
+		srv.InjectFault(salePath, f)
+	}
+	c := srv.Client(fast, jupico.WithTransactionTimeout(300*time.Millisecond))
+	for i := range 4 {
+		_, err := c.CreditCard.Sale(context.Background(), charge(int64(1000+i)))
+		require.ErrorIs(t, err, jupico.ErrRolledBack, "case %d", i)
+	}
+	ok, err := c.CreditCard.Sale(context.Background(), charge(5000))
+	require.NoError(t, err)
+	for _, tx := range srv.Transactions() {
+		if tx.ID == ok.ID {
+			assert.Zero(t, tx.Rollbacks, "the approved sale was not rolled back")
+			assert.Equal(t, jupico.Cents(5000), tx.Captured)
+			continue
+		}
+		assert.Equal(t, 1, tx.Rollbacks, "%s rolled back exactly once", tx.ID)
+		assert.Zero(t, tx.Captured, "%s was reversed", tx.ID)
+	}
+	assert.Len(t, srv.Transactions(), 5)
+}

@@ -2,6 +2,7 @@ package jupicotest
 
 import (
 	"bytes"
+	"context"
 	"crypto/subtle"
 	"crypto/x509"
 	"encoding/base64"
@@ -44,7 +45,7 @@ type Server struct {
 	username string
 	password string
 	requests []Request
-	faults   []*fault
+	faults   []*Injection
 	handlers map[string]http.HandlerFunc
 	ledger   *ledger
 	reqSeq   atomic.Uint64
@@ -199,16 +200,17 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set(wire.HeaderRequestID, fmt.Sprintf("req_%08d", s.reqSeq.Add(1)))
 	user, pass, hasAuth := r.BasicAuth()
+	rec := Request{
+		Method: r.Method, Path: r.URL.Path, Username: user, ContentType: r.Header.Get("Content-Type"),
+		UserAgent: r.UserAgent(), Body: body, Protocol: r.Proto,
+	}
 	s.mu.Lock()
 	if len(s.requests) >= maxRecorded {
 		s.requests = s.requests[1:]
 	}
-	s.requests = append(s.requests, Request{
-		Method: r.Method, Path: r.URL.Path, Username: user, ContentType: r.Header.Get("Content-Type"),
-		UserAgent: r.UserAgent(), Body: body, Protocol: r.Proto,
-	})
+	s.requests = append(s.requests, rec)
 	wantUser, wantPass := s.username, s.password
-	f := s.takeFault(r.URL.Path)
+	f := s.takeFault(&rec)
 	h := s.handlers[r.Method+" "+r.URL.Path]
 	s.mu.Unlock()
 
@@ -224,16 +226,16 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, wire.CodeAuthInvalidAPIToken, "invalid api token")
 		return
 	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r = r.WithContext(context.WithValue(r.Context(), bodyKey{}, body))
 	if f != nil {
-		if f.apply(w, r) {
-			return
-		}
+		f.serve(w, r, h)
+		return
 	}
 	if h == nil {
 		writeError(w, http.StatusNotFound, wire.CodeWrongURL, "resource not found")
 		return
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
 	h(w, r)
 }
 
@@ -252,11 +254,23 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, status int, code, msg string) {
+	var b bytes.Buffer
+	writeErrorTo(&b, w.Header(), status, code, msg)
+	w.WriteHeader(status)
+	_, _ = w.Write(b.Bytes())
+}
+
+// writeErrorTo renders Jupico's error envelope into b and sets h's
+// content type. A 400 without a code is a "failed" transaction.
+func writeErrorTo(b *bytes.Buffer, h http.Header, status int, code, msg string) {
 	env := wire.Envelope{Success: false, Error: &wire.ErrorBody{Code: code, Message: msg}}
 	if status == http.StatusBadRequest && code == "" {
 		env.Status = wire.StatusFailed
+		env.Error = nil
 	}
-	writeJSON(w, status, env)
+	out, _ := json.Marshal(env)
+	b.Write(out)
+	h.Set("Content-Type", wire.ContentTypeJSON)
 }
 
 // BasicAuthHeader returns the Authorization header value for username and

@@ -2,6 +2,7 @@ package jupicotest
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,16 +28,33 @@ type Transaction struct {
 	Voided        bool
 	Settled       bool
 	Reference     string
+	// Rollbacks counts the rollbacks received for requests the fake
+	// processed on this transaction (its charge, capture, void or refund).
+	// A rolled-back charge is reversed: nothing stays captured.
+	Rollbacks int
 }
 
 type ledger struct {
 	seq   int
 	byID  map[string]*Transaction
 	order []string
+	// byBody maps the hash of each processed transaction request's body to
+	// the transaction it acted on, so a rollback (which carries the original
+	// body) finds what to reverse.
+	byBody map[[32]byte]string
 }
 
+// processed records that body acted on tx. Called with s.mu held.
+func (l *ledger) processed(r *http.Request, tx *Transaction) {
+	if b, ok := r.Context().Value(bodyKey{}).([]byte); ok {
+		l.byBody[sha256.Sum256(b)] = tx.ID
+	}
+}
+
+type bodyKey struct{}
+
 func (s *Server) transactionRoutes() {
-	s.ledger = &ledger{byID: map[string]*Transaction{}}
+	s.ledger = &ledger{byID: map[string]*Transaction{}, byBody: map[[32]byte]string{}}
 	s.handlers["POST "+wire.CardSale.Path] = s.charge("sale")
 	s.handlers["POST "+wire.CardAuthorize.Path] = s.charge("authorization")
 	s.handlers["POST "+wire.ECheckSale.Path] = s.charge("echeck")
@@ -114,6 +132,7 @@ func (s *Server) charge(kind string) http.HandlerFunc {
 		if kind != "authorization" {
 			tx.Captured = amt
 		}
+		s.ledger.processed(r, tx)
 		out := *tx
 		s.mu.Unlock()
 		writeTx(w, &out, amt)
@@ -189,6 +208,7 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request) {
 		amt = tx.Authorized
 	}
 	tx.Captured = amt
+	s.ledger.processed(r, tx)
 	out := *tx
 	s.mu.Unlock()
 	writeTx(w, &out, amt)
@@ -214,6 +234,7 @@ func (s *Server) void(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tx.Voided = true
+	s.ledger.processed(r, tx)
 	out := *tx
 	s.mu.Unlock()
 	writeTx(w, &out, out.Authorized)
@@ -256,18 +277,31 @@ func (s *Server) refund(kinds ...string) http.HandlerFunc {
 			return
 		}
 		tx.Refunded += amt
+		s.ledger.processed(r, tx)
 		out := *tx
 		s.mu.Unlock()
 		writeTx(w, &out, amt)
 	}
 }
 
+// rollback reverses what the original request (its body, carried as is)
+// did, if the fake processed it; either way it is acknowledged, since
+// Jupico's rollback is safe to repeat.
 func (s *Server) rollback(w http.ResponseWriter, r *http.Request) {
-	var body map[string]any
-	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+	b, _ := r.Context().Value(bodyKey{}).([]byte)
+	if !json.Valid(b) {
 		invalidPayload(w, "invalid payload")
 		return
 	}
+	s.mu.Lock()
+	if id, ok := s.ledger.byBody[sha256.Sum256(b)]; ok {
+		tx := s.ledger.byID[id]
+		tx.Rollbacks++
+		if tx.Kind != "authorization" || tx.Captured == 0 {
+			tx.Captured, tx.Voided = 0, true
+		}
+	}
+	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, wire.Envelope{Success: true, Status: wire.StatusSucceeded})
 }
 
