@@ -54,8 +54,8 @@ type Options struct {
 	Proxy func(*http.Request) (*url.URL, error)
 }
 
-// TLSConfig returns the client TLS configuration. Nothing in the SDK sets
-// InsecureSkipVerify, MaxVersion or a weaker MinVersion, and no option or
+// TLSConfig returns the client TLS configuration. Nothing in the SDK turns
+// verification off, caps MaxVersion or lowers MinVersion, and no option or
 // environment variable can.
 func TLSConfig(roots *x509.CertPool, certs []tls.Certificate) *tls.Config {
 	return &tls.Config{
