@@ -119,26 +119,54 @@ func (v *validator) metadata(field string, m map[string]string) {
 		v.fail(field, "has more than "+strconv.Itoa(MaxMetadataKeys)+" keys")
 		return
 	}
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		val := m[k]
-		kf := field + "[key]"
-		switch {
-		case k == "":
-			v.fail(kf, "is empty")
-		case utf8.RuneCountInString(k) > MaxMetadataKeyLength:
-			v.fail(kf, "is longer than "+strconv.Itoa(MaxMetadataKeyLength)+" characters")
-		case strings.ContainsAny(k, "[]"):
-			v.fail(kf, "contains [ or ]")
-		case !printable(k):
-			v.fail(kf, "contains control characters or invalid UTF-8")
-		case redact.FindPAN(k):
-			v.fail(kf, "contains what looks like a card number")
+	// Check in map order first, which allocates nothing; only a failure is
+	// worth sorting for, so that the error names the same key every time.
+	probe := validator{}
+	for k, val := range m {
+		probe.metadataEntry(field, k, val)
+		if probe.err != nil {
+			break
 		}
-		if v.err != nil {
+	}
+	if probe.err == nil {
+		return
+	}
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if v.metadataEntry(field, k, m[k]); v.err != nil {
 			return
 		}
-		// The key is safe to name now: it is short, printable, no card.
-		v.text(field+"["+k+"]", val, MaxMetadataValueLength)
+	}
+}
+
+func (v *validator) metadataEntry(field, k, val string) {
+	reason := ""
+	switch {
+	case k == "":
+		reason = "is empty"
+	case utf8.RuneCountInString(k) > MaxMetadataKeyLength:
+		reason = "is longer than " + strconv.Itoa(MaxMetadataKeyLength) + " characters"
+	case strings.ContainsAny(k, "[]"):
+		reason = "contains [ or ]"
+	case !printable(k):
+		reason = "contains control characters or invalid UTF-8"
+	case redact.FindPAN(k):
+		reason = "contains what looks like a card number"
+	}
+	if reason != "" {
+		v.fail(field+"[key]", reason)
+		return
+	}
+	// The key is safe to name now: it is short, printable, no card.
+	v.textValue(field, k, val, MaxMetadataValueLength)
+}
+
+// textValue is text for a keyed field: the field name "field[key]" is
+// built only when the value fails.
+func (v *validator) textValue(field, key, s string, max int) {
+	probe := validator{}
+	probe.text("", s, max)
+	if probe.err != nil {
+		v.fail(field+"["+key+"]", probe.err.Reason)
 	}
 }
 

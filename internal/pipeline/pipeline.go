@@ -133,6 +133,7 @@ func (p *Pipeline) Do(ctx context.Context, op *wire.Operation, body []byte) (*Re
 		body = wire.EmptyBody
 	}
 	st := &callState{op: op}
+	st.ua[0] = p.cfg.UserAgent
 	ctx = context.WithValue(ctx, stateKey{}, st)
 	ctx = httptrace.WithClientTrace(ctx, st.trace())
 
@@ -151,9 +152,10 @@ func (p *Pipeline) send(ctx context.Context, op *wire.Operation, body []byte, st
 		return nil, &Error{Op: op.Name, Kind: ErrTransportPolicy, Err: err}
 	}
 	h := req.Header
-	h[wire.HeaderContentType] = jsonCT
-	h[wire.HeaderAccept] = jsonCT
-	h[wire.HeaderUserAgent] = []string{p.cfg.UserAgent}
+	st.ct[0][0], st.ct[1][0] = wire.ContentTypeJSON, wire.ContentTypeJSON
+	h[wire.HeaderContentType] = st.ct[0][:]
+	h[wire.HeaderAccept] = st.ct[1][:]
+	h[wire.HeaderUserAgent] = st.ua[:]
 
 	hresp, err := p.byKind[op.Kind].Do(req)
 	var gu *giveUpError
@@ -192,8 +194,6 @@ func (p *Pipeline) send(ctx context.Context, op *wire.Operation, body []byte, st
 	out.Outcome = wire.Classify(out.StatusCode, out.Envelope)
 	return out, nil
 }
-
-var jsonCT = []string{wire.ContentTypeJSON}
 
 // failure classifies a transport failure by type.
 func (p *Pipeline) failure(ctx context.Context, op *wire.Operation, st *callState, err error) *Error {
@@ -268,6 +268,12 @@ type callState struct {
 	wroteHeaders    atomic.Bool
 	reached         atomic.Bool
 	handshakeFailed atomic.Bool
+
+	// Header values live here, in the one allocation a call makes for its
+	// state, rather than in a slice per header per attempt.
+	ua, auth [1]string
+	ct       [2][1]string
+	tr       httptrace.ClientTrace
 }
 
 func stateFrom(ctx context.Context) *callState {
@@ -276,7 +282,7 @@ func stateFrom(ctx context.Context) *callState {
 }
 
 func (st *callState) trace() *httptrace.ClientTrace {
-	return &httptrace.ClientTrace{
+	st.tr = httptrace.ClientTrace{
 		WroteHeaders: func() { st.wroteHeaders.Store(true) },
 		TLSHandshakeDone: func(_ tls.ConnectionState, err error) {
 			if err != nil {
@@ -284,6 +290,7 @@ func (st *callState) trace() *httptrace.ClientTrace {
 			}
 		},
 	}
+	return &st.tr
 }
 
 // errAttemptTimeout is the cause of an attempt's own deadline.
@@ -318,7 +325,8 @@ func (a *attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, &Error{Kind: ErrCredentials, Err: err}
 	}
 	st.used = creds
-	req.Header[wire.HeaderAuthorization] = []string{creds.AuthorizationHeader().Reveal()}
+	st.auth[0] = creds.AuthorizationHeader().Reveal()
+	req.Header[wire.HeaderAuthorization] = st.auth[:]
 
 	timeout := cfg.Timeout
 	if st.op.Kind == wire.KindTransaction || st.op.Kind == wire.KindRollback {
