@@ -259,7 +259,7 @@ func decodeTransaction(resp *pipeline.Response) (*Transaction, error) {
 	if w.Status != "" {
 		tx.Status = TransactionStatus(w.Status)
 	}
-	tx.Raw = append(json.RawMessage(nil), data...)
+	tx.Raw = data // already a copy: decoding into a RawMessage copies
 	return tx, nil
 }
 

@@ -123,6 +123,8 @@ type Response struct {
 	Attempts    int
 	RequestID   string
 	Outcome     wire.Outcome
+
+	env wire.Envelope // Envelope points here: no allocation of its own
 }
 
 // Do sends body (nil means "{}") as op and returns the answer. A non-nil
@@ -182,11 +184,10 @@ func (p *Pipeline) send(ctx context.Context, op *wire.Operation, body []byte, st
 		return nil, p.failure(ctx, op, st, err)
 	}
 	if len(out.Body) > 0 {
-		var env wire.Envelope
-		if err := json.Unmarshal(out.Body, &env); err != nil {
+		if err := json.Unmarshal(out.Body, &out.env); err != nil {
 			out.EnvelopeErr = errors.New("response is not a json envelope")
 		} else {
-			out.Envelope = &env
+			out.Envelope = &out.env
 		}
 	} else {
 		out.EnvelopeErr = errors.New("empty response body")
@@ -274,6 +275,7 @@ type callState struct {
 	ua, auth [1]string
 	ct       [2][1]string
 	tr       httptrace.ClientTrace
+	body     cancelBody
 }
 
 func stateFrom(ctx context.Context) *callState {
@@ -348,7 +350,10 @@ func (a *attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 		a.p.logAttempt(ctx, st, req, 0, "", time.Since(start), err)
 		return nil, err
 	}
-	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel, ctx: actx}
+	// Attempts run one after another and each body is closed before the
+	// next attempt starts, so the call's state can hold the wrapper.
+	st.body = cancelBody{ReadCloser: resp.Body, cancel: cancel, ctx: actx}
+	resp.Body = &st.body
 	a.p.logAttempt(ctx, st, req, resp.StatusCode, resp.Header.Get(wire.HeaderRequestID), time.Since(start), nil)
 	return resp, nil
 }
