@@ -412,3 +412,26 @@ func TestErrorsMatchSentinels(t *testing.T) {
 		assert.Equal(t, strings.ToLower(err.Error()[:7]), err.Error()[:7])
 	}
 }
+
+// Concurrent calls share a warm pool: 64 goroutines making 20 calls each
+// open no more connections than there are goroutines, and over HTTP/2
+// far fewer.
+func TestConnectionsAreReused(t *testing.T) {
+	t.Parallel()
+	srv := jupicotest.NewServer(t)
+	c := srv.Client()
+	var wg sync.WaitGroup
+	for range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 20 {
+				_, err := c.Status(context.Background())
+				assert.NoError(t, err)
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Len(t, srv.Requests(), 64*20)
+	assert.LessOrEqual(t, srv.Connections(), int64(64), "1,280 requests over at most one connection per goroutine")
+}

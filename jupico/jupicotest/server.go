@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -49,6 +50,7 @@ type Server struct {
 	handlers map[string]http.HandlerFunc
 	ledger   *ledger
 	reqSeq   atomic.Uint64
+	conns    atomic.Int64
 }
 
 // Request is what the fake recorded of one request it received.
@@ -96,12 +98,22 @@ func start(t testing.TB, opts []Option) *Server {
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
 	s.srv.EnableHTTP2 = true
 	s.srv.Config.ErrorLog = nil
+	s.srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			s.conns.Add(1)
+		}
+	}
 	s.srv.StartTLS()
 	return s
 }
 
 // Close shuts the fake down, closing its connections.
 func (s *Server) Close() { s.srv.Close() }
+
+// Connections is how many TCP connections (each with a full TLS handshake
+// unless resumed) clients have opened to the fake, to check that a client
+// reuses its connections.
+func (s *Server) Connections() int64 { return s.conns.Load() }
 
 // URL is the fake's https base URL, for jupico.WithBaseURL.
 func (s *Server) URL() string { return s.srv.URL }
