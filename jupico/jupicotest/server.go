@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -51,6 +52,9 @@ type Server struct {
 	ledger   *ledger
 	reqSeq   atomic.Uint64
 	conns    atomic.Int64
+
+	whOnce sync.Once
+	wh     webhookState // see deliver.go
 }
 
 // Request is what the fake recorded of one request it received.
@@ -97,7 +101,9 @@ func start(t testing.TB, opts []Option) *Server {
 	s.routes()
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
 	s.srv.EnableHTTP2 = true
-	s.srv.Config.ErrorLog = nil
+	// Clients that drop connections (tests of timeouts, benchmarks of
+	// small pools) make net/http log handshake EOFs: noise, not findings.
+	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	s.srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
 		if st == http.StateNew {
 			s.conns.Add(1)

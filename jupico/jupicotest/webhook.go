@@ -2,35 +2,46 @@ package jupicotest
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
+	"github.com/jupico/jupico-go/jupico"
 	"github.com/jupico/jupico-go/webhook"
 )
 
 // WebhookEvent is a Jupico webhook delivery to build or send: the event
-// name, its time and its data, which NewWebhookRequest wraps in Jupico's
-// {"event","datetime","data"} envelope.
+// name, its time and its data, which NewWebhookRequest and
+// Server.SendWebhook wrap in Jupico's {"event","datetime","data"} envelope.
+// The zero WebhookEvent has no type and cannot be sent.
 type WebhookEvent struct {
-	// ID is the delivery id (the webhook-id header); empty means a random one.
+	// ID is the delivery id (the webhook-id header), the same on every
+	// delivery of the event; empty means a random one.
 	ID string
 	// Type is the event name, e.g. webhook.EventMerchantActivation.
+	// Required.
 	Type webhook.EventType
 	// Time is the event time; zero means now.
 	Time time.Time
 	// Data is the event's data object; nil means {}.
 	Data json.RawMessage
-	// SignedAt is the webhook-timestamp; zero means now. Set it in the past
-	// or future to test the verifier's tolerance.
+	// SignedAt is the webhook-timestamp; zero means the moment each
+	// delivery is signed. Set it in the past or future to test the
+	// verifier's tolerance.
 	SignedAt time.Time
 }
 
-// Body returns the JSON body Jupico would send for e.
+// Body returns the JSON body Jupico would send for e. It fails when e has
+// no Type or Data is not valid JSON.
 func (e WebhookEvent) Body() ([]byte, error) {
+	if e.Type == "" {
+		return nil, errors.New("jupicotest: webhook event has no type")
+	}
 	t := e.Time
 	if t.IsZero() {
 		t = time.Now()
@@ -39,8 +50,8 @@ func (e WebhookEvent) Body() ([]byte, error) {
 	if data == nil {
 		data = json.RawMessage("{}")
 	}
-	if e.Type == "" {
-		return nil, errors.New("jupicotest: webhook event has no type")
+	if !json.Valid(data) {
+		return nil, errors.New("jupicotest: webhook event data is not valid json")
 	}
 	return json.Marshal(struct {
 		Event    webhook.EventType `json:"event"`
@@ -52,7 +63,14 @@ func (e WebhookEvent) Body() ([]byte, error) {
 // NewWebhookRequest builds a complete POST to url carrying e, signed with
 // secret by the Standard Webhooks scheme (webhook-id, webhook-timestamp,
 // webhook-signature) and typed application/json, so merchants can test
-// their webhook handlers end to end.
+// their webhook handlers end to end, for example with
+// httptest.NewRecorder. To have the fake send deliveries over the network,
+// use Server.SendWebhook.
+//
+// Errors: e without a Type or with invalid Data, a secret webhook.Sign
+// refuses (wrapping webhook.ErrInvalidSecret), an id with characters a
+// verifier refuses (wrapping webhook.ErrInvalidHeader), or a URL that does
+// not parse. It is safe for concurrent use.
 func NewWebhookRequest(secret, url string, e WebhookEvent) (*http.Request, error) {
 	body, err := e.Body()
 	if err != nil {
@@ -68,22 +86,24 @@ func NewWebhookRequest(secret, url string, e WebhookEvent) (*http.Request, error
 	if ts.IsZero() {
 		ts = time.Now()
 	}
+	return signedRequest(context.Background(), secret, url, id, ts, body)
+}
+
+// signedRequest builds the POST of one delivery: body signed with secret
+// under id and ts.
+func signedRequest(ctx context.Context, secret, url, id string, ts time.Time, body []byte) (*http.Request, error) {
 	sig, err := webhook.Sign(secret, id, ts, body)
 	if err != nil {
 		return nil, err
 	}
-	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("webhook-id", id)
-	req.Header.Set("webhook-timestamp", itoa(ts.Unix()))
-	req.Header.Set("webhook-signature", sig)
+	req.Header.Set("User-Agent", "jupicotest/"+jupico.Version)
+	req.Header.Set("Webhook-Id", id)
+	req.Header.Set("Webhook-Timestamp", strconv.FormatInt(ts.Unix(), 10))
+	req.Header.Set("Webhook-Signature", sig)
 	return req, nil
-}
-
-func itoa(n int64) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }
