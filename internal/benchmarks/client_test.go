@@ -1,0 +1,242 @@
+package benchmarks
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"io"
+	"net/http"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jupico/jupico-go/credentials"
+	"github.com/jupico/jupico-go/internal/transport"
+	"github.com/jupico/jupico-go/jupico"
+	"github.com/jupico/jupico-go/jupico/jupicotest"
+)
+
+var saleReq = &jupico.ChargeRequest{
+	SubMerchantID: "jpt-fs-demo-acc1-m1",
+	Amount:        jupico.Cents(2500),
+	PaymentToken:  jupico.PermanentToken("card", "tok_visa_4242"),
+	Description:   "Order 1042",
+	Metadata:      map[string]string{"order": "1042"},
+	Reference:     "order-1042",
+}
+
+// saleBody is what the SDK sends for saleReq, byte for byte.
+var saleBody = []byte(`{"subMerchantId":"jpt-fs-demo-acc1-m1","amount":25.00,"paymentToken":{"type":"card","token":"tok_visa_4242"},"description":"Order 1042","metadata":{"order":"1042"},"reference":"order-1042"}`)
+
+// txData mirrors the transaction fields the SDK decodes.
+type txData struct {
+	TransactionID string      `json:"transactionId"`
+	Status        string      `json:"status"`
+	Amount        json.Number `json:"amount"`
+	AuthCode      string      `json:"authCode"`
+	AVS           string      `json:"avs"`
+	CVV           string      `json:"cvv"`
+}
+
+type rawEnvelope struct {
+	Success bool            `json:"success"`
+	Status  string          `json:"status"`
+	Data    json.RawMessage `json:"data"`
+}
+
+// rawSale is the floor: the same JSON, the same headers, the same TLS
+// settings, decoded into the same fields, with nothing else.
+func rawSale(ctx context.Context, hc *http.Client, url, auth string) error {
+	r, err := http.NewRequestWithContext(ctx, http.MethodPost, url+"/v1/transactions/creditcard/sale", bytes.NewReader(saleBody))
+	if err != nil {
+		return err
+	}
+	r.Header.Set("Authorization", auth)
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Accept", "application/json")
+	resp, err := hc.Do(r)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return err
+	}
+	var env rawEnvelope
+	if err := json.Unmarshal(raw, &env); err != nil {
+		return err
+	}
+	var tx txData
+	return json.Unmarshal(env.Data, &tx)
+}
+
+// tunedTransport is raw net/http with the SDK's TLS settings and pool size.
+func tunedTransport(srv *jupicotest.Server) *http.Transport {
+	return &http.Transport{
+		TLSClientConfig:     transport.TLSConfig(srv.CertPool(), nil),
+		ForceAttemptHTTP2:   true,
+		MaxIdleConns:        1024,
+		MaxIdleConnsPerHost: 256,
+	}
+}
+
+func BenchmarkSale(b *testing.B) {
+	ctx := context.Background()
+	b.Run("impl=jupico", func(b *testing.B) {
+		srv := jupicotest.Start()
+		defer srv.Close()
+		c := srv.Client()
+		defer c.Close()
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := c.CreditCard.Sale(ctx, saleReq); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("impl=raw", func(b *testing.B) {
+		srv := jupicotest.Start()
+		defer srv.Close()
+		tr := tunedTransport(srv)
+		defer tr.CloseIdleConnections()
+		hc := &http.Client{Transport: tr}
+		auth := jupicotest.BasicAuthHeader(jupicotest.DefaultUsername, jupicotest.DefaultPassword)
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := rawSale(ctx, hc, srv.URL(), auth); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkConcurrent runs 256 goroutines on one client (or one raw
+// http.Client) and reports throughput, p50 and p99 latency and new
+// connections (TLS handshakes) per request.
+func BenchmarkConcurrent(b *testing.B) {
+	ctx := context.Background()
+	impls := []struct {
+		name string
+		call func(srv *jupicotest.Server) (func() error, func())
+	}{
+		{"jupico", func(srv *jupicotest.Server) (func() error, func()) {
+			c := srv.Client()
+			return func() error { _, err := c.CreditCard.Sale(ctx, saleReq); return err }, func() { _ = c.Close() }
+		}},
+		{"raw-default", func(srv *jupicotest.Server) (func() error, func()) {
+			// Go's defaults with the only change a caller must make: trust
+			// the server's CA. A custom TLS config also turns HTTP/2 off.
+			tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: srv.CertPool(), MinVersion: tls.VersionTLS12}}
+			hc := &http.Client{Transport: tr}
+			auth := jupicotest.BasicAuthHeader(jupicotest.DefaultUsername, jupicotest.DefaultPassword)
+			return func() error { return rawSale(ctx, hc, srv.URL(), auth) }, tr.CloseIdleConnections
+		}},
+		{"raw-tuned", func(srv *jupicotest.Server) (func() error, func()) {
+			tr := tunedTransport(srv)
+			hc := &http.Client{Transport: tr}
+			auth := jupicotest.BasicAuthHeader(jupicotest.DefaultUsername, jupicotest.DefaultPassword)
+			return func() error { return rawSale(ctx, hc, srv.URL(), auth) }, tr.CloseIdleConnections
+		}},
+	}
+	for _, impl := range impls {
+		b.Run("goroutines=256/impl="+impl.name, func(b *testing.B) {
+			srv := jupicotest.Start()
+			defer srv.Close()
+			call, done := impl.call(srv)
+			defer done()
+			// Warm up with the full concurrency so the pool reaches its
+			// steady size; handshakes are counted from then on.
+			var warm sync.WaitGroup
+			for range 256 {
+				warm.Add(1)
+				go func() {
+					defer warm.Done()
+					for range 4 {
+						if err := call(); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				}()
+			}
+			warm.Wait()
+			conns0 := srv.Connections()
+			var mu sync.Mutex
+			var lat []time.Duration
+			b.SetParallelism(128) // × GOMAXPROCS(2) = 256 goroutines
+			b.ReportAllocs()
+			b.ResetTimer()
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				local := make([]time.Duration, 0, 256)
+				for pb.Next() {
+					t0 := time.Now()
+					if err := call(); err != nil {
+						b.Error(err)
+						return
+					}
+					local = append(local, time.Since(t0))
+				}
+				mu.Lock()
+				lat = append(lat, local...)
+				mu.Unlock()
+			})
+			elapsed := time.Since(start)
+			b.StopTimer()
+			if len(lat) == 0 {
+				return
+			}
+			slices.Sort(lat)
+			n := float64(len(lat))
+			b.ReportMetric(n/elapsed.Seconds(), "req/s")
+			b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds()), "p50-ns")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds()), "p99-ns")
+			b.ReportMetric(float64(srv.Connections()-conns0)/n, "handshakes/op")
+		})
+	}
+}
+
+func BenchmarkCredentials(b *testing.B) {
+	cache := credentials.NewCache(credentials.Static("user", "password-0123456789"))
+	defer cache.Close()
+	ctx := context.Background()
+	if _, err := cache.Retrieve(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("impl=cache", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := cache.Retrieve(ctx); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+}
+
+func BenchmarkAmount(b *testing.B) {
+	a := jupico.Cents(123456789)
+	b.Run("op=marshal", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := a.MarshalJSON(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	in := []byte("1234567.89")
+	b.Run("op=unmarshal", func(b *testing.B) {
+		b.ReportAllocs()
+		var out jupico.Amount
+		for b.Loop() {
+			if err := out.UnmarshalJSON(in); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,0 +1,104 @@
+package benchmarks
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Check is one budget and its outcome.
+type Check struct {
+	// Name says what is checked, e.g. "verify 1KiB vs raw HMAC".
+	Name string
+	// Got and Limit are the measured value and the budget; Rule is how
+	// they compare, e.g. "<=".
+	Got, Limit float64
+	Rule       string
+	// Pass is the verdict; Missing means a benchmark the budget needs did
+	// not run, which fails the gate too.
+	Pass, Missing bool
+}
+
+// String renders the check as one line of the gate's report.
+func (c Check) String() string {
+	if c.Missing {
+		return fmt.Sprintf("FAIL  %-58s missing benchmark results", c.Name)
+	}
+	v := "ok  "
+	if !c.Pass {
+		v = "FAIL"
+	}
+	return fmt.Sprintf("%s  %-58s %10.4g %s %-10.4g", v, c.Name, c.Got, c.Rule, c.Limit)
+}
+
+// Budgets are the performance budgets. Every one compares figures measured
+// in the same run, never absolute times.
+func Budgets(r Results) []Check {
+	var out []Check
+	ratio := func(name, a, b, unit string, limit float64) {
+		x, ok1 := r.Median(a, unit)
+		y, ok2 := r.Median(b, unit)
+		c := Check{Name: name, Limit: limit, Rule: "<="}
+		if !ok1 || !ok2 || y == 0 {
+			c.Missing = true
+		} else {
+			c.Got = x / y
+			c.Pass = c.Got <= limit
+		}
+		out = append(out, c)
+	}
+	atMost := func(name, a, unit string, offset func() (float64, bool), limit float64) {
+		x, ok := r.Median(a, unit)
+		base, okb := offset()
+		c := Check{Name: name, Limit: base + limit, Rule: "<="}
+		if !ok || !okb {
+			c.Missing = true
+		} else {
+			c.Got = x
+			c.Pass = x <= base+limit
+		}
+		out = append(out, c)
+	}
+	zero := func() (float64, bool) { return 0, true }
+	of := func(name, unit string) func() (float64, bool) {
+		return func() (float64, bool) { return r.Median(name, unit) }
+	}
+
+	ratio("verify 1KiB vs raw HMAC (ns/op)", "BenchmarkVerify/size=1KiB/impl=jupico", "BenchmarkVerify/size=1KiB/impl=hmac", "ns/op", 1.5)
+	ratio("verify 16KiB vs raw HMAC (ns/op)", "BenchmarkVerify/size=16KiB/impl=jupico", "BenchmarkVerify/size=16KiB/impl=hmac", "ns/op", 1.1)
+	atMost("verify B/op at 1MiB vs at 1KiB (+64 B)", "BenchmarkVerify/size=1MiB/impl=jupico", "B/op", of("BenchmarkVerify/size=1KiB/impl=jupico", "B/op"), 64)
+	for _, size := range []string{"512B", "1KiB", "2KiB", "16KiB", "64KiB", "1MiB"} {
+		base := "BenchmarkVerifyParse/size=" + size + "/impl="
+		ratio("verify+parse "+size+" vs floor (HMAC+json)", base+"jupico", base+"floor", "ns/op", 1.25)
+		for _, peer := range []string{"stdwebhooks", "svix", "stripe"} {
+			c := Check{Name: "verify+parse " + size + " vs " + peer + " (must be faster)", Rule: "<", Limit: 1}
+			x, ok1 := r.Median(base+"jupico", "ns/op")
+			y, ok2 := r.Median(base+peer, "ns/op")
+			if !ok1 || !ok2 || y == 0 {
+				c.Missing = true
+			} else {
+				c.Got = x / y
+				c.Pass = c.Got < 1
+			}
+			out = append(out, c)
+		}
+	}
+	ratio("card sale vs raw net/http (ns/op)", "BenchmarkSale/impl=jupico", "BenchmarkSale/impl=raw", "ns/op", 1.10)
+	atMost("card sale allocs vs raw net/http (+25)", "BenchmarkSale/impl=jupico", "allocs/op", of("BenchmarkSale/impl=raw", "allocs/op"), 25)
+	// Throughput: the raw figure over ours must stay at or under 1/0.9.
+	ratio("256 goroutines: raw tuned req/s over ours (<= 1/0.9)", "BenchmarkConcurrent/goroutines=256/impl=raw-tuned", "BenchmarkConcurrent/goroutines=256/impl=jupico", "req/s", 1/0.9)
+	atMost("256 goroutines: new handshakes per request", "BenchmarkConcurrent/goroutines=256/impl=jupico", "handshakes/op", zero, 0.001)
+	atMost("cached credential lookup allocs", "BenchmarkCredentials/impl=cache", "allocs/op", zero, 0)
+	return out
+}
+
+// Report renders checks, one per line, and reports whether all passed.
+func Report(checks []Check) (string, bool) {
+	var b strings.Builder
+	ok := true
+	for _, c := range checks {
+		b.WriteString(c.String())
+		b.WriteByte('\n')
+		ok = ok && c.Pass && !c.Missing
+	}
+	return b.String(), ok
+}

@@ -1,0 +1,56 @@
+package benchmarks
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const sample = `goos: linux
+BenchmarkSale/impl=jupico-2   	 1000	 110000 ns/op	 19000 B/op	 175 allocs/op
+BenchmarkSale/impl=jupico-2   	 1000	 130000 ns/op	 19000 B/op	 175 allocs/op
+BenchmarkSale/impl=jupico-2   	 1000	 105000 ns/op	 19000 B/op	 175 allocs/op
+BenchmarkSale/impl=raw-2      	 1000	 100000 ns/op	 16000 B/op	 151 allocs/op
+BenchmarkCredentials/impl=cache-2   	 1000	 3.1 ns/op	 0 B/op	 0 allocs/op
+PASS
+`
+
+func TestParseAndMedian(t *testing.T) {
+	r, err := Parse(strings.NewReader(sample))
+	require.NoError(t, err)
+	m, ok := r.Median("BenchmarkSale/impl=jupico", "ns/op")
+	require.True(t, ok)
+	assert.Equal(t, 110000.0, m, "median of three")
+	a, _ := r.Median("BenchmarkSale/impl=jupico", "allocs/op")
+	assert.Equal(t, 175.0, a)
+	_, ok = r.Median("BenchmarkNope", "ns/op")
+	assert.False(t, ok)
+}
+
+func TestBudgets(t *testing.T) {
+	r, err := Parse(strings.NewReader(sample))
+	require.NoError(t, err)
+	checks := Budgets(r)
+	byName := map[string]Check{}
+	for _, c := range checks {
+		byName[c.Name] = c
+	}
+	sale := byName["card sale vs raw net/http (ns/op)"]
+	assert.True(t, sale.Pass, "1.10 on the median, within budget")
+	assert.InDelta(t, 1.10, sale.Got, 1e-9)
+	allocs := byName["card sale allocs vs raw net/http (+25)"]
+	assert.True(t, allocs.Pass, "175 <= 151+25")
+	assert.True(t, byName["cached credential lookup allocs"].Pass)
+	assert.True(t, byName["verify 1KiB vs raw HMAC (ns/op)"].Missing, "absent benchmarks fail the gate")
+	_, ok := Report(checks)
+	assert.False(t, ok)
+
+	worse, _ := Parse(strings.NewReader(strings.ReplaceAll(sample, "175 allocs", "177 allocs")))
+	for _, c := range Budgets(worse) {
+		if c.Name == "card sale allocs vs raw net/http (+25)" {
+			assert.False(t, c.Pass, "177 > 151+25")
+		}
+	}
+}
