@@ -2,14 +2,15 @@
 # Every nested module (own go.mod: peers' benchmarks, the AWS provider...),
 # which the root's `go vet ./...` and `go test ./...` do not reach: its
 # go.mod must be tidy, then vet and the tests with the race detector.
-# webhook/redisstore needs a Redis server and has its own step (20-redis.sh).
+# webhook/redisstore and jupico/redislimit need a Redis server and have their
+# own step (20-redis.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.27.3}"
 for mod in $(git ls-files '*/go.mod'); do
 	dir=$(dirname "$mod")
 	case "$dir" in
-	webhook/redisstore*) continue ;;
+	webhook/redisstore*|jupico/redislimit*) continue ;;
 	esac
 	echo "--- $dir"
 	(
