@@ -131,7 +131,7 @@ func (p *fileProvider) Retrieve(ctx context.Context) (Credentials, error) {
 	if err := ctx.Err(); err != nil {
 		return Credentials{}, err
 	}
-	st, dir, err := p.stat()
+	st, _, err := p.stat()
 	if err != nil {
 		return Credentials{}, err
 	}
@@ -141,7 +141,7 @@ func (p *fileProvider) Retrieve(ctx context.Context) (Credentials, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	// Another caller may have re-read while this one waited.
-	st, dir, err = p.stat()
+	st, dir, err := p.stat()
 	if err != nil {
 		return Credentials{}, err
 	}

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/jupico/jupico-go/internal/redact"
 )
 
 // Amount is a sum of money in integer cents (US dollars: Jupico documents no
@@ -45,11 +47,11 @@ func ParseAmount(s string) (Amount, error) {
 	return a, nil
 }
 
+// amountError names the bad value for the developer, with anything that
+// looks like a card number masked (a value may come from a response or
+// from a form field a customer typed into) and at most 32 bytes of it.
 func amountError(s string) error {
-	if len(s) > 32 {
-		s = s[:32] + "..."
-	}
-	return errors.Join(ErrInvalidAmount, errors.New("jupico: amount "+strconv.Quote(s)+" is not a non-negative number of dollars with at most two decimals"))
+	return errors.Join(ErrInvalidAmount, errors.New("jupico: amount "+strconv.Quote(redact.Text(s, 32))+" is not a non-negative number of dollars with at most two decimals"))
 }
 
 // parseDecimal parses digits[.d[d]] into cents without floating point.

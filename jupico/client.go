@@ -166,7 +166,7 @@ func (c *Client) do(ctx context.Context, op *wire.Operation, in, out any) (*pipe
 	}
 	if out != nil && resp.Envelope != nil && len(resp.Envelope.Data) > 0 {
 		if err := json.Unmarshal(resp.Envelope.Data, out); err != nil {
-			return resp, fmt.Errorf("jupico: %s: decode response data: %w", op.Name, err)
+			return resp, malformed(op.Name, resp.Attempts, false, "response data does not have the expected shape")
 		}
 	}
 	return resp, nil

@@ -65,6 +65,9 @@ var (
 	// ErrTransportPolicy: a transport middleware rewrote a request to
 	// another destination or answered it without the SDK transport.
 	ErrTransportPolicy = pipeline.ErrTransportPolicy
+	// ErrMalformedAnswer: Jupico answered 2xx but the body is not the JSON
+	// the contract describes. The error never quotes the body.
+	ErrMalformedAnswer = pipeline.ErrMalformedAnswer
 )
 
 // ErrorCode is a machine-readable Jupico error code, such as
@@ -180,7 +183,7 @@ func newAPIError(op string, r *pipeline.Response) *APIError {
 // large to read, missing credentials. errors.Is matches one of the
 // sentinels ErrTimeout, ErrCertificate, ErrTLSHandshake, ErrRedirect,
 // ErrResponseTooLarge, ErrConnection, ErrCredentials, ErrRateLimiter,
-// ErrTransportPolicy, or context.Canceled; errors.As reaches the underlying
+// ErrTransportPolicy, ErrMalformedAnswer, or context.Canceled; errors.As reaches the underlying
 // cause (a *url.Error, a *net.OpError, an x509 error).
 type RequestError struct {
 	// Operation names the call.
@@ -225,4 +228,11 @@ func newRequestError(err error) error {
 		re.cause = nil
 	}
 	return re
+}
+
+// malformed reports a 2xx answer whose body is not what the contract says.
+// what describes the problem in the SDK's own words; the body and the JSON
+// decoder's message (which can quote values from it) are never included.
+func malformed(op string, attempts int, maybeProcessed bool, what string) error {
+	return &RequestError{Operation: op, Attempts: attempts, MaybeProcessed: maybeProcessed, kind: ErrMalformedAnswer, cause: errors.New(what)}
 }

@@ -96,8 +96,9 @@ func (f *TransactionFilter) wire() (*wire.QueryRequest, error) {
 }
 
 // Transactions returns one page of transactions matching f. It returns an
-// *APIError for a non-success answer, a *RequestError when no answer came
-// and a *ValidationError for a bad filter.
+// *APIError for a non-success answer, a *RequestError when no usable answer
+// came (ErrMalformedAnswer for a page that is not the expected JSON) and a
+// *ValidationError for a bad filter.
 func (s *QueryService) Transactions(ctx context.Context, f *TransactionFilter) (*TransactionPage, error) {
 	w, err := f.wire()
 	if err != nil {
@@ -119,11 +120,11 @@ func (s *QueryService) page(ctx context.Context, w *wire.QueryRequest) (*Transac
 	for i, raw := range data.Transactions {
 		var t wire.Transaction
 		if err := json.Unmarshal(raw, &t); err != nil {
-			return nil, fmt.Errorf("jupico: %s: transaction %d is not an object", wire.QueryTransactions.Name, i)
+			return nil, malformed(wire.QueryTransactions.Name, resp.Attempts, false, fmt.Sprintf("transaction %d is not a transaction object", i))
 		}
 		amt, err := parseNumber(t.Amount)
 		if err != nil {
-			return nil, fmt.Errorf("jupico: %s: transaction %d: %w", wire.QueryTransactions.Name, i, err)
+			return nil, malformed(wire.QueryTransactions.Name, resp.Attempts, false, fmt.Sprintf("transaction %d has an invalid amount", i))
 		}
 		p.Transactions = append(p.Transactions, &Transaction{ID: t.TransactionID, Status: TransactionStatus(t.Status), Amount: amt,
 			AuthCode: t.AuthCode, AVSResult: t.AVS, CVVResult: t.CVV, RequestID: resp.RequestID, Raw: raw})

@@ -3,7 +3,6 @@ package jupico
 import (
 	"context"
 	"encoding/json"
-	"errors"
 
 	"github.com/jupico/jupico-go/internal/wire"
 )
@@ -89,5 +88,5 @@ func (s *SessionsService) Authorize(ctx context.Context, req *BrowserSessionRequ
 	if json.Valid(resp.Body) {
 		return append(json.RawMessage(nil), resp.Body...), nil
 	}
-	return nil, &RequestError{Operation: wire.BrowserSession.Name, Attempts: resp.Attempts, kind: ErrConnection, cause: errors.New("session response is not json")}
+	return nil, malformed(wire.BrowserSession.Name, resp.Attempts, false, "session response is not json")
 }

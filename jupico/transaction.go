@@ -216,10 +216,10 @@ func (c *Client) transact(ctx context.Context, op *wire.Operation, in any) (*Tra
 	}
 	switch resp.Outcome {
 	case wire.OutcomeSucceeded, wire.OutcomeDeclined:
-		tx, derr := decodeTransaction(resp)
-		if derr != nil {
+		tx, ok := decodeTransaction(resp)
+		if !ok {
 			// A 2xx we cannot read: whether it succeeded is unknown.
-			return nil, c.indeterminate(ctx, op, body, fmt.Errorf("jupico: %s: unreadable answer (status %d): %w", op.Name, resp.StatusCode, derr))
+			return nil, c.indeterminate(ctx, op, body, malformed(op.Name, resp.Attempts, true, "unreadable answer (status "+strconv.Itoa(resp.StatusCode)+")"))
 		}
 		if resp.Outcome == wire.OutcomeDeclined {
 			if tx.Status == "" {
@@ -238,29 +238,31 @@ func (c *Client) transact(ctx context.Context, op *wire.Operation, in any) (*Tra
 	}
 }
 
-func decodeTransaction(resp *pipeline.Response) (*Transaction, error) {
+// decodeTransaction reads a transaction answer; false means it is not the
+// JSON the contract describes.
+func decodeTransaction(resp *pipeline.Response) (*Transaction, bool) {
 	if resp.Envelope == nil {
-		return nil, resp.EnvelopeErr
+		return nil, false
 	}
 	tx := &Transaction{RequestID: resp.RequestID, Status: TransactionStatus(resp.Envelope.Status)}
 	data := resp.Envelope.Data
 	if len(data) == 0 || string(data) == "null" {
-		return tx, nil
+		return tx, true
 	}
 	var w wire.Transaction
 	if err := json.Unmarshal(data, &w); err != nil {
-		return nil, errors.New("transaction data is not an object")
+		return nil, false
 	}
 	amt, err := parseNumber(w.Amount)
 	if err != nil {
-		return nil, err
+		return nil, false
 	}
 	tx.ID, tx.Amount, tx.AuthCode, tx.AVSResult, tx.CVVResult = w.TransactionID, amt, w.AuthCode, w.AVS, w.CVV
 	if w.Status != "" {
 		tx.Status = TransactionStatus(w.Status)
 	}
 	tx.Raw = data // already a copy: decoding into a RawMessage copies
-	return tx, nil
+	return tx, true
 }
 
 // indeterminate rolls the transaction back when it can and reports it.

@@ -19,6 +19,7 @@ var (
 	ErrCredentials      = errors.New("jupico: credentials unavailable")
 	ErrRateLimiter      = errors.New("jupico: client-side rate limiter")
 	ErrTransportPolicy  = errors.New("jupico: transport policy violated")
+	ErrMalformedAnswer  = errors.New("jupico: malformed answer")
 )
 
 // Error is a failure with no usable HTTP answer: nothing came back, or what
