@@ -139,7 +139,32 @@ func (p *Pipeline) Do(ctx context.Context, op *wire.Operation, body []byte) (*Re
 	ctx = context.WithValue(ctx, stateKey{}, st)
 	ctx = httptrace.WithClientTrace(ctx, st.trace())
 
+	r := p.cfg.Retry
+	if op.Kind == wire.KindRollback && p.cfg.RollbackRetry.MaxAttempts > 0 {
+		r = p.cfg.RollbackRetry
+	}
+	st.maxAttempts = r.MaxAttempts
+
 	resp, err := p.send(ctx, op, body, st)
+	// An answer whose body broke off (a reset mid-response, a timeout while
+	// reading) is retried like any other transport failure when repeating
+	// the operation is safe; retryablehttp only sees the status line.
+	for err != nil && st.bodyFailed && (op.Kind == wire.KindRead || op.Kind == wire.KindRollback) &&
+		st.attempts < st.maxAttempts && ctx.Err() == nil {
+		var pe *Error
+		if !errors.As(err, &pe) || (pe.Kind != ErrConnection && pe.Kind != ErrTimeout) {
+			break
+		}
+		t := time.NewTimer(p.backoff(r.MinDelay, r.MaxDelay, st.attempts-1, nil))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, p.failure(ctx, op, st, ctx.Err())
+		case <-t.C:
+		}
+		st.bodyFailed = false
+		resp, err = p.send(ctx, op, body, st)
+	}
 	if err == nil && resp.StatusCode == http.StatusUnauthorized && p.reauth(ctx, st) {
 		// Jupico refused the key before processing anything; the provider
 		// now has different credentials (rotated under us). One more try.
@@ -181,6 +206,7 @@ func (p *Pipeline) send(ctx context.Context, op *wire.Operation, body []byte, st
 		// The status line arrived but the body did not: the outcome of a
 		// transaction is unknown.
 		st.unknown = true
+		st.bodyFailed = true
 		return nil, p.failure(ctx, op, st, err)
 	}
 	if len(out.Body) > 0 {
@@ -263,7 +289,9 @@ type stateKey struct{}
 type callState struct {
 	op              *wire.Operation
 	attempts        int
+	maxAttempts     int
 	unknown         bool
+	bodyFailed      bool
 	reauthed        bool
 	used            credentials.Credentials
 	wroteHeaders    atomic.Bool
@@ -444,6 +472,9 @@ func logSafe(err error) string {
 func checkRetry(kind wire.Kind, ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, nil
+	}
+	if st := stateFrom(ctx); st != nil && st.maxAttempts > 0 && st.attempts >= st.maxAttempts {
+		return false, nil // attempts are counted across the whole call
 	}
 	if err != nil {
 		var pe *Error

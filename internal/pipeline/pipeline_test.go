@@ -170,3 +170,31 @@ func TestRetryAfterHTTPDate(t *testing.T) {
 type rt func(*http.Request) (*http.Response, error)
 
 func (f rt) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// A read whose answer breaks off mid-body is retried like any transport
+// failure; a transaction's is not (its outcome is unknown).
+func TestBrokenBodyIsRetriedForReadsOnly(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		op   *wire.Operation
+		want int
+	}{{&wire.QueryTransactions, 3}, {&wire.CardSale, 1}} {
+		srv := jupicotest.NewServer(t)
+		srv.InjectFault(tc.op.Path, jupicotest.Fault{Status: 200, Body: []byte(`{"success":true,"data":{"transactions":[]}}`), ResetAfter: 5})
+		p := newPipeline(t, srv, srv.URL(), nil)
+		_, err := p.Do(context.Background(), tc.op, saleBody)
+		require.Error(t, err, tc.op.Name)
+		assert.ErrorIs(t, err, pipeline.ErrConnection, tc.op.Name)
+		assert.Len(t, srv.RequestsTo(tc.op.Path), tc.want, tc.op.Name)
+		var pe *pipeline.Error
+		require.ErrorAs(t, err, &pe)
+		assert.Equal(t, tc.want, pe.Attempts)
+	}
+	// And a read that recovers returns the good answer.
+	srv := jupicotest.NewServer(t)
+	srv.InjectFault(wire.Status.Path, jupicotest.Fault{Status: 200, Body: []byte(`{"success":true}`), ResetAfter: 3, Times: 1})
+	p := newPipeline(t, srv, srv.URL(), nil)
+	resp, err := p.Do(context.Background(), &wire.Status, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 2, resp.Attempts)
+}
