@@ -246,3 +246,24 @@ func TestRollbackReversesAProcessedSale(t *testing.T) {
 	}
 	assert.Len(t, srv.Transactions(), 5)
 }
+
+// A rollback can reach the fake before the sale it reverses is processed
+// (the client gave up while the sale was still queued); the fake holds it
+// and reverses the sale when it is processed, so no money stays moved.
+func TestEarlyRollbackIsAppliedToALateSale(t *testing.T) {
+	t.Parallel()
+	srv := jupicotest.NewServer(t)
+	c := srv.Client(fast)
+	req := charge(4321)
+	// A 500 before processing makes the client send the rollback for this
+	// body first; the same body then arrives as the "late" original.
+	srv.InjectFault(salePath, jupicotest.Fault{Status: http.StatusInternalServerError, Times: 1})
+	_, err := c.CreditCard.Sale(context.Background(), req)
+	require.ErrorIs(t, err, jupico.ErrRolledBack)           // the rollback arrived; no sale was processed
+	tx, err := c.CreditCard.Sale(context.Background(), req) // the "late" original, same body
+	require.NoError(t, err)
+	rec, ok := srv.Transaction(tx.ID)
+	require.True(t, ok)
+	assert.Equal(t, 1, rec.Rollbacks, "the held rollback was applied")
+	assert.Zero(t, rec.Captured)
+}

@@ -42,19 +42,40 @@ type ledger struct {
 	// the transaction it acted on, so a rollback (which carries the original
 	// body) finds what to reverse.
 	byBody map[[32]byte]string
+	// early counts rollbacks that arrived before the request they reverse
+	// was processed (a request still queued when the client gave up); the
+	// fake applies them as soon as that request is processed.
+	early map[[32]byte]int
 }
 
 // processed records that body acted on tx. Called with s.mu held.
 func (l *ledger) processed(r *http.Request, tx *Transaction) {
-	if b, ok := r.Context().Value(bodyKey{}).([]byte); ok {
-		l.byBody[sha256.Sum256(b)] = tx.ID
+	b, ok := r.Context().Value(bodyKey{}).([]byte)
+	if !ok {
+		return
+	}
+	h := sha256.Sum256(b)
+	l.byBody[h] = tx.ID
+	if n := l.early[h]; n > 0 {
+		delete(l.early, h)
+		for range n {
+			reverse(tx)
+		}
+	}
+}
+
+// reverse applies one rollback to tx.
+func reverse(tx *Transaction) {
+	tx.Rollbacks++
+	if tx.Kind != "authorization" || tx.Captured == 0 {
+		tx.Captured, tx.Voided = 0, true
 	}
 }
 
 type bodyKey struct{}
 
 func (s *Server) transactionRoutes() {
-	s.ledger = &ledger{byID: map[string]*Transaction{}, byBody: map[[32]byte]string{}}
+	s.ledger = &ledger{byID: map[string]*Transaction{}, byBody: map[[32]byte]string{}, early: map[[32]byte]int{}}
 	s.handlers["POST "+wire.CardSale.Path] = s.charge("sale")
 	s.handlers["POST "+wire.CardAuthorize.Path] = s.charge("authorization")
 	s.handlers["POST "+wire.ECheckSale.Path] = s.charge("echeck")
@@ -285,21 +306,23 @@ func (s *Server) refund(kinds ...string) http.HandlerFunc {
 }
 
 // rollback reverses what the original request (its body, carried as is)
-// did, if the fake processed it; either way it is acknowledged, since
-// Jupico's rollback is safe to repeat.
+// did. A rollback that arrives before its original was processed (the
+// original still queued when the client gave up) is held and applied when
+// the original is processed: the fake assumes Jupico matches a reversal to
+// a late original (not in public docs). Either way it is acknowledged,
+// since Jupico's rollback is safe to repeat.
 func (s *Server) rollback(w http.ResponseWriter, r *http.Request) {
 	b, _ := r.Context().Value(bodyKey{}).([]byte)
 	if !json.Valid(b) {
 		invalidPayload(w, "invalid payload")
 		return
 	}
+	h := sha256.Sum256(b)
 	s.mu.Lock()
-	if id, ok := s.ledger.byBody[sha256.Sum256(b)]; ok {
-		tx := s.ledger.byID[id]
-		tx.Rollbacks++
-		if tx.Kind != "authorization" || tx.Captured == 0 {
-			tx.Captured, tx.Voided = 0, true
-		}
+	if id, ok := s.ledger.byBody[h]; ok {
+		reverse(s.ledger.byID[id])
+	} else {
+		s.ledger.early[h]++
 	}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, wire.Envelope{Success: true, Status: wire.StatusSucceeded})
