@@ -82,6 +82,10 @@ type Operation struct {
 var (
 	Status = Operation{Name: "status", Method: http.MethodGet, Path: "/status", Kind: KindRead}
 
+	// The rollback's body is the original operation's body, sent as is
+	// (assumed: not in public docs). Also assumed: a rollback that reaches
+	// Jupico before its original (still queued when the client gave up) is
+	// matched to the original when that is processed; the fake behaves so.
 	CardRollback = Operation{Name: "creditcard.rollback", Method: http.MethodPost, Path: "/v1/transactions/creditcard/rollback", Kind: KindRollback}
 	CardSale     = Operation{Name: "creditcard.sale", Method: http.MethodPost, Path: "/v1/transactions/creditcard/sale", Kind: KindTransaction, Rollback: &CardRollback}
 	// assumed: not in public docs (path of authorize).
