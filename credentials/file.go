@@ -203,7 +203,7 @@ func (p *fileProvider) readFile() (Credentials, stamp, error) {
 		return Credentials{}, stamp{}, fmt.Errorf("credentials: %w", err)
 	}
 	st := stamp{files: []fs.FileInfo{fi}}
-	c, err := parseDocument(data, p.path)
+	c, err := ParseDocument(data, p.path)
 	return c, st, err
 }
 

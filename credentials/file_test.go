@@ -55,7 +55,7 @@ func TestParseDocument(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, err := parseDocument([]byte(tt.doc), "creds.json")
+			c, err := ParseDocument([]byte(tt.doc), "creds.json")
 			if tt.reason == "" {
 				require.NoError(t, err)
 				assert.Equal(t, tt.wantUser, c.Username())

@@ -72,7 +72,7 @@ func FuzzParseDocument(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := parseDocument(data, "fuzz.json")
+		c, err := ParseDocument(data, "fuzz.json")
 		checkParsed(t, c, err, "fuzz.json")
 	})
 }

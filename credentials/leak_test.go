@@ -186,9 +186,9 @@ func TestLeakValidationErrors(t *testing.T) {
 	_, e2 := NewBasic(leakUser+":"+leakPass, "x")
 	_, e3 := NewAPIKey(leakPass)
 	_, e4 := NewAPIKey(b64(leakUser + " " + leakPass))
-	_, e5 := parseDocument([]byte(`{"username":"`+leakUser+`","password":"`+leakPass+`\n"}`), "f.json")
-	_, e6 := parseDocument([]byte(`{"apiKey":`+leakPass+`}`), "f.json")
-	_, e7 := parseDocument([]byte(`{"password":"`+leakPass+`"`), "f.json")
+	_, e5 := ParseDocument([]byte(`{"username":"`+leakUser+`","password":"`+leakPass+`\n"}`), "f.json")
+	_, e6 := ParseDocument([]byte(`{"apiKey":`+leakPass+`}`), "f.json")
+	_, e7 := ParseDocument([]byte(`{"password":"`+leakPass+`"`), "f.json")
 	_, e8 := parseCommandOutput([]byte(leakPass), `command "x"`)
 	_, e9 := fromEnv(mapLookup(map[string]string{EnvAPIKey: leakPass}))
 	for i, err := range []error{e1, e2, e3, e4, e5, e6, e7, e8, e9} {

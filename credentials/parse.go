@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"slices"
 	"time"
 )
 
@@ -20,64 +21,27 @@ const (
 	fieldExpiresAt = "expiresAt"
 )
 
-// parseDocument parses the JSON credentials document,
+// ParseDocument parses the JSON credentials document that FromFile and
+// FromCommand read, and that a secret store (Vault, a cloud secret manager)
+// holds as a secret's data:
 //
 //	{"username": "...", "password": "...", "expiresAt": "2030-01-02T15:04:05Z"}
 //	{"apiKey": "...", "expiresAt": "..."}
 //
-// with expiresAt optional. Keys match exactly (case-sensitive); other keys are
-// ignored, whatever their value; a repeated known key, a known key that is
-// not a string (null counts as absent), and anything after the object are
-// errors. Every error is a *ValidationError with the given source that names
-// the field, never a value: the JSON decoder's own errors, which can quote
-// input bytes, are never passed on.
-func parseDocument(data []byte, source string) (Credentials, error) {
-	malformed := &ValidationError{Source: source, Reason: ReasonMalformed}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return Credentials{}, malformed
+// with expiresAt optional (RFC 3339). Keys match exactly (case-sensitive);
+// other keys are ignored, whatever their value; a repeated known key, a
+// known key that is not a string (null counts as absent), and anything after
+// the object are errors. source names where data came from, for the error
+// and Credentials.Source. Every error is a *ValidationError that names the
+// field, never a value: the JSON decoder's own errors, which can quote input
+// bytes, are never passed on. It is safe for concurrent use.
+func ParseDocument(data []byte, source string) (Credentials, error) {
+	fields, err := stringFields(data, source, fieldUsername, fieldPassword, fieldAPIKey, fieldExpiresAt)
+	if err != nil {
+		return Credentials{}, err
 	}
-	fields := map[string]*string{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return Credentials{}, malformed
-		}
-		key, _ := tok.(string)
-		switch key {
-		case fieldUsername, fieldPassword, fieldAPIKey, fieldExpiresAt:
-			if _, dup := fields[key]; dup {
-				return Credentials{}, &ValidationError{Source: source, Field: key, Reason: ReasonDuplicate}
-			}
-			v, err := dec.Token()
-			if err != nil {
-				return Credentials{}, malformed
-			}
-			switch v := v.(type) {
-			case string:
-				fields[key] = &v
-			case nil:
-				fields[key] = nil
-			default: // a number, a boolean, or the start of an object or array
-				return Credentials{}, &ValidationError{Source: source, Field: key, Reason: ReasonNotString}
-			}
-		default:
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return Credentials{}, malformed
-			}
-		}
-	}
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
-		return Credentials{}, malformed
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return Credentials{}, malformed
-	}
-
 	user, pass, key := fields[fieldUsername], fields[fieldPassword], fields[fieldAPIKey]
 	var c Credentials
-	var err error
 	switch {
 	case key != nil && (user != nil || pass != nil):
 		other := fieldUsername
@@ -110,16 +74,85 @@ func parseDocument(data []byte, source string) (Credentials, error) {
 	return c, nil
 }
 
+// ParseSigningSecret reads one webhook signing secret from a JSON object:
+// the string at field, trimmed of surrounding whitespace, non-empty, valid
+// UTF-8, with no whitespace or control character inside. ok is false (and
+// err nil) when the field is absent or null. Errors are *ValidationError
+// naming source and field, never the value. It is for secret-store
+// integrations that keep a signing secret in a secret's data.
+func ParseSigningSecret(data []byte, source, field string) (s Secret, ok bool, err error) {
+	fields, err := stringFields(data, source, field)
+	if err != nil {
+		return Secret{}, false, err
+	}
+	v := fields[field]
+	if v == nil {
+		return Secret{}, false, nil
+	}
+	s, err = checkSecret(*v, source, field)
+	return s, err == nil, err
+}
+
+// stringFields walks the JSON object data and returns the string values of
+// the wanted keys (a nil pointer for a JSON null). Other keys are skipped
+// whatever their value. A repeated wanted key, a wanted key that is not a
+// string, and anything that is not exactly one JSON object are
+// *ValidationError naming source and the field, never a value.
+func stringFields(data []byte, source string, wanted ...string) (map[string]*string, error) {
+	malformed := &ValidationError{Source: source, Reason: ReasonMalformed}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, malformed
+	}
+	out := make(map[string]*string, len(wanted))
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, malformed
+		}
+		key, _ := tok.(string)
+		if !slices.Contains(wanted, key) {
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return nil, malformed
+			}
+			continue
+		}
+		if _, dup := out[key]; dup {
+			return nil, &ValidationError{Source: source, Field: key, Reason: ReasonDuplicate}
+		}
+		v, err := dec.Token()
+		if err != nil {
+			return nil, malformed
+		}
+		switch v := v.(type) {
+		case string:
+			out[key] = &v
+		case nil:
+			out[key] = nil
+		default: // a number, a boolean, or the start of an object or array
+			return nil, &ValidationError{Source: source, Field: key, Reason: ReasonNotString}
+		}
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+		return nil, malformed
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, malformed
+	}
+	return out, nil
+}
+
 // utf8BOM is the byte order mark some Windows tools put before their output.
 var utf8BOM = []byte{0xef, 0xbb, 0xbf}
 
 // parseCommandOutput parses what a credential helper printed on stdout: the
-// document of parseDocument, optionally preceded by a UTF-8 byte order mark
+// document of ParseDocument, optionally preceded by a UTF-8 byte order mark
 // and surrounded by whitespace. Empty output is its own error.
 func parseCommandOutput(out []byte, source string) (Credentials, error) {
 	out = bytes.TrimPrefix(out, utf8BOM)
 	if len(bytes.TrimSpace(out)) == 0 {
 		return Credentials{}, &ValidationError{Source: source, Field: "output", Reason: ReasonEmpty}
 	}
-	return parseDocument(out, source)
+	return ParseDocument(out, source)
 }

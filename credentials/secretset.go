@@ -305,6 +305,13 @@ func SecretsFromEnv(current string, others ...string) SecretProvider {
 	})
 }
 
+// SigningSecret checks a webhook signing secret the way every provider in
+// this package does: v is trimmed of surrounding whitespace and must then be
+// non-empty valid UTF-8 with no whitespace or control character inside.
+// The error is a *ValidationError naming source and field, never the value.
+// It is for secret-store integrations that hold a secret as a plain string.
+func SigningSecret(v, source, field string) (Secret, error) { return checkSecret(v, source, field) }
+
 // checkSecret trims v and checks that what remains is a usable secret.
 func checkSecret(v, source, field string) (Secret, error) {
 	v = strings.TrimSpace(v)

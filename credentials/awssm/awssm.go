@@ -133,7 +133,7 @@ func (p *CredentialsProvider) Retrieve(ctx context.Context) (credentials.Credent
 	if err != nil {
 		return credentials.Credentials{}, err
 	}
-	return parseCredentials([]byte(v.value), source(p.id, v.id))
+	return credentials.ParseDocument([]byte(v.value), source(p.id, v.id))
 }
 
 // DefaultSecretField is the key of the secret's JSON object that
@@ -259,10 +259,10 @@ func (p *SecretProvider) RetrieveSecrets(ctx context.Context) ([]credentials.Sec
 func (p *SecretProvider) parse(v version) (credentials.Secret, bool, error) {
 	src := source(p.id, v.id)
 	if p.cfg.field == "" {
-		s, err := checkSecret(v.value, src, "SecretString")
+		s, err := credentials.SigningSecret(v.value, src, "SecretString")
 		return s, err == nil, err
 	}
-	return parseSecret([]byte(v.value), src, p.cfg.field)
+	return credentials.ParseSigningSecret([]byte(v.value), src, p.cfg.field)
 }
 
 func isNotFound(err error) bool {

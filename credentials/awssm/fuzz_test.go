@@ -24,15 +24,15 @@ func FuzzParseSecretString(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		c, err := parseCredentials([]byte(s), "src")
+		c, err := credentials.ParseDocument([]byte(s), "src")
 		checkValidation(t, err)
 		if err == nil && (c.IsZero() || c.Source != "src") {
-			t.Fatalf("parseCredentials: got %v with no error", c)
+			t.Fatalf("ParseDocument: got %v with no error", c)
 		}
-		sec, ok, err := parseSecret([]byte(s), "src", "webhookSecret")
+		sec, ok, err := credentials.ParseSigningSecret([]byte(s), "src", "webhookSecret")
 		checkValidation(t, err)
 		if err == nil && ok && (sec.IsZero() || strings.TrimSpace(sec.Reveal()) != sec.Reveal()) {
-			t.Fatal("parseSecret: an empty or untrimmed secret with no error")
+			t.Fatal("ParseSigningSecret: an empty or untrimmed secret with no error")
 		}
 	})
 }
@@ -47,7 +47,7 @@ func checkValidation(t *testing.T, err error) {
 		t.Fatalf("unexpected error %v", err)
 	}
 	switch ve.Field {
-	case "", fieldUsername, fieldPassword, fieldAPIKey, fieldExpiresAt, "webhookSecret", "apiKey and username", "apiKey and password":
+	case "", "username", "password", "apiKey", "expiresAt", "webhookSecret", "apiKey and username", "apiKey and password":
 	default:
 		t.Fatalf("error names a field it should not: %q", ve.Field)
 	}

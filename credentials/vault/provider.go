@@ -63,7 +63,7 @@ func (p *CredentialsProvider) Retrieve(ctx context.Context) (credentials.Credent
 	if s.data == nil {
 		return credentials.Credentials{}, &deletedError{what: src}
 	}
-	c, err := parseCredentials(s.data, src)
+	c, err := credentials.ParseDocument(s.data, src)
 	if err != nil {
 		return credentials.Credentials{}, err
 	}
@@ -162,7 +162,7 @@ func (p *SecretProvider) RetrieveSecrets(ctx context.Context) ([]credentials.Sec
 	if cur.data == nil {
 		return nil, &deletedError{what: src}
 	}
-	s, ok, err := parseSecret(cur.data, src, p.cfg.field)
+	s, ok, err := credentials.ParseSigningSecret(cur.data, src, p.cfg.field)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +185,7 @@ func (p *SecretProvider) RetrieveSecrets(ctx context.Context) ([]credentials.Sec
 	case prev.data == nil:
 		return out, nil
 	}
-	ps, ok, err := parseSecret(prev.data, p.loc.display(cur.version-1), p.cfg.field)
+	ps, ok, err := credentials.ParseSigningSecret(prev.data, p.loc.display(cur.version-1), p.cfg.field)
 	if err == nil && ok && !ps.Equal(s) {
 		out = append(out, ps)
 	}
