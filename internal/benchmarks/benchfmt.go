@@ -68,3 +68,35 @@ func (r Results) Names() []string {
 	slices.Sort(out)
 	return out
 }
+
+// PairedRatio is the median over runs of a's value divided by b's in the
+// same round, when both ran the same number of times (the rounds of an
+// interleaved run: a then b, again and again), so a noisy moment hits both
+// sides of a pair; otherwise the ratio of the two medians.
+func (r Results) PairedRatio(a, b, unit string) (float64, bool) {
+	x, y := r[a][unit], r[b][unit]
+	if len(x) == 0 || len(y) == 0 {
+		return 0, false
+	}
+	if len(x) != len(y) {
+		mx, _ := r.Median(a, unit)
+		my, _ := r.Median(b, unit)
+		if my == 0 {
+			return 0, false
+		}
+		return mx / my, true
+	}
+	ratios := make([]float64, 0, len(x))
+	for i := range x {
+		if y[i] == 0 {
+			return 0, false
+		}
+		ratios = append(ratios, x[i]/y[i])
+	}
+	slices.Sort(ratios)
+	if n := len(ratios); n%2 == 1 {
+		return ratios[n/2], true
+	} else {
+		return (ratios[n/2-1] + ratios[n/2]) / 2, true
+	}
+}

@@ -13,7 +13,18 @@ BENCHTIME=${BENCHTIME:-1s}
 BENCHSTAT=golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 mkdir -p results
 
-go test -run '^$' -bench . -benchmem -count "$COUNT" -benchtime "$BENCHTIME" -timeout 90m . | tee results/bench.txt
+# One binary, run COUNT times: every round runs each implementation right
+# after the others, so a noisy moment hits both sides of a comparison (the
+# gate compares round by round). -count would run all repetitions of one
+# implementation before the next.
+if [ -z "${SKIP_RUN:-}" ]; then
+	go test -c -o results/bench.test .
+	: > results/bench.txt
+	for _ in $(seq "$COUNT"); do
+		./results/bench.test -test.run '^$' -test.bench . -test.benchmem -test.benchtime "$BENCHTIME" -test.timeout 90m | tee -a results/bench.txt
+	done
+	rm -f results/bench.test
+fi
 go run "$BENCHSTAT" -col /impl results/bench.txt > results/benchstat.txt || go run "$BENCHSTAT" results/bench.txt > results/benchstat.txt
 go run ./cmd/benchchart -in results/bench.txt -svg results/chart.svg -md results/table.md
 gate_ok=0
@@ -42,6 +53,8 @@ sha=$(grep -qm1 ' sha_ni' /proc/cpuinfo && echo yes || echo no)
 	echo '```'
 	cat results/gate.txt
 	echo '```'
+	echo
+	cat findings.md
 	echo
 	echo "## benchstat"
 	echo

@@ -97,6 +97,20 @@ func rawHMAC(key, prefix, body []byte) []byte {
 	return m.Sum(nil)
 }
 
+// runSized runs f as the sub-benchmark size=<size>/impl=<impl>, counting
+// n bytes per operation.
+func runSized(b *testing.B, size, impl string, n int, f func() error) {
+	b.Run("size="+size+"/impl="+impl, func(b *testing.B) {
+		b.SetBytes(int64(n))
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := f(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
 func BenchmarkVerify(b *testing.B) {
 	v, err := jwebhook.NewVerifier(secret)
 	if err != nil {
@@ -112,17 +126,7 @@ func BenchmarkVerify(b *testing.B) {
 		sbody := stripeEvent(sz.n)
 		st := stripeHeader(sbody)
 		prefix := []byte(h.Get("webhook-id") + "." + h.Get("webhook-timestamp") + ".")
-		run := func(impl string, f func() error) {
-			b.Run("size="+sz.name+"/impl="+impl, func(b *testing.B) {
-				b.SetBytes(int64(len(body)))
-				b.ReportAllocs()
-				for b.Loop() {
-					if err := f(); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-		}
+		run := func(impl string, f func() error) { runSized(b, sz.name, impl, len(body), f) }
 		run("hmac", func() error { rawHMAC(key, prefix, body); return nil })
 		run("jupico", func() error { return v.Verify(h, body) })
 		run("stdwebhooks", func() error { return std.Verify(body, h) })
@@ -147,17 +151,7 @@ func BenchmarkVerifyParse(b *testing.B) {
 		sbody := stripeEvent(sz.n)
 		st := stripeHeader(sbody)
 		prefix := []byte(h.Get("webhook-id") + "." + h.Get("webhook-timestamp") + ".")
-		run := func(impl string, f func() error) {
-			b.Run("size="+sz.name+"/impl="+impl, func(b *testing.B) {
-				b.SetBytes(int64(len(body)))
-				b.ReportAllocs()
-				for b.Loop() {
-					if err := f(); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-		}
+		run := func(impl string, f func() error) { runSized(b, sz.name, impl, len(body), f) }
 		run("floor", func() error {
 			rawHMAC(key, prefix, body)
 			var e envelope
