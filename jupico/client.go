@@ -92,12 +92,13 @@ func NewClient(opts ...Option) (*Client, error) {
 	if cfg.uaSuffix != "" {
 		ua += " " + cfg.uaSuffix
 	}
-	longest := max(cfg.timeout, cfg.txnTimeout)
 	t := transport.New(transport.Options{
-		RootCAs:               cfg.roots,
-		Certificates:          cfg.clientCerts,
-		MaxConnsPerHost:       cfg.maxConns,
-		ResponseHeaderTimeout: longest,
+		RootCAs:         cfg.roots,
+		Certificates:    cfg.clientCerts,
+		MaxConnsPerHost: cfg.maxConns,
+		// Every attempt runs under its own deadline (WithTimeout,
+		// WithTransactionTimeout), headers and body included.
+		ResponseHeaderTimeout: -1,
 	})
 	p := pipeline.New(pipeline.Config{
 		BaseURL:            base,
@@ -153,7 +154,7 @@ func (c *Client) do(ctx context.Context, op *wire.Operation, in, out any) (*pipe
 	var body []byte
 	if in != nil {
 		var err error
-		if body, err = json.Marshal(in); err != nil {
+		if body, err = wire.Marshal(in); err != nil {
 			return nil, fmt.Errorf("jupico: %s: encode request: %w", op.Name, err)
 		}
 	}

@@ -202,7 +202,7 @@ func WithRollbackHook(fn func(context.Context, RollbackEvent)) Option {
 
 // transact sends a transaction and maps every outcome Jupico defines.
 func (c *Client) transact(ctx context.Context, op *wire.Operation, in any) (*Transaction, error) {
-	body, err := json.Marshal(in)
+	body, err := wire.Marshal(in)
 	if err != nil {
 		return nil, fmt.Errorf("jupico: %s: encode request: %w", op.Name, err)
 	}

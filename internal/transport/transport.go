@@ -41,7 +41,10 @@ type Options struct {
 	// MaxConnsPerHost sizes the idle pool per host; zero means 64.
 	MaxConnsPerHost int
 	// ResponseHeaderTimeout bounds the wait for response headers after the
-	// request is written; zero means 60 s.
+	// request is written; zero means 60 s, and a negative value means none,
+	// for callers that bound every attempt with a deadline of their own
+	// (the API client does: a second timer per request costs time on every
+	// call and adds nothing).
 	ResponseHeaderTimeout time.Duration
 	// DialTimeout bounds the TCP connect; zero means 10 s.
 	DialTimeout time.Duration
@@ -91,9 +94,16 @@ func New(o Options) *http.Transport {
 		MaxIdleConnsPerHost:   perHost,
 		IdleConnTimeout:       orDefault(o.IdleConnTimeout, 90*time.Second),
 		TLSHandshakeTimeout:   orDefault(o.TLSHandshakeTimeout, 10*time.Second),
-		ResponseHeaderTimeout: orDefault(o.ResponseHeaderTimeout, 60*time.Second),
+		ResponseHeaderTimeout: headerTimeout(o.ResponseHeaderTimeout),
 		ExpectContinueTimeout: time.Second,
 	}
+}
+
+func headerTimeout(d time.Duration) time.Duration {
+	if d < 0 {
+		return 0 // none: the caller bounds every attempt itself
+	}
+	return orDefault(d, 60*time.Second)
 }
 
 func orDefault(d, def time.Duration) time.Duration {

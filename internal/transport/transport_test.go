@@ -139,4 +139,5 @@ func TestTLSConfigIsStrict(t *testing.T) {
 	assert.NotZero(t, tr.TLSHandshakeTimeout)
 	assert.NotZero(t, tr.ResponseHeaderTimeout)
 	assert.NotZero(t, tr.IdleConnTimeout)
+	assert.Zero(t, transport.New(transport.Options{ResponseHeaderTimeout: -1}).ResponseHeaderTimeout, "negative means none")
 }
