@@ -69,7 +69,7 @@ type Config struct {
 // Pipeline is safe for concurrent use.
 type Pipeline struct {
 	cfg    Config
-	base   string // scheme://host, no trailing slash
+	base   url.URL // BaseURL without a trailing slash in its path
 	host   string
 	byKind [wire.NumKinds]*retryablehttp.Client
 	hc     *http.Client
@@ -80,7 +80,9 @@ func New(cfg Config) *Pipeline {
 	if cfg.MaxResponseBytes <= 0 {
 		cfg.MaxResponseBytes = DefaultMaxResponseBytes
 	}
-	p := &Pipeline{cfg: cfg, base: strings.TrimSuffix(cfg.BaseURL.String(), "/"), host: cfg.BaseURL.Host}
+	p := &Pipeline{cfg: cfg, base: *cfg.BaseURL, host: cfg.BaseURL.Host}
+	p.base.Path = strings.TrimSuffix(p.base.Path, "/")
+	p.base.RawPath = strings.TrimSuffix(p.base.RawPath, "/")
 	var rt http.RoundTripper = &guard{base: cfg.Transport, host: cfg.BaseURL.Host}
 	if cfg.Middleware != nil {
 		rt = cfg.Middleware(rt)
@@ -173,11 +175,25 @@ func (p *Pipeline) Do(ctx context.Context, op *wire.Operation, body []byte) (*Re
 	return resp, err
 }
 
+// setTarget makes u op's URL, from the parsed base URL: operation paths are
+// plain ASCII constants, so there is nothing to parse on every call.
+func (p *Pipeline) setTarget(u *url.URL, op *wire.Operation) {
+	*u = p.base
+	u.Path += op.Path
+	if u.RawPath != "" {
+		u.RawPath += op.Path
+	}
+}
+
 func (p *Pipeline) send(ctx context.Context, op *wire.Operation, body []byte, st *callState) (*Response, error) {
-	req, err := retryablehttp.NewRequestWithContext(ctx, op.Method, p.base+op.Path, body)
+	// The request starts with an empty URL ("" parses at no cost) which
+	// then becomes the target, with the Host header to match.
+	req, err := retryablehttp.NewRequestWithContext(ctx, op.Method, "", body)
 	if err != nil {
 		return nil, &Error{Op: op.Name, Kind: ErrTransportPolicy, Err: err}
 	}
+	p.setTarget(req.URL, op)
+	req.Host = p.host
 	h := req.Header
 	st.ct[0][0], st.ct[1][0] = wire.ContentTypeJSON, wire.ContentTypeJSON
 	h[wire.HeaderContentType] = st.ct[0][:]
@@ -264,12 +280,28 @@ func (p *Pipeline) reauth(ctx context.Context, st *callState) bool {
 }
 
 // readCapped reads at most max bytes, failing (not truncating) past that.
-// A declared length within the cap sizes the buffer in one allocation.
+// A declared length within the cap is read into a buffer of exactly that
+// size, and the body must then end there.
 func readCapped(r io.Reader, declared, max int64) ([]byte, error) {
-	var buf bytes.Buffer
 	if declared > 0 && declared <= max {
-		buf.Grow(int(declared) + bytes.MinRead)
+		b := make([]byte, declared)
+		if _, err := io.ReadFull(r, b); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+		var one [1]byte
+		switch n, err := r.Read(one[:]); {
+		case n > 0:
+			return nil, errors.New("body longer than its declared length")
+		case err == nil || err == io.EOF:
+			return b, nil
+		default:
+			return nil, err
+		}
 	}
+	var buf bytes.Buffer
 	n, err := buf.ReadFrom(io.LimitReader(r, max+1))
 	if err != nil {
 		return nil, err
@@ -382,7 +414,9 @@ func (a *attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 	// next attempt starts, so the call's state can hold the wrapper.
 	st.body = cancelBody{ReadCloser: resp.Body, cancel: cancel, ctx: actx}
 	resp.Body = &st.body
-	a.p.logAttempt(ctx, st, req, resp.StatusCode, resp.Header.Get(wire.HeaderRequestID), time.Since(start), nil)
+	if a.p.cfg.Logger.Enabled(ctx, slog.LevelDebug) {
+		a.p.logAttempt(ctx, st, req, resp.StatusCode, resp.Header.Get(wire.HeaderRequestID), time.Since(start), nil)
+	}
 	return resp, nil
 }
 

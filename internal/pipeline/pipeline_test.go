@@ -198,3 +198,32 @@ func TestBrokenBodyIsRetriedForReadsOnly(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, resp.Attempts)
 }
+
+// A base URL with a path keeps it in front of every operation's path, with
+// with or without a trailing slash, escaped characters included.
+func TestBaseURLPathPrefix(t *testing.T) {
+	t.Parallel()
+	srv := jupicotest.Start()
+	defer srv.Close()
+	cases := map[string]string{
+		"":             "/status",
+		"/":            "/status",
+		"/gateway":     "/gateway/status",
+		"/gateway/":    "/gateway/status",
+		"/a%20b/":      "/a b/status",
+		"/v%C3%A9/api": "/vé/api/status",
+	}
+	for suffix, want := range cases {
+		before := len(srv.Requests())
+		p := newPipeline(t, srv, srv.URL()+suffix, nil)
+		resp, err := p.Do(context.Background(), &wire.Status, nil)
+		require.NoError(t, err, suffix)
+		reqs := srv.Requests()
+		require.Len(t, reqs, before+1, suffix)
+		got := reqs[len(reqs)-1]
+		if want == "/status" {
+			assert.Equal(t, http.StatusOK, resp.StatusCode)
+		}
+		assert.Equal(t, want, got.Path, "base path %q", suffix)
+	}
+}
