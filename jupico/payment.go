@@ -31,12 +31,12 @@ func (t PaymentToken) validate(v *validator, field string) {
 	case t.OneTime != "" && (t.Token != "" || t.Type != ""):
 		v.fail(field, "must be either a permanent token (type and token) or a one-time token, not both")
 	case t.OneTime != "":
-		v.id(field+".data", t.OneTime)
+		v.idIn(field, "data", t.OneTime)
 	case t.Token == "":
 		v.fail(field, "is required")
 	default:
-		v.id(field+".token", t.Token)
-		v.id(field+".type", t.Type)
+		v.idIn(field, "token", t.Token)
+		v.idIn(field, "type", t.Type)
 	}
 }
 
@@ -88,7 +88,7 @@ func (a *Address) validate(v *validator, field string) {
 		{"address2", a.Line2}, {"city", a.City}, {"state", a.State}, {"postalCode", a.PostalCode},
 		{"country", a.Country}, {"email", a.Email}, {"phone", a.Phone},
 	} {
-		v.text(field+"."+f.name, f.val, 200)
+		v.textIn(field, f.name, f.val, 200)
 	}
 }
 

@@ -170,6 +170,25 @@ func (v *validator) textValue(field, key, s string, max int) {
 	}
 }
 
+// textIn is text for the member name of parent; the name "parent.name" is
+// built only when the value fails, so a valid request allocates nothing.
+func (v *validator) textIn(parent, name, s string, max int) {
+	probe := validator{}
+	probe.text("", s, max)
+	if probe.err != nil {
+		v.fail(parent+"."+name, probe.err.Reason)
+	}
+}
+
+// idIn is id for the member name of parent, named only on failure.
+func (v *validator) idIn(parent, name, s string) {
+	probe := validator{}
+	probe.id("", s)
+	if probe.err != nil {
+		v.fail(parent+"."+name, probe.err.Reason)
+	}
+}
+
 func printable(s string) bool {
 	if !utf8.ValidString(s) {
 		return false

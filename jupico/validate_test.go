@@ -123,3 +123,18 @@ func TestCardGuard(t *testing.T) {
 	}
 	assert.Len(t, srv.Requests(), 5)
 }
+
+// BenchmarkValidateCharge is the checks every sale runs before sending.
+func BenchmarkValidateCharge(b *testing.B) {
+	req := &jupico.ChargeRequest{
+		SubMerchantID: "jpt-fs-demo-acc1-m1", Amount: jupico.Cents(2500), PaymentToken: jupico.PermanentToken("card", "tok_visa_4242"),
+		Description: "Order 1042", Metadata: map[string]string{"order": "1042"}, Reference: "order-1042",
+		Billing: &jupico.Address{FirstName: "Ada", LastName: "Lovelace", Line1: "1 Main St", City: "Springfield", PostalCode: "12345", Country: "US"},
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := jupico.ValidateCharge(req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

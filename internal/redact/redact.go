@@ -72,6 +72,17 @@ func isSep(b byte) bool { return b == ' ' || b == '-' }
 // 1111 1111" is caught while a 23-digit order number (no group boundary
 // inside) or a number failing Luhn (most phone and order numbers) is not.
 func nextPAN(s string, from int) (start, end int, ok bool) {
+	// Most text holds fewer digits than the shortest card number: one
+	// quick count settles it.
+	digits := 0
+	for k := from; k < len(s) && digits < 13; k++ {
+		if isDigit(s[k]) {
+			digits++
+		}
+	}
+	if digits < 13 {
+		return 0, 0, false
+	}
 	i := from
 	for i < len(s) {
 		if !isDigit(s[i]) {
