@@ -241,14 +241,23 @@ func TestCancelDuringBackoffReturnsPromptly(t *testing.T) {
 	t.Parallel()
 	srv := jupicotest.NewServer(t)
 	srv.InjectFault("/status", jupicotest.Fault{Status: http.StatusServiceUnavailable, RetryAfter: "60"})
-	c := srv.Client(jupico.WithRetry(jupico.RetryPolicy{MaxAttempts: 5, MinDelay: time.Minute, MaxDelay: time.Minute}))
+	// The client logs "retrying" as it starts to wait: cancel only then,
+	// not as soon as the server has the request (the 503 may still be on
+	// its way back, and a call cancelled before it arrives ends with it).
+	backingOff := &signalWriter{match: "jupico: retrying", seen: make(chan struct{})}
+	c := srv.Client(jupico.WithRetry(jupico.RetryPolicy{MaxAttempts: 5, MinDelay: time.Minute, MaxDelay: time.Minute}),
+		jupico.WithLogger(slog.New(slog.NewTextHandler(backingOff, nil))))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
 		_, err := c.Status(ctx)
 		done <- err
 	}()
-	require.Eventually(t, func() bool { return len(srv.Requests()) == 1 }, 10*time.Second, time.Millisecond)
+	select {
+	case <-backingOff.seen:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the client never started to back off")
+	}
 	cancel()
 	select {
 	case err := <-done:
@@ -434,4 +443,18 @@ func TestConnectionsAreReused(t *testing.T) {
 	wg.Wait()
 	assert.Len(t, srv.Requests(), 64*20)
 	assert.LessOrEqual(t, srv.Connections(), int64(64), "1,280 requests over at most one connection per goroutine")
+}
+
+// signalWriter closes seen the first time a write contains match.
+type signalWriter struct {
+	match string
+	seen  chan struct{}
+	once  sync.Once
+}
+
+func (w *signalWriter) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), w.match) {
+		w.once.Do(func() { close(w.seen) })
+	}
+	return len(p), nil
 }

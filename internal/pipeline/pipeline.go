@@ -73,6 +73,8 @@ type Pipeline struct {
 	host   string
 	byKind [wire.NumKinds]*retryablehttp.Client
 	hc     *http.Client
+	// deadlines ends attempts that outlive their timeout.
+	deadlines deadlines
 }
 
 // New builds a Pipeline.
@@ -394,7 +396,7 @@ func (a *attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 	if st.op.Kind == wire.KindTransaction || st.op.Kind == wire.KindRollback {
 		timeout = cfg.TransactionTimeout
 	}
-	actx, cancel := context.WithTimeoutCause(ctx, timeout, errAttemptTimeout)
+	actx := a.p.deadlines.start(ctx, timeout)
 	start := time.Now()
 	resp, err := a.next.RoundTrip(req.WithContext(actx))
 	if err == nil && !st.reached.Load() {
@@ -402,8 +404,8 @@ func (a *attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp, err = nil, &Error{Kind: ErrTransportPolicy, Err: transport.ErrBypassed}
 	}
 	if err != nil {
-		cancel()
-		if errors.Is(context.Cause(actx), errAttemptTimeout) && ctx.Err() == nil {
+		actx.end()
+		if actx.timedOut.Load() && ctx.Err() == nil {
 			err = &Error{Kind: ErrTimeout, Err: err}
 		}
 		st.unknown = st.wroteHeaders.Load()
@@ -412,7 +414,7 @@ func (a *attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	// Attempts run one after another and each body is closed before the
 	// next attempt starts, so the call's state can hold the wrapper.
-	st.body = cancelBody{ReadCloser: resp.Body, cancel: cancel, ctx: actx}
+	st.body = cancelBody{ReadCloser: resp.Body, attempt: actx}
 	resp.Body = &st.body
 	if a.p.cfg.Logger.Enabled(ctx, slog.LevelDebug) {
 		a.p.logAttempt(ctx, st, req, resp.StatusCode, resp.Header.Get(wire.HeaderRequestID), time.Since(start), nil)
@@ -420,17 +422,16 @@ func (a *attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// cancelBody ends the attempt's deadline when the body is closed, and turns
-// a read cut short by that deadline into a timeout error.
+// cancelBody ends the attempt when the body is closed, and turns a read cut
+// short by the attempt's deadline into a timeout error.
 type cancelBody struct {
 	io.ReadCloser
-	cancel context.CancelFunc
-	ctx    context.Context
+	attempt *attemptCtx
 }
 
 func (b *cancelBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
-	if err != nil && err != io.EOF && errors.Is(context.Cause(b.ctx), errAttemptTimeout) {
+	if err != nil && err != io.EOF && b.attempt.timedOut.Load() {
 		err = &Error{Kind: ErrTimeout, Err: err}
 	}
 	return n, err
@@ -438,7 +439,7 @@ func (b *cancelBody) Read(p []byte) (int, error) {
 
 func (b *cancelBody) Close() error {
 	err := b.ReadCloser.Close()
-	b.cancel()
+	b.attempt.end()
 	return err
 }
 

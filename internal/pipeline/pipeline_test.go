@@ -96,6 +96,12 @@ func TestRetryMatrix(t *testing.T) {
 				require.ErrorAs(t, err, &pe)
 				assert.Equal(t, tc.wantRequests, pe.Attempts)
 				assert.Equal(t, tc.wantUnknown, pe.Unknown)
+				if tc.wantErr == pipeline.ErrTimeout {
+					// The attempt's own deadline reads as a deadline, never as
+					// the caller's cancellation.
+					assert.ErrorIs(t, err, context.DeadlineExceeded)
+					assert.NotErrorIs(t, err, context.Canceled)
+				}
 				return
 			}
 			require.NoError(t, err)
