@@ -59,8 +59,26 @@ func main() {
 		add("webhook verify "+size, base, base+"hmac", []string{"hmac", "jupico", "stdwebhooks", "svix", "stripe"})
 	}
 	add("card sale round trip", "BenchmarkSale/impl=", "BenchmarkSale/impl=raw", []string{"raw", "jupico"})
+	if ratio, ok := r.Median("BenchmarkSaleInterleaved", "jupico/raw"); ok {
+		const group = "card sale, interleaved call by call"
+		bars = append(bars, benchmarks.Bar{Group: group, Label: "raw", Value: 1}, benchmarks.Bar{Group: group, Label: "jupico", Value: ratio})
+		ours, _ := r.Median("BenchmarkSaleInterleaved", "jupico-ns/sale")
+		raw, _ := r.Median("BenchmarkSaleInterleaved", "raw-ns/sale")
+		fmt.Fprintf(&table, "| %s | raw | %.0f | 1.00× | | |\n| %s | jupico | %.0f | %.2f× | | |\n", group, raw, group, ours, ratio)
+	}
 	add("256 goroutines (ns/op)", "BenchmarkConcurrent/goroutines=256/impl=", "BenchmarkConcurrent/goroutines=256/impl=raw-tuned", []string{"raw-tuned", "jupico", "raw-default"})
 
+	table.WriteString("\nCPU time of the whole process (client, fake server and garbage collector) per sale, from getrusage:\n\n| card sale | cpu-ns/op |\n|---|---:|\n")
+	for _, impl := range []string{"raw", "jupico"} {
+		if v, ok := r.Median("BenchmarkSale/impl="+impl, "cpu-ns/op"); ok {
+			fmt.Fprintf(&table, "| %s | %.0f |\n", impl, v)
+		}
+	}
+	if v, ok := r.Median("BenchmarkConcurrentSideBySide", "raw/jupico"); ok {
+		ours, _ := r.Median("BenchmarkConcurrentSideBySide", "jupico-req/s")
+		raw, _ := r.Median("BenchmarkConcurrentSideBySide", "raw-req/s")
+		fmt.Fprintf(&table, "\n256 goroutines on each client at once, one fake server: jupico %.0f req/s, raw tuned %.0f req/s; raw over ours %.3f (ours at %.2f× raw).\n", ours, raw, v, 1/v)
+	}
 	table.WriteString("\n| 256 goroutines | req/s | p50 | p99 | new handshakes per request |\n|---|---:|---:|---:|---:|\n")
 	for _, impl := range []string{"jupico", "raw-tuned", "raw-default"} {
 		n := "BenchmarkConcurrent/goroutines=256/impl=" + impl
