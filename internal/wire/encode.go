@@ -116,16 +116,13 @@ func (f *FollowUp) AppendJSON(dst []byte) ([]byte, error) {
 
 func (t *PaymentToken) append(e *enc) {
 	e.open()
-	e.str("type", t.Type, true)
-	e.str("token", t.Token, true)
-	e.str("data", t.Data, true)
+	e.optional(member{"type", t.Type}, member{"token", t.Token}, member{"data", t.Data})
 	e.close()
 }
 
 func (it *Item) append(e *enc) {
 	e.open()
-	e.str("name", it.Name, true)
-	e.str("description", it.Description, true)
+	e.optional(member{"name", it.Name}, member{"description", it.Description})
 	if it.Quantity != 0 {
 		e.key("quantity")
 		e.b = strconv.AppendInt(e.b, int64(it.Quantity), 10)
@@ -136,18 +133,20 @@ func (it *Item) append(e *enc) {
 
 func (a *Address) append(e *enc) {
 	e.open()
-	e.str("firstName", a.FirstName, true)
-	e.str("lastName", a.LastName, true)
-	e.str("company", a.Company, true)
-	e.str("address1", a.Line1, true)
-	e.str("address2", a.Line2, true)
-	e.str("city", a.City, true)
-	e.str("state", a.State, true)
-	e.str("postalCode", a.PostalCode, true)
-	e.str("country", a.Country, true)
-	e.str("email", a.Email, true)
-	e.str("phone", a.Phone, true)
+	e.optional(member{"firstName", a.FirstName}, member{"lastName", a.LastName}, member{"company", a.Company},
+		member{"address1", a.Line1}, member{"address2", a.Line2}, member{"city", a.City}, member{"state", a.State},
+		member{"postalCode", a.PostalCode}, member{"country", a.Country}, member{"email", a.Email}, member{"phone", a.Phone})
 	e.close()
+}
+
+// member is a string member of an object: its name and value.
+type member struct{ name, value string }
+
+// optional writes string members tagged omitempty, in order.
+func (e *enc) optional(ms ...member) {
+	for _, m := range ms {
+		e.str(m.name, m.value, true)
+	}
 }
 
 // enc writes one JSON object at a time; first says no member has been
