@@ -31,12 +31,12 @@ func (t PaymentToken) validate(v *validator, field string) {
 	case t.OneTime != "" && (t.Token != "" || t.Type != ""):
 		v.fail(field, "must be either a permanent token (type and token) or a one-time token, not both")
 	case t.OneTime != "":
-		v.idIn(field, "data", t.OneTime)
+		v.adopt(idOf(t.OneTime), field, ".data")
 	case t.Token == "":
 		v.fail(field, "is required")
 	default:
-		v.idIn(field, "token", t.Token)
-		v.idIn(field, "type", t.Type)
+		v.adopt(idOf(t.Token), field, ".token")
+		v.adopt(idOf(t.Type), field, ".type")
 	}
 }
 
@@ -88,7 +88,7 @@ func (a *Address) validate(v *validator, field string) {
 		{"address2", a.Line2}, {"city", a.City}, {"state", a.State}, {"postalCode", a.PostalCode},
 		{"country", a.Country}, {"email", a.Email}, {"phone", a.Phone},
 	} {
-		v.textIn(field, f.name, f.val, 200)
+		v.adopt(textOf(f.val, 200), field, ".", f.name)
 	}
 }
 

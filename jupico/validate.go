@@ -157,35 +157,27 @@ func (v *validator) metadataEntry(field, k, val string) {
 		return
 	}
 	// The key is safe to name now: it is short, printable, no card.
-	v.textValue(field, k, val, MaxMetadataValueLength)
+	v.adopt(textOf(val, MaxMetadataValueLength), field, "[", k, "]")
 }
 
-// textValue is text for a keyed field: the field name "field[key]" is
-// built only when the value fails.
-func (v *validator) textValue(field, key, s string, max int) {
-	probe := validator{}
-	probe.text("", s, max)
-	if probe.err != nil {
-		v.fail(field+"["+key+"]", probe.err.Reason)
-	}
+// textOf and idOf run text and id on s alone, for a field whose name is
+// built only if s fails (see adopt).
+func textOf(s string, max int) (p validator) {
+	p.text("", s, max)
+	return p
 }
 
-// textIn is text for the member name of parent; the name "parent.name" is
-// built only when the value fails, so a valid request allocates nothing.
-func (v *validator) textIn(parent, name, s string, max int) {
-	probe := validator{}
-	probe.text("", s, max)
-	if probe.err != nil {
-		v.fail(parent+"."+name, probe.err.Reason)
-	}
+func idOf(s string) (p validator) {
+	p.id("", s)
+	return p
 }
 
-// idIn is id for the member name of parent, named only on failure.
-func (v *validator) idIn(parent, name, s string) {
-	probe := validator{}
-	probe.id("", s)
+// adopt records probe's failure, if any, under the field name that parts
+// spell ("billing", ".", "city"): nested and keyed names are built only
+// for a failure, so a valid request allocates none.
+func (v *validator) adopt(probe validator, parts ...string) {
 	if probe.err != nil {
-		v.fail(parent+"."+name, probe.err.Reason)
+		v.fail(strings.Join(parts, ""), probe.err.Reason)
 	}
 }
 
