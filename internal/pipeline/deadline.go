@@ -182,14 +182,3 @@ func (d *deadlines) fire() {
 		a.expire()
 	}
 }
-
-// pending is the number of queued attempts, finished or not (for tests).
-func (d *deadlines) pending() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	n := 0
-	for _, q := range d.queues {
-		n += q.len()
-	}
-	return n
-}

@@ -148,3 +148,14 @@ func TestDeadlineConcurrent(t *testing.T) {
 	}
 	assert.Eventually(t, func() bool { return d.pending() == 0 }, time.Second, 5*time.Millisecond)
 }
+
+// pending is the number of queued attempts, finished or not.
+func (d *deadlines) pending() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for _, q := range d.queues {
+		n += q.len()
+	}
+	return n
+}
