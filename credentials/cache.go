@@ -139,7 +139,11 @@ func (c *Cache) Retrieve(ctx context.Context) (Credentials, error) {
 // with the same credentials, the first Invalidate drops them and the others
 // find different (or no) credentials and do nothing, so the burst causes one
 // refresh. If the provider then answers with the rejected credentials again,
-// further Invalidate calls are ignored for a backoff period. Invalidate never
+// further Invalidate calls are ignored for a backoff period. A refresh that
+// was already running when Invalidate dropped the credentials may have read
+// them before a new version was published: if it brings back the rejected
+// credentials, they are not kept, and the callers waiting for it start a
+// fresh refresh, whose answer counts. Invalidate never
 // blocks on the provider and is safe to call at any time; it does nothing on
 // the zero Cache or for zero Credentials.
 func (c *Cache) Invalidate(rejected Credentials) {

@@ -503,6 +503,68 @@ func TestCacheInvalidateSameValueHolds(t *testing.T) {
 	assert.EqualValues(t, 3, p.calls.Load())
 }
 
+// A refresh that was already reading when the value was rejected (a 401)
+// may have read just before the new key was published. Its answer, the
+// rejected value again, is not taken as the provider's word: the provider
+// is asked once more, and the caller gets the new key, whether it waited
+// for that refresh or came after it ended.
+func TestCacheInvalidateDuringRefreshAsksAgain(t *testing.T) {
+	t.Parallel()
+	for _, joins := range []bool{true, false} {
+		t.Run(fmt.Sprintf("joins=%v", joins), func(t *testing.T) {
+			t.Parallel()
+			p := &scripted{}
+			var rotations []string
+			var mu sync.Mutex
+			c, clock := newTestCache(t, p, WithRefreshInterval(time.Minute), WithBackoff(time.Minute, time.Hour),
+				WithOnRotate(func(old, new Credentials) {
+					mu.Lock()
+					defer mu.Unlock()
+					rotations = append(rotations, old.Username()+"->"+new.Username())
+				}))
+			v2 := mustBasic(t, "v2", time.Time{})
+			v3 := mustBasic(t, "v3", time.Time{})
+			p.push(v2, nil) // the first load
+			p.push(v2, nil) // the background refresh, read before v3 was published
+			p.push(v3, nil) // every later read
+			_, err := c.Retrieve(t.Context())
+			require.NoError(t, err)
+
+			gate := make(chan struct{})
+			p.setGate(gate)
+			clock.Advance(time.Minute) // the refresh interval: a background refresh starts
+			got, err := c.Retrieve(t.Context())
+			require.NoError(t, err)
+			assert.True(t, got.Equal(v2), "served while the refresh runs")
+			require.Eventually(t, func() bool { return p.calls.Load() == 2 }, 10*time.Second, time.Millisecond)
+
+			c.Invalidate(v2) // a 401 for v2 while the refresh is reading
+			if joins {
+				go func() {
+					time.Sleep(20 * time.Millisecond) // let Retrieve wait for the running refresh
+					close(gate)
+				}()
+			} else {
+				close(gate)
+				waitIdle(t, c)
+				assert.EqualValues(t, 2, p.calls.Load())
+			}
+			got, err = c.Retrieve(t.Context())
+			require.NoError(t, err)
+			assert.Equal(t, "v3", got.Username())
+			assert.EqualValues(t, 3, p.calls.Load())
+			mu.Lock()
+			assert.Equal(t, []string{"->v2", "v2->v3"}, rotations)
+			mu.Unlock()
+
+			got, err = c.Retrieve(t.Context())
+			require.NoError(t, err)
+			assert.Equal(t, "v3", got.Username(), "and is cached")
+			assert.EqualValues(t, 3, p.calls.Load())
+		})
+	}
+}
+
 func TestCacheContextWhileWaiting(t *testing.T) {
 	t.Parallel()
 	p := &scripted{}

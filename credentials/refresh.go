@@ -191,9 +191,18 @@ type entry[T any] struct {
 
 // flight is one call to the provider; callers that need its result wait on
 // done. settled is set, under engine.mu, once the result is stored.
+//
+// stale is set, under engine.mu, when Invalidate drops a value while the
+// flight runs: the provider was asked before the rejection, so an answer
+// equal to the rejected value proves nothing (the new key may have been
+// published just after the read). Such an answer is not stored; again tells
+// the waiting callers to ask once more. again is written before done is
+// closed and read after.
 type flight[T any] struct {
 	done    chan struct{}
 	settled bool
+	stale   bool
+	again   bool
 	val     T
 	err     error
 }
@@ -313,11 +322,12 @@ func (e *engine[T]) getSlow(ctx context.Context) (T, error) {
 			return zero, fmt.Errorf("credentials: waiting for refresh: %w", ctx.Err())
 		case <-f.done:
 		}
-		if !settled {
+		if !settled && !f.again {
 			return f.val, f.err
 		}
 		// That flight had already stored its result, which may since
-		// have been invalidated: look again.
+		// have been invalidated, or it read the provider before the
+		// current value was rejected: look again.
 	}
 }
 
@@ -364,6 +374,16 @@ func (e *engine[T]) finish(f *flight[T], v T, expires time.Time, err error) {
 	old := e.cur.Load()
 	if err == nil && !expires.IsZero() && !now.Before(expires) {
 		err = errExpiredValue
+	}
+	if err == nil && f.stale && old != nil && old.rejected != nil && e.equal(v, *old.rejected) {
+		// Read before the rejection: keep the value dropped and let the
+		// waiters start a fresh call, which decides whether to hold.
+		f.again = true
+		e.flight = nil
+		e.busy.Store(false)
+		e.mu.Unlock()
+		close(f.done)
+		return
 	}
 	var (
 		next    *entry[T]
@@ -555,6 +575,9 @@ func (e *engine[T]) invalidate(rejected func(T) bool) {
 	}
 	v := en.val
 	e.store(&entry[T]{rejected: &v}, now)
+	if e.flight != nil {
+		e.flight.stale = true
+	}
 }
 
 // close stops timers and in-flight refreshes and waits for them.
