@@ -77,7 +77,8 @@
 // When Jupico answers 401, the client calls Cache.Invalidate with the
 // credentials that were rejected: they are dropped only if they are still the
 // cached ones, so a burst of 401s causes a single refresh, and the client
-// retries once if Retrieve then returns different credentials. WithOnRotate
+// sends the request again if Retrieve then returns different credentials
+// (up to three times per call). WithOnRotate
 // observes rotations. Defaults: refresh every 5 minutes, advisory window 5
 // minutes and mandatory window 1 minute before expiry, jitter 50%, provider
 // call timeout 30 seconds, backoff from 1 second to 1 minute.

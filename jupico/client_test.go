@@ -193,6 +193,53 @@ func TestCredentialsChangedAfter401AreRetriedOnce(t *testing.T) {
 	assert.Equal(t, "new-user", reqs[1].Username)
 }
 
+// A key rotated twice while one call is in flight: the 401 for the first
+// key brings the second, which has been revoked too by the time it is sent;
+// its 401 brings the third, which Jupico accepts.
+func TestCredentialsRotatedTwiceDuringOneCall(t *testing.T) {
+	t.Parallel()
+	srv := jupicotest.NewServer(t)
+	srv.SetCredentials("user-v3", "password-v3")
+	var calls atomic.Int32
+	provider := credentials.ProviderFunc(func(context.Context) (credentials.Credentials, error) {
+		n := min(calls.Add(1), 3)
+		return credentials.NewBasic(fmt.Sprintf("user-v%d", n), fmt.Sprintf("password-v%d", n))
+	})
+	c := srv.Client(jupico.WithCredentials(provider), jupico.WithRetry(jupico.NoRetry))
+	_, err := c.CreditCard.Sale(context.Background(), &jupico.ChargeRequest{
+		SubMerchantID: "jpt-fs-demo-acc1-m1",
+		Amount:        jupico.Cents(1234),
+		PaymentToken:  jupico.PermanentToken("card", "tok_visa_4242"),
+	})
+	require.NoError(t, err)
+	var users []string
+	for _, r := range srv.Requests() {
+		users = append(users, r.Username)
+	}
+	assert.Equal(t, []string{"user-v1", "user-v2", "user-v3"}, users)
+	assert.Len(t, srv.Transactions(), 1, "charged once")
+}
+
+// A provider that hands out a different wrong key on every read does not
+// keep a call going: after the first 401 it is sent again at most three
+// times, then the 401 is returned.
+func TestReauthAfter401IsBounded(t *testing.T) {
+	t.Parallel()
+	srv := jupicotest.NewServer(t)
+	var calls atomic.Int32
+	provider := credentials.ProviderFunc(func(context.Context) (credentials.Credentials, error) {
+		n := calls.Add(1)
+		return credentials.NewBasic(fmt.Sprintf("wrong-user-%d", n), "wrong-password")
+	})
+	c := srv.Client(jupico.WithCredentials(provider), jupico.WithRetry(jupico.NoRetry))
+	_, err := c.Status(context.Background())
+	require.ErrorIs(t, err, jupico.ErrUnauthorized)
+	var ae *jupico.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, 4, ae.Attempts)
+	assert.Len(t, srv.Requests(), 4)
+}
+
 func TestServiceUnavailableIsRetried(t *testing.T) {
 	t.Parallel()
 	srv := jupicotest.NewServer(t)

@@ -18,8 +18,8 @@
 // WithCredentials says otherwise (JUPICO_API_USERNAME and
 // JUPICO_API_PASSWORD, or the pre-encoded JUPICO_API_KEY). The provider is
 // asked before every attempt, so a rotated key takes effect without a
-// restart; a 401 for a key that has since changed is retried once with the
-// new one (Jupico processed nothing on a 401).
+// restart; a 401 for a key that has since changed is sent again with the
+// new one, up to three times in one call (Jupico processed nothing on a 401).
 //
 // # Security defaults
 //

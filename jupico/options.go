@@ -130,8 +130,9 @@ func WithBaseURL(raw string) Option {
 // a credentials.Cache it wraps around p (pass a *credentials.Cache to choose
 // its options yourself), so a rotated key takes effect without a restart: on
 // the cache's next refresh, or at once when Jupico answers 401 and the
-// provider has new credentials, in which case the request is sent again once
-// (a 401 means Jupico processed nothing, so this cannot double-charge).
+// provider has new credentials, in which case the request is sent again with
+// them (up to three times, should the key rotate again meanwhile; a 401 means
+// Jupico processed nothing, so this cannot double-charge).
 func WithCredentials(p credentials.Provider) Option {
 	return func(c *config) error {
 		if p == nil {

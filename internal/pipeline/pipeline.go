@@ -169,9 +169,11 @@ func (p *Pipeline) Do(ctx context.Context, op *wire.Operation, body []byte) (*Re
 		st.bodyFailed = false
 		resp, err = p.send(ctx, op, body, st)
 	}
-	if err == nil && resp.StatusCode == http.StatusUnauthorized && p.reauth(ctx, st) {
+	for err == nil && resp.StatusCode == http.StatusUnauthorized && p.reauth(ctx, st) {
 		// Jupico refused the key before processing anything; the provider
-		// now has different credentials (rotated under us). One more try.
+		// now has different credentials (rotated under us). Send again with
+		// them: a second rotation may land while this one is in flight, so
+		// each new key gets its try, up to maxReauths.
 		resp, err = p.send(ctx, op, body, st)
 	}
 	return resp, err
@@ -267,13 +269,19 @@ func (p *Pipeline) failure(ctx context.Context, op *wire.Operation, st *callStat
 	return e
 }
 
+// maxReauths bounds how often one call is sent again after a 401 with
+// credentials that changed meanwhile: enough for a key rotated twice while
+// a request was in flight, never a loop against a provider that hands out
+// a different wrong key on every read.
+const maxReauths = 3
+
 // reauth reports whether the credentials changed since the attempt that was
 // refused with 401, in which case the request is sent once more.
 func (p *Pipeline) reauth(ctx context.Context, st *callState) bool {
-	if st.reauthed || st.used.IsZero() {
+	if st.reauths >= maxReauths || st.used.IsZero() || ctx.Err() != nil {
 		return false
 	}
-	st.reauthed = true
+	st.reauths++
 	if inv, ok := p.cfg.Credentials.(interface{ Invalidate(credentials.Credentials) }); ok {
 		inv.Invalidate(st.used)
 	}
@@ -326,7 +334,7 @@ type callState struct {
 	maxAttempts     int
 	unknown         bool
 	bodyFailed      bool
-	reauthed        bool
+	reauths         int
 	used            credentials.Credentials
 	wroteHeaders    atomic.Bool
 	reached         atomic.Bool
