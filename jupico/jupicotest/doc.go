@@ -62,8 +62,9 @@
 // Requests returns what the fake received, oldest first (method, path,
 // Basic-auth user, content type, user agent, body, protocol); RequestsTo
 // filters by path and Rollbacks returns the rollbacks. Reset forgets
-// requests and faults. SetCredentials switches the key the fake accepts, as
-// a rotation at Jupico does.
+// requests and faults. AddCredentials makes the fake accept a second key, as
+// creating one in Jupico's Backoffice does; SetCredentials makes it accept
+// only the given key, as revoking the others does.
 //
 // # Webhooks
 //

@@ -44,8 +44,7 @@ type Server struct {
 	srv *httptest.Server
 
 	mu       sync.Mutex
-	username string
-	password string
+	keys     []apiKey // accepted now; the last is the newest
 	requests []Request
 	faults   []*Injection
 	handlers map[string]http.HandlerFunc
@@ -77,7 +76,7 @@ type Option func(*Server)
 // WithCredentials makes the fake accept username and password instead of
 // the defaults.
 func WithCredentials(username, password string) Option {
-	return func(s *Server) { s.username, s.password = username, password }
+	return func(s *Server) { s.keys = []apiKey{{username, password}} }
 }
 
 // NewServer starts a fake on loopback for the test t and closes it when the
@@ -94,7 +93,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 func Start(opts ...Option) *Server { return start(nil, opts) }
 
 func start(t testing.TB, opts []Option) *Server {
-	s := &Server{t: t, username: DefaultUsername, password: DefaultPassword, handlers: map[string]http.HandlerFunc{}}
+	s := &Server{t: t, keys: []apiKey{{DefaultUsername, DefaultPassword}}, handlers: map[string]http.HandlerFunc{}}
 	for _, o := range opts {
 		o(s)
 	}
@@ -135,19 +134,49 @@ func (s *Server) CertPool() *x509.CertPool {
 	return p
 }
 
-// Credentials returns a provider of the credentials the fake accepts now.
+// apiKey is one username and password the fake accepts.
+type apiKey struct{ username, password string }
+
+// Credentials returns a provider of the newest credentials the fake
+// accepts (those of the last SetCredentials or AddCredentials).
 func (s *Server) Credentials() credentials.Provider {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return credentials.Static(s.username, s.password)
+	k := s.keys[len(s.keys)-1]
+	return credentials.Static(k.username, k.password)
 }
 
-// SetCredentials changes the credentials the fake accepts, as a key rotation
-// at Jupico would: from now on only these work.
+// SetCredentials changes the credentials the fake accepts, as revoking
+// every other key at Jupico would: from now on only these work.
 func (s *Server) SetCredentials(username, password string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.username, s.password = username, password
+	s.keys = []apiKey{{username, password}}
+}
+
+// AddCredentials makes the fake accept username and password as well as
+// the keys it accepts now, as creating a new API key in Jupico's Backoffice
+// does. With SetCredentials it plays a whole rotation: add the new key,
+// publish it where the client reads its credentials, then set it alone.
+func (s *Server) AddCredentials(username, password string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range s.keys {
+		if k.username == username && k.password == password {
+			return
+		}
+	}
+	s.keys = append(s.keys, apiKey{username, password})
+}
+
+// accepts reports whether user and pass are one of the accepted keys. It
+// compares with every key in constant time. s.mu must be held.
+func (s *Server) accepts(user, pass string) bool {
+	ok := 0
+	for _, k := range s.keys {
+		ok |= subtle.ConstantTimeCompare([]byte(user), []byte(k.username)) & subtle.ConstantTimeCompare([]byte(pass), []byte(k.password))
+	}
+	return ok == 1
 }
 
 // ClientOptions returns the options that point a client at the fake: its
@@ -227,7 +256,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.requests = s.requests[1:]
 	}
 	s.requests = append(s.requests, rec)
-	wantUser, wantPass := s.username, s.password
+	authorized := s.accepts(user, pass)
 	f := s.takeFault(&rec)
 	h := s.handlers[r.Method+" "+r.URL.Path]
 	s.mu.Unlock()
@@ -240,7 +269,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case !strings.EqualFold(strings.TrimSpace(strings.Split(r.Header.Get("Content-Type"), ";")[0]), wire.ContentTypeJSON):
 		writeError(w, http.StatusUnauthorized, wire.CodeAuthInvalidContentType, "invalid content type (expected: application/json)")
 		return
-	case subtle.ConstantTimeCompare([]byte(user), []byte(wantUser)) != 1 || subtle.ConstantTimeCompare([]byte(pass), []byte(wantPass)) != 1:
+	case !authorized:
 		writeError(w, http.StatusUnauthorized, wire.CodeAuthInvalidAPIToken, "invalid api token")
 		return
 	}
