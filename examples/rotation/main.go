@@ -1,15 +1,16 @@
 // Command rotation rotates the API key under a running client and shows
 // that no request fails. The client reads its key from a Kubernetes-style
 // secret directory with credentials.FromFile. Twice, while four workers keep
-// sending status checks and sales, the program publishes a new key the way
-// the kubelet updates a mounted secret (a new timestamped directory, then an
-// atomic rename of the "..data" symlink), and the fake Jupico then accepts
-// only the new key, as revoking the old one in Jupico's Backoffice does. The
-// requests that meet the revoked key get a 401, and the client re-reads the
-// secret and sends them again (a 401 means nothing was processed, so this
-// cannot charge twice). It prints the counts and fails if any request
-// failed or the fake's ledger does not hold exactly one sale per approved
-// sale.
+// sending status checks and sales, the program creates a new key at the
+// fake Jupico (both keys now work, as after "+ New API Key" in the
+// Backoffice), publishes it the way the kubelet updates a mounted secret (a
+// new timestamped directory, then an atomic rename of the "..data"
+// symlink), and then revokes the old key: the fake accepts only the new
+// one. The requests that meet the revoked key get a 401, and the client
+// re-reads the secret and sends them again (a 401 means nothing was
+// processed, so this cannot charge twice). It prints the counts and fails
+// if any request failed or the fake's ledger does not hold exactly one sale
+// per approved sale.
 //
 //	go run ./examples/rotation
 //
@@ -46,7 +47,7 @@ func main() {
 
 type config struct {
 	workers   int // goroutines sending requests
-	perPhase  int // successful requests before each rotation and after the last
+	perPhase  int // successful requests before the first rotation and after each
 	rotations int
 }
 
@@ -153,15 +154,20 @@ func run(ctx context.Context, out io.Writer, cfg config) error {
 	if werr = waitFor(target); werr == nil {
 		for r := 2; r <= cfg.rotations+1; r++ {
 			next := keyN(r)
-			// 1. Publish the new key where the client reads it. The old one
-			// still works at Jupico, so nothing changes yet for requests.
+			// 1. Create the new key at Jupico: both keys work.
+			fake.AddCredentials(next.user, next.password)
+			// 2. Publish it where the client reads it. Nothing changes yet
+			// for requests: the client still holds the old, valid key.
 			if werr = vol.publish(next); werr != nil {
 				break
 			}
-			// 2. Revoke the old key: the fake accepts only the new one.
+			// 3. Revoke the old key: the fake accepts only the new one.
 			fake.SetCredentials(next.user, next.password)
-			fmt.Fprintf(out, "rotation %d: ..data -> %s, fake now accepts only %s (after %d requests)\n", r-1, vol.current, next.user, ok.Load())
-			target += int64(cfg.perPhase)
+			done := ok.Load()
+			fmt.Fprintf(out, "rotation %d: ..data -> %s, fake now accepts only %s (after %d requests)\n", r-1, vol.current, next.user, done)
+			// perPhase more from here, so each key serves requests even
+			// when the last phase ran over its count.
+			target = done + int64(cfg.perPhase)
 			if werr = waitFor(target); werr != nil {
 				break
 			}

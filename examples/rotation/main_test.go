@@ -17,8 +17,9 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func TestRotationLosesNoRequest(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	require.NoError(t, run(context.Background(), &out, config{workers: 3, perPhase: 40, rotations: 2}))
+	err := run(context.Background(), &out, config{workers: 3, perPhase: 40, rotations: 2})
 	s := out.String()
+	require.NoError(t, err, "output:\n%s", s)
 	for _, want := range []string{
 		"rotation 1: ..data -> ..",
 		"fake now accepts only merchant-api-v2",
