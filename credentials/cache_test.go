@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -83,6 +84,27 @@ func newTestCache(t *testing.T, p Provider, opts ...CacheOption) (*Cache, *fakeC
 	c := NewCache(p, append(base, opts...)...)
 	t.Cleanup(func() { _ = c.Close() })
 	return c, clock
+}
+
+// rotationLog records the rotations a Cache reports, as "old->new" user
+// names.
+type rotationLog struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (r *rotationLog) option() CacheOption {
+	return WithOnRotate(func(old, new Credentials) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.seen = append(r.seen, old.Username()+"->"+new.Username())
+	})
+}
+
+func (r *rotationLog) list() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.seen)
 }
 
 // waitIdle waits until no refresh is running.
@@ -204,14 +226,8 @@ func TestCacheStormAtExpiry(t *testing.T) {
 func TestCacheAdvisoryRefreshInBackground(t *testing.T) {
 	t.Parallel()
 	p := &scripted{}
-	var rotations []string
-	var mu sync.Mutex
-	c, clock := newTestCache(t, p, WithRefreshInterval(0), WithRefreshWindows(10*time.Minute, 2*time.Minute),
-		WithOnRotate(func(old, new Credentials) {
-			mu.Lock()
-			defer mu.Unlock()
-			rotations = append(rotations, old.Username()+"->"+new.Username())
-		}))
+	rotations := &rotationLog{}
+	c, clock := newTestCache(t, p, WithRefreshInterval(0), WithRefreshWindows(10*time.Minute, 2*time.Minute), rotations.option())
 	old := mustBasic(t, "old", clock.Now().Add(time.Hour))
 	p.push(old, nil)
 	p.push(mustBasic(t, "new", clock.Now().Add(2*time.Hour)), nil)
@@ -242,9 +258,7 @@ func TestCacheAdvisoryRefreshInBackground(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "new", got.Username())
 	assert.EqualValues(t, 2, p.calls.Load())
-	mu.Lock()
-	assert.Equal(t, []string{"->old", "old->new"}, rotations)
-	mu.Unlock()
+	assert.Equal(t, []string{"->old", "old->new"}, rotations.list())
 }
 
 func TestCacheMandatoryWindowBlocks(t *testing.T) {
@@ -514,14 +528,8 @@ func TestCacheInvalidateDuringRefreshAsksAgain(t *testing.T) {
 		t.Run(fmt.Sprintf("joins=%v", joins), func(t *testing.T) {
 			t.Parallel()
 			p := &scripted{}
-			var rotations []string
-			var mu sync.Mutex
-			c, clock := newTestCache(t, p, WithRefreshInterval(time.Minute), WithBackoff(time.Minute, time.Hour),
-				WithOnRotate(func(old, new Credentials) {
-					mu.Lock()
-					defer mu.Unlock()
-					rotations = append(rotations, old.Username()+"->"+new.Username())
-				}))
+			rotations := &rotationLog{}
+			c, clock := newTestCache(t, p, WithRefreshInterval(time.Minute), WithBackoff(time.Minute, time.Hour), rotations.option())
 			v2 := mustBasic(t, "v2", time.Time{})
 			v3 := mustBasic(t, "v3", time.Time{})
 			p.push(v2, nil) // the first load
@@ -553,9 +561,7 @@ func TestCacheInvalidateDuringRefreshAsksAgain(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, "v3", got.Username())
 			assert.EqualValues(t, 3, p.calls.Load())
-			mu.Lock()
-			assert.Equal(t, []string{"->v2", "v2->v3"}, rotations)
-			mu.Unlock()
+			assert.Equal(t, []string{"->v2", "v2->v3"}, rotations.list())
 
 			got, err = c.Retrieve(t.Context())
 			require.NoError(t, err)
