@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/jupico/jupico-go/internal/clock/fakeclock"
 )
 
 // scripted is a Provider whose answers the test controls. Each call takes
@@ -78,8 +80,8 @@ func mustBasic(t testing.TB, user string, expires time.Time) Credentials {
 
 // newTestCache returns a cache on a fake clock with jitter off and backoff
 // drawn at its minimum (random 0), closed at the end of the test.
-func newTestCache(t *testing.T, p Provider, opts ...CacheOption) (*Cache, *fakeClock) {
-	clock := newFakeClock()
+func newTestCache(t *testing.T, p Provider, opts ...CacheOption) (*Cache, *fakeclock.Clock) {
+	clock := fakeclock.New()
 	base := []CacheOption{WithClock(clock), WithJitter(0), WithRandom(func() float64 { return 0 })}
 	c := NewCache(p, append(base, opts...)...)
 	t.Cleanup(func() { _ = c.Close() })
@@ -132,7 +134,7 @@ func TestCacheServesFromMemory(t *testing.T) {
 // more, and every caller gets the old or the new credentials, never empty.
 func TestCacheThousandCallersThroughExpiry(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := fakeclock.New()
 	p := &scripted{}
 	old := mustBasic(t, "old", clock.Now().Add(time.Hour))
 	fresh := mustBasic(t, "new", clock.Now().Add(3*time.Hour))
@@ -337,7 +339,7 @@ func TestCacheIntervalRefreshWithJitter(t *testing.T) {
 	p.push(mustBasic(t, "one", time.Time{}), nil)
 	p.push(mustBasic(t, "two", time.Time{}), nil)
 	// random 0.5, jitter 0.5: refresh after 10m - 0.25*10m = 7m30s.
-	clock := newFakeClock()
+	clock := fakeclock.New()
 	c := NewCache(p, WithClock(clock), WithRefreshInterval(10*time.Minute), WithJitter(0.5), WithRandom(func() float64 { return 0.5 }))
 	t.Cleanup(func() { _ = c.Close() })
 	_, err := c.Retrieve(t.Context())
@@ -448,7 +450,7 @@ func TestCacheRejectsBadProviderAnswers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			clock := newFakeClock()
+			clock := fakeclock.New()
 			p := ProviderFunc(func(context.Context) (Credentials, error) { return tt.c(clock.Now()), nil })
 			c := NewCache(p, WithClock(clock))
 			t.Cleanup(func() { _ = c.Close() })
@@ -619,7 +621,7 @@ func TestCacheClose(t *testing.T) {
 	require.NoError(t, c.Close())
 	assert.False(t, c.e.busy.Load())
 	require.NoError(t, c.Close(), "idempotent")
-	assert.Empty(t, clock.pending(), "no timer left")
+	assert.Empty(t, clock.Pending(), "no timer left")
 
 	got, err := c.Retrieve(t.Context())
 	require.NoError(t, err, "unexpired credentials are still served")

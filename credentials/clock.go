@@ -1,6 +1,10 @@
 package credentials
 
-import "time"
+import (
+	"time"
+
+	"github.com/jupico/jupico-go/internal/clock"
+)
 
 // Clock is the time source of a Cache or SecretSet: Now for deadlines,
 // AfterFunc to be told when one is reached. Inject one with WithClock to test
@@ -18,13 +22,10 @@ type Clock interface {
 	AfterFunc(d time.Duration, f func()) Timer
 }
 
-// Timer is a pending call scheduled by Clock.AfterFunc. *time.Timer
-// implements it.
-type Timer interface {
-	// Stop prevents the call if it has not started, and reports whether it
-	// did so.
-	Stop() bool
-}
+// Timer is a pending call scheduled by Clock.AfterFunc: its Stop method
+// prevents the call if it has not started, and reports whether it did so.
+// *time.Timer implements it.
+type Timer = clock.Timer
 
 // systemClock is the real clock.
 type systemClock struct{}

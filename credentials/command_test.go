@@ -17,6 +17,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/jupico/jupico-go/internal/clock/fakeclock"
 )
 
 // helper returns a FromCommand provider that re-executes the test binary in
@@ -224,7 +226,7 @@ func TestCacheKeepsLastGoodOverCommand(t *testing.T) {
 	p := helper("file", "HELPER_MODEFILE="+modefile, "HELPER_PIDFILE="+pidfile,
 		`HELPER_OUTPUT={"username":"good","password":"pw"}`)
 	p.Timeout = 2 * time.Second
-	clock := newFakeClock()
+	clock := fakeclock.New()
 	errs := make(chan error, 10)
 	cache := NewCache(p, WithClock(clock), WithRefreshInterval(time.Minute), WithJitter(0),
 		WithOnRefreshError(func(err error) { errs <- err }))

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/jupico/jupico-go/internal/clock/fakeclock"
 )
 
 func TestParseDocument(t *testing.T) {
@@ -263,7 +265,7 @@ func TestFromFileKubernetesSwap(t *testing.T) {
 func TestFromFileKubernetesSwapThroughCache(t *testing.T) {
 	t.Parallel()
 	vol := newK8sVolume(t, map[string]string{"apiKey": b64("old:key") + "\n"})
-	clock := newFakeClock()
+	clock := fakeclock.New()
 	cache := NewCache(FromFile(vol.dir), WithClock(clock), WithRefreshInterval(30*time.Second), WithJitter(0))
 	t.Cleanup(func() { _ = cache.Close() })
 	old, err := cache.Retrieve(t.Context())

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/jupico/jupico-go/internal/clock/fakeclock"
 )
 
 // secretSource is a SecretProvider the test switches between answers.
@@ -71,7 +73,7 @@ func TestSecretSetRotation(t *testing.T) {
 	t.Parallel()
 	src := &secretSource{}
 	src.set(nil, "whsec_A")
-	clock := newFakeClock()
+	clock := fakeclock.New()
 	s, err := NewSecretSet(t.Context(), src, WithClock(clock), WithJitter(0), WithRefreshInterval(time.Minute), WithGracePeriod(time.Hour))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
@@ -107,7 +109,7 @@ func TestSecretSetProviderListsBoth(t *testing.T) {
 	t.Parallel()
 	src := &secretSource{}
 	src.set(nil, "whsec_A")
-	clock := newFakeClock()
+	clock := fakeclock.New()
 	s, err := NewSecretSet(t.Context(), src, WithClock(clock), WithJitter(0), WithRefreshInterval(time.Minute))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
@@ -123,7 +125,7 @@ func TestSecretSetZeroGraceAndFailures(t *testing.T) {
 	t.Parallel()
 	src := &secretSource{}
 	src.set(nil, "whsec_A")
-	clock := newFakeClock()
+	clock := fakeclock.New()
 	var failures []error
 	var mu sync.Mutex
 	s, err := NewSecretSet(t.Context(), src, WithClock(clock), WithJitter(0), WithRefreshInterval(time.Minute),

@@ -17,6 +17,7 @@ import (
 
 	"github.com/jupico/jupico-go/credentials"
 	"github.com/jupico/jupico-go/credentials/awssm"
+	"github.com/jupico/jupico-go/internal/clock/fakeclock"
 )
 
 // demoKey is Jupico's published public sandbox key.
@@ -216,7 +217,7 @@ func TestCacheKeepsKeyThroughFailures(t *testing.T) {
 	} {
 		t.Run(fault.code, func(t *testing.T) {
 			t.Parallel()
-			clk := newFakeClock()
+			clk := fakeclock.New()
 			fs := newTestSM(t)
 			fs.put("prod/jupico/api", `{"username":"api-user","password":"api-pass"}`)
 			p, err := awssm.Credentials(fs.client(), "prod/jupico/api")

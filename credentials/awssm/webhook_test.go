@@ -14,6 +14,7 @@ import (
 
 	"github.com/jupico/jupico-go/credentials"
 	"github.com/jupico/jupico-go/credentials/awssm"
+	"github.com/jupico/jupico-go/internal/clock/fakeclock"
 	"github.com/jupico/jupico-go/webhook"
 )
 
@@ -36,7 +37,7 @@ func reveal(ss []credentials.Secret) []string {
 
 func TestWebhookSecrets(t *testing.T) {
 	t.Parallel()
-	now := newFakeClock().Now()
+	now := fakeclock.New().Now()
 	s1, s2 := whsec(1), whsec(2)
 	doc := func(s string) string { return `{"webhookSecret":"` + s + `"}` }
 	tests := []struct {
@@ -114,7 +115,7 @@ func TestWebhookSecrets(t *testing.T) {
 			t.Parallel()
 			fs := newTestSM(t)
 			tt.setup(fs)
-			opts := append([]awssm.SecretOption{awssm.WithClock(newFakeClock())}, tt.opts...)
+			opts := append([]awssm.SecretOption{awssm.WithClock(fakeclock.New())}, tt.opts...)
 			p, err := awssm.WebhookSecrets(fs.client(), "prod/jupico/hooks", opts...)
 			require.NoError(t, err)
 			got, err := p.RetrieveSecrets(context.Background())

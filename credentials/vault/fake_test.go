@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jupico/jupico-go/credentials"
 	"github.com/jupico/jupico-go/credentials/vault"
 	"github.com/stretchr/testify/require"
 )
@@ -278,75 +277,4 @@ func (f *fakeVault) route(rest string) (mount, path string, ok bool) {
 		}
 	}
 	return "", "", false
-}
-
-// fakeClock is a credentials.Clock that moves only when Advance is called;
-// due timers run inside Advance, in deadline order.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []*fakeTimer
-}
-
-type fakeTimer struct {
-	c       *fakeClock
-	when    time.Time
-	f       func()
-	stopped bool
-	fired   bool
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) AfterFunc(d time.Duration, f func()) credentials.Timer {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := &fakeTimer{c: c, when: c.now.Add(d), f: f}
-	c.timers = append(c.timers, t)
-	return t
-}
-
-func (t *fakeTimer) Stop() bool {
-	t.c.mu.Lock()
-	defer t.c.mu.Unlock()
-	if t.stopped || t.fired {
-		return false
-	}
-	t.stopped = true
-	return true
-}
-
-// Advance moves the clock by d, running every timer that falls due.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	target := c.now.Add(d)
-	c.mu.Unlock()
-	for {
-		c.mu.Lock()
-		var due *fakeTimer
-		for _, t := range c.timers {
-			if !t.stopped && !t.fired && !t.when.After(target) && (due == nil || t.when.Before(due.when)) {
-				due = t
-			}
-		}
-		if due == nil {
-			c.now = target
-			c.mu.Unlock()
-			return
-		}
-		due.fired = true
-		if due.when.After(c.now) {
-			c.now = due.when
-		}
-		c.mu.Unlock()
-		due.f()
-	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jupico/jupico-go/credentials"
 	"github.com/jupico/jupico-go/credentials/vault"
+	"github.com/jupico/jupico-go/internal/clock/fakeclock"
 	"github.com/jupico/jupico-go/webhook"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -273,7 +274,7 @@ func TestChain(t *testing.T) {
 // Cache never serves the value again, but reads Vault first.
 func TestExpiredLease(t *testing.T) {
 	t.Parallel()
-	clk := newFakeClock()
+	clk := fakeclock.New()
 	fv := newTestVault(t)
 	fv.setLease(60)
 	fv.put("secret", "jupico/api", map[string]any{"username": "user-v1", "password": "api-pass"})
@@ -311,7 +312,7 @@ func TestLeaseReadAgainByTwoThirds(t *testing.T) {
 	for _, lease := range []time.Duration{90 * time.Second, 6 * time.Minute, 12 * time.Minute, time.Hour, 768 * time.Hour} {
 		t.Run(lease.String(), func(t *testing.T) {
 			t.Parallel()
-			clk := newFakeClock()
+			clk := fakeclock.New()
 			fv := newTestVault(t)
 			fv.setLease(int64(lease / time.Second))
 			fv.put("secret", "jupico/api", map[string]any{"username": "api-user", "password": "api-pass"})
@@ -440,7 +441,7 @@ func TestWebhookSecrets(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			clk := newFakeClock()
+			clk := fakeclock.New()
 			fv := newTestVault(t)
 			tt.setup(fv, clk.Now())
 			p, err := fv.client(t, vault.WithClock(clk)).WebhookSecrets("secret", "jupico/hooks", tt.opts...)
@@ -499,7 +500,7 @@ func TestWebhookSecretsErrors(t *testing.T) {
 // new one after it, also after a restart.
 func TestWebhookSecretRotationVerifies(t *testing.T) {
 	t.Parallel()
-	clk := newFakeClock()
+	clk := fakeclock.New()
 	oldSecret, newSecret := whsec(10), whsec(20)
 	fv := newTestVault(t)
 	fv.putAt("secret", "jupico/hooks", map[string]any{"webhookSecret": oldSecret}, clk.Now().Add(-24*time.Hour))
