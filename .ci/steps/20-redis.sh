@@ -5,8 +5,10 @@
 # is missing, starts one on loopback with no persistence for the tests,
 # checks each module's go.mod is tidy, runs go vet and the race-enabled
 # tests in each, and always stops the server. The tests fail, never skip,
-# when Redis is unreachable; the restart and cluster tests start
-# redis-server processes of their own.
+# when Redis is unreachable; the restart, cluster and Sentinel tests start
+# redis-server processes of their own, through internal/redistest (a
+# package of the root module, vetted and unit-tested with it). A Sentinel
+# is redis-server --sentinel, so the redis-sentinel package is not needed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.27.3}"

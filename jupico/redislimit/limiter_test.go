@@ -6,14 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"math"
-	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/jupico/jupico-go/internal/redistest"
 	"github.com/jupico/jupico-go/jupico"
 	"github.com/jupico/jupico-go/jupico/jupicotest"
 	"github.com/jupico/jupico-go/jupico/redislimit"
@@ -169,39 +168,6 @@ func TestWaitHonoursContext(t *testing.T) {
 	}
 }
 
-// blackHole accepts TCP connections and never answers, like a Redis that
-// hangs. It is closed when the test ends.
-func blackHole(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var mu sync.Mutex
-	var conns []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = l.Close()
-		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	})
-	return l.Addr().String()
-}
-
 // TestRedisUnavailable: without a fallback the client sends nothing and
 // its error matches jupico.ErrRateLimiter; with one, requests go on. Each
 // failure reaches OnRedisError, without the Redis password.
@@ -210,13 +176,13 @@ func TestRedisUnavailable(t *testing.T) {
 	const canary = "redis-password-canary-51d0"
 	tests := []struct {
 		name     string
-		addr     func(t *testing.T) string
+		addr     func(t testing.TB) string
 		fallback bool
 	}{
-		{"nothing listens, fail closed", deadAddr, false},
-		{"server hangs, fail closed", blackHole, false},
-		{"nothing listens, fallback", deadAddr, true},
-		{"server hangs, fallback", blackHole, true},
+		{"nothing listens, fail closed", redistest.DeadAddr, false},
+		{"server hangs, fail closed", redistest.BlackHole, false},
+		{"nothing listens, fallback", redistest.DeadAddr, true},
+		{"server hangs, fallback", redistest.BlackHole, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -308,16 +274,10 @@ func TestNewRejectsBadOptions(t *testing.T) {
 // Redis in cluster mode (here one node owning every slot).
 func TestClusterClient(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, append([]string{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"}, noPersistence...)...)
+	addr := redistest.NewCluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	admin := newClient(t, srv.addr)
-	require.NoError(t, admin.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", "0", "16383").Err())
-	require.Eventually(t, func() bool {
-		info, err := admin.ClusterInfo(ctx).Result()
-		return err == nil && strings.Contains(info, "cluster_state:ok")
-	}, 15*time.Second, 20*time.Millisecond, "cluster never reached state ok")
-	rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{srv.addr}, ContextTimeoutEnabled: true})
+	rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addr}, ContextTimeoutEnabled: true})
 	t.Cleanup(func() { _ = rdb.Close() })
 
 	lim, err := redislimit.New(rdb, 1.0/3600, 2, redislimit.WithKey("jupicotest:{ratelimit}:cluster"))

@@ -5,9 +5,36 @@ import (
 	"os"
 	"testing"
 
+	"github.com/jupico/jupico-go/internal/redistest"
+	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/logging"
 	"go.uber.org/goleak"
 )
+
+// sharedAddr is the address of the Redis that most tests share, set by
+// TestMain.
+var sharedAddr string
+
+// newClient returns a go-redis client for addr, closed when the test ends.
+func newClient(t testing.TB, addr string) *redis.Client {
+	rdb := redis.NewClient(&redis.Options{Addr: addr, ContextTimeoutEnabled: true})
+	t.Cleanup(func() { _ = rdb.Close() })
+	return rdb
+}
+
+// newSentinelClient returns a client that finds the primary of g through
+// its Sentinel: redis.NewUniversalClient as the package docs show, given
+// MasterName. It follows a failover by itself, and is closed when the test
+// ends.
+func newSentinelClient(t testing.TB, g *redistest.Sentinel) redis.UniversalClient {
+	rdb := redis.NewUniversalClient(&redis.UniversalOptions{
+		Addrs:                 g.SentinelAddrs(),
+		MasterName:            redistest.MasterName,
+		ContextTimeoutEnabled: true,
+	})
+	t.Cleanup(func() { _ = rdb.Close() })
+	return rdb
+}
 
 // TestMain provides the shared Redis (JUPICO_TEST_REDIS_ADDR, or a
 // redis-server started here), publishes its address as REDIS_ADDR for the
@@ -15,7 +42,7 @@ import (
 // leaves a goroutine behind. Without a Redis the run fails: these tests
 // never skip.
 func TestMain(m *testing.M) {
-	addr, stop, err := setupSharedRedis()
+	addr, stop, err := redistest.SetupShared("redislimit")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "redislimit tests:", err)
 		os.Exit(1)

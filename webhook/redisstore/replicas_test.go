@@ -15,9 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jupico/jupico-go/internal/redistest"
 	"github.com/jupico/jupico-go/jupico/jupicotest"
 	"github.com/jupico/jupico-go/webhook"
 	"github.com/jupico/jupico-go/webhook/redisstore"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -67,7 +69,8 @@ func (l *ledger) exit(id string, ok bool) {
 }
 
 // fleet is several replicas of a webhook endpoint, each an HTTPS server
-// with its own handler, Redis client and Store, sharing one Redis.
+// with its own handler, Redis client (from newRDB) and Store, sharing one
+// Redis.
 type fleet struct {
 	secret  string
 	servers []*httptest.Server
@@ -78,7 +81,13 @@ type fleet struct {
 	failedRejects atomic.Int64 // deliveries answered 500
 }
 
-func newFleet(t *testing.T, addr, prefix string, fn func(context.Context, *webhook.Event) error, storeOpts []redisstore.Option, opts ...webhook.HandlerOption) *fleet {
+// clientsOf returns a function that makes clients of the Redis at addr,
+// each closed when the test ends.
+func clientsOf(t *testing.T, addr string) func() redis.UniversalClient {
+	return func() redis.UniversalClient { return newClient(t, addr) }
+}
+
+func newFleet(t *testing.T, newRDB func() redis.UniversalClient, prefix string, fn func(context.Context, *webhook.Event) error, storeOpts []redisstore.Option, opts ...webhook.HandlerOption) *fleet {
 	t.Helper()
 	var key [32]byte
 	_, _ = rand.Read(key[:])
@@ -86,7 +95,7 @@ func newFleet(t *testing.T, addr, prefix string, fn func(context.Context, *webho
 	v, err := webhook.NewVerifier(f.secret)
 	require.NoError(t, err)
 	for range replicas {
-		rdb := newClient(t, addr) // each replica has its own connections
+		rdb := newRDB() // each replica has its own connections
 		store := newStore(t, rdb, append([]redisstore.Option{redisstore.WithPrefix(prefix)}, storeOpts...)...)
 		h, err := webhook.NewHandler(v, fn, append([]webhook.HandlerOption{
 			webhook.WithReplayStore(store),
@@ -190,8 +199,9 @@ func (f *fleet) run(ctx context.Context, ids []string, onDelivered func(n int64)
 	return errs
 }
 
-func eventIDs(prefix string) []string {
-	ids := make([]string, events)
+// eventIDs returns n event ids, distinct for each prefix.
+func eventIDs(prefix string, n int) []string {
+	ids := make([]string, n)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("msg_%s_%03d", prefix, i)
 	}
@@ -227,7 +237,7 @@ func TestReplicasProcessEachEventOnce(t *testing.T) {
 	rdb := newClient(t, sharedAddr)
 	prefix := newPrefix(t, rdb)
 	l := newLedger()
-	f := newFleet(t, sharedAddr, prefix, func(ctx context.Context, e *webhook.Event) error {
+	f := newFleet(t, clientsOf(t, sharedAddr), prefix, func(ctx context.Context, e *webhook.Event) error {
 		l.enter(e.ID)
 		time.Sleep(time.Millisecond) // widen the window in which duplicates meet
 		l.exit(e.ID, true)
@@ -235,7 +245,7 @@ func TestReplicasProcessEachEventOnce(t *testing.T) {
 	}, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	ids := eventIDs("once")
+	ids := eventIDs("once", events)
 	require.Empty(t, f.run(ctx, ids, nil))
 
 	assertExactlyOnce(t, l, ids)
@@ -268,7 +278,7 @@ func TestReplicasRedeliverAfterFailure(t *testing.T) {
 			rdb := newClient(t, sharedAddr)
 			prefix := newPrefix(t, rdb)
 			l := newLedger()
-			f := newFleet(t, sharedAddr, prefix, func(ctx context.Context, e *webhook.Event) (err error) {
+			f := newFleet(t, clientsOf(t, sharedAddr), prefix, func(ctx context.Context, e *webhook.Event) (err error) {
 				run := l.enter(e.ID)
 				defer func() { l.exit(e.ID, err == nil && run > 1) }()
 				if run == 1 {
@@ -278,7 +288,7 @@ func TestReplicasRedeliverAfterFailure(t *testing.T) {
 			}, nil)
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
-			ids := eventIDs("fail_" + tc.name)
+			ids := eventIDs("fail_"+tc.name, events)
 			require.Empty(t, f.run(ctx, ids, nil))
 
 			assertExactlyOnce(t, l, ids)
@@ -299,11 +309,11 @@ func TestReplicasRedeliverAfterFailure(t *testing.T) {
 // file synced on every write, as a Redis used for de-duplication should.
 func TestReplicasSurviveRedisRestart(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, durable...)
-	rdb := newClient(t, srv.addr)
+	srv := redistest.NewServer(t, redistest.Durable...)
+	rdb := newClient(t, srv.Addr())
 	prefix := newPrefix(t, rdb)
 	l := newLedger()
-	f := newFleet(t, srv.addr, prefix, func(ctx context.Context, e *webhook.Event) error {
+	f := newFleet(t, clientsOf(t, srv.Addr()), prefix, func(ctx context.Context, e *webhook.Event) error {
 		l.enter(e.ID)
 		time.Sleep(time.Millisecond)
 		l.exit(e.ID, true)
@@ -318,11 +328,11 @@ func TestReplicasSurviveRedisRestart(t *testing.T) {
 
 	restarted := make(chan error, 1)
 	var once sync.Once
-	ids := eventIDs("restart")
+	ids := eventIDs("restart", events)
 	errs := f.run(ctx, ids, func(n int64) {
 		if n == events*copies/3 { // a third of the way through
 			once.Do(func() {
-				go func() { restarted <- srv.restart(time.Second) }()
+				go func() { restarted <- srv.Restart(time.Second) }()
 			})
 		}
 	})
@@ -351,7 +361,7 @@ func TestHandlerFailsClosed(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			rdb := newClient(t, deadAddr(t))
+			rdb := newClient(t, redistest.DeadAddr(t))
 			var reported []string
 			var mu sync.Mutex
 			opts := []redisstore.Option{redisstore.WithTimeout(300 * time.Millisecond)}

@@ -2,14 +2,16 @@ package redisstore_test
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
-	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/jupico/jupico-go/internal/redistest"
 	"github.com/jupico/jupico-go/webhook"
 	"github.com/jupico/jupico-go/webhook/redisstore"
 	"github.com/redis/go-redis/v9"
@@ -20,7 +22,8 @@ import (
 // clientKinds are the go-redis clients a Store is tested with. setup
 // returns a function that makes clients for one Redis, so that each replica
 // can have its own; the Cluster kind starts a redis-server of its own in
-// cluster mode.
+// cluster mode, and the Sentinel kind a primary, a replica and a Sentinel,
+// its clients finding the primary through the Sentinel.
 var clientKinds = []struct {
 	name  string
 	setup func(t *testing.T) func() redis.UniversalClient
@@ -36,31 +39,35 @@ var clientKinds = []struct {
 		}
 	}},
 	{"cluster client", func(t *testing.T) func() redis.UniversalClient {
-		addr := newCluster(t)
+		addr := redistest.NewCluster(t)
 		return func() redis.UniversalClient {
 			rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addr}, ContextTimeoutEnabled: true})
 			t.Cleanup(func() { _ = rdb.Close() })
 			return rdb
 		}
 	}},
+	{"sentinel client", func(t *testing.T) func() redis.UniversalClient {
+		g := redistest.NewSentinel(t)
+		return func() redis.UniversalClient { return newSentinelClient(t, g) }
+	}},
 }
 
-// newCluster starts a one-node Redis Cluster owning every slot and returns
-// its address. In cluster mode Redis refuses commands and scripts whose keys
-// span slots, and the client routes each script by its key, so this proves
-// the Store's scripts are Cluster-safe.
-func newCluster(t *testing.T) string {
+// newPrefix returns a key prefix no other test uses, and deletes the keys
+// under it when the test ends.
+func newPrefix(t *testing.T, rdb redis.UniversalClient) string {
 	t.Helper()
-	srv := newServer(t, append([]string{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"}, noPersistence...)...)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	admin := newClient(t, srv.addr)
-	require.NoError(t, admin.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", "0", "16383").Err())
-	require.Eventually(t, func() bool {
-		info, err := admin.ClusterInfo(ctx).Result()
-		return err == nil && strings.Contains(info, "cluster_state:ok")
-	}, 15*time.Second, 20*time.Millisecond, "cluster never reached state ok")
-	return srv.addr
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	prefix := "jupicotest:" + hex.EncodeToString(b[:]) + ":"
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			_ = rdb.Del(ctx, iter.Val()).Err()
+		}
+	})
+	return prefix
 }
 
 func newStore(t *testing.T, rdb redis.UniversalClient, opts ...redisstore.Option) *redisstore.Store {
@@ -319,45 +326,12 @@ func TestNewRejectsBadOptions(t *testing.T) {
 func TestStoreRejectsNonPositiveTTL(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s := newStore(t, newClient(t, deadAddr(t))) // refused before any I/O
+	s := newStore(t, newClient(t, redistest.DeadAddr(t))) // refused before any I/O
 	for _, d := range []time.Duration{0, -time.Second} {
 		_, err := s.Seen(ctx, "msg_ttl", d)
 		assert.ErrorIs(t, err, webhook.ErrInvalidOption, "Seen(%v)", d)
 		assert.ErrorIs(t, s.Done(ctx, "msg_ttl", d), webhook.ErrInvalidOption, "Done(%v)", d)
 	}
-}
-
-// blackHole accepts TCP connections and never answers, like a Redis that
-// hangs. It is closed when the test ends.
-func blackHole(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var mu sync.Mutex
-	var conns []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = l.Close()
-		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	})
-	return l.Addr().String()
 }
 
 // TestStoreUnavailable: when Redis is down, refuses the password, or hangs,
@@ -368,13 +342,13 @@ func TestStoreUnavailable(t *testing.T) {
 	const canary = "redis-password-canary-8c1f"
 	tests := []struct {
 		name string
-		addr func(t *testing.T) string
+		addr func(t testing.TB) string
 	}{
-		{"nothing listens", deadAddr},
-		{"wrong password", func(t *testing.T) string {
-			return newServer(t, append([]string{"--requirepass", "the-real-password"}, noPersistence...)...).addr
+		{"nothing listens", redistest.DeadAddr},
+		{"wrong password", func(t testing.TB) string {
+			return redistest.NewServer(t, append([]string{"--requirepass", "the-real-password"}, redistest.NoPersistence...)...).Addr()
 		}},
-		{"server hangs", blackHole},
+		{"server hangs", redistest.BlackHole},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -399,7 +373,7 @@ func TestStoreUnavailable(t *testing.T) {
 func TestFailOpenIgnoresCallerCancellation(t *testing.T) {
 	t.Parallel()
 	var reports atomic.Int32
-	s := newStore(t, newClient(t, deadAddr(t)), redisstore.WithFailOpen(func(string, error) { reports.Add(1) }))
+	s := newStore(t, newClient(t, redistest.DeadAddr(t)), redisstore.WithFailOpen(func(string, error) { reports.Add(1) }))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	seen, err := s.Seen(ctx, "msg_gone", time.Minute)
