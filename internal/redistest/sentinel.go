@@ -26,7 +26,7 @@ const (
 	// the Sentinel declares it down and, with a quorum of one, fails over.
 	// It is far above the pauses a loaded machine puts between a ping and
 	// its answer, so that the Sentinel does not fail over on its own.
-	downAfter = 500 * time.Millisecond
+	downAfter = time.Second
 	// failoverTimeout bounds each step of a failover.
 	failoverTimeout = 5 * time.Second
 )
@@ -47,7 +47,7 @@ type Sentinel struct {
 // memory. It fails the test with ErrNoRedisServer when redis-server is not
 // on PATH.
 //
-// The Sentinel declares the primary down after half a second without an
+// The Sentinel declares the primary down after a second without an
 // answer and, being the only Sentinel (quorum 1), promotes the replica
 // alone; a real deployment runs three or more Sentinels, which changes who
 // decides, not what a client sees.
@@ -158,7 +158,7 @@ func (g *Sentinel) WaitReplicated(t testing.TB) {
 
 // KillPrimary kills the primary abruptly, as a crash would. Writes it
 // acknowledged but had not yet sent to the replica are lost with it. The
-// Sentinel notices within about half a second and promotes the replica;
+// Sentinel notices within about a second and promotes the replica;
 // WaitFailover waits for that.
 func (g *Sentinel) KillPrimary() { g.primary.Kill() }
 

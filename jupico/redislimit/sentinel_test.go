@@ -37,8 +37,8 @@ import (
 // the rate here: each of the 16 callers holds at most one reservation, so
 // the reservations reach at most about 300 ms past the crash, while the
 // clients reach the new primary only once the Sentinel has found the old
-// one down and seen the replica take over (0.7 to 1.2 s after the crash
-// on the machines this ran on). By then every reservation, lost or kept,
+// one down and seen the replica take over (more than the Sentinel's
+// one-second down-after time after the crash). By then every reservation, lost or kept,
 // lies in the past, and the new primary admits what the old one would
 // have: the burst, then a slot every 20 ms. A failover faster than the
 // callers' queue could admit a lost reservation's slot a second time.
