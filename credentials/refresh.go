@@ -379,10 +379,8 @@ func (e *engine[T]) finish(f *flight[T], v T, expires time.Time, err error) {
 		// Read before the rejection: keep the value dropped and let the
 		// waiters start a fresh call, which decides whether to hold.
 		f.again = true
-		e.flight = nil
-		e.busy.Store(false)
 		e.mu.Unlock()
-		close(f.done)
+		e.release(f)
 		return
 	}
 	var (
@@ -433,7 +431,12 @@ func (e *engine[T]) finish(f *flight[T], v T, expires time.Time, err error) {
 	if err != nil && e.cfg.onError != nil {
 		e.cfg.onError(err)
 	}
+	e.release(f)
+}
 
+// release ends flight f, so that the next refresh may start, and wakes the
+// callers waiting for it.
+func (e *engine[T]) release(f *flight[T]) {
 	e.mu.Lock()
 	e.flight = nil
 	e.busy.Store(false)
