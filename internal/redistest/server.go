@@ -158,26 +158,28 @@ func (s *Server) Restart(down time.Duration) error {
 func waitReady(addr, password string, pid int, sentinel bool, within time.Duration) error {
 	c := newConn(addr, password)
 	defer c.close()
-	deadline := time.Now().Add(within)
-	var err error
-	for time.Now().Before(deadline) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	err := errors.New("no answer")
+	eventually(ctx, func(ctx context.Context) bool {
+		attempt, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
 		var server, persistence string
-		if server, err = as[string](c.do(ctx, "INFO", "server")); err == nil && !sentinel {
-			persistence, err = as[string](c.do(ctx, "INFO", "persistence"))
+		if server, err = as[string](c.do(attempt, "INFO", "server")); err == nil && !sentinel {
+			persistence, err = as[string](c.do(attempt, "INFO", "persistence"))
 		}
-		cancel()
 		switch {
 		case err != nil:
+			return false
 		case !strings.Contains(server, "process_id:"+strconv.Itoa(pid)+"\r\n"):
-			return errors.New("another server answers on this port")
+			err = errors.New("another server answers on this port")
+			return true
 		case sentinel || strings.Contains(persistence, "loading:0\r\n"):
-			return nil
-		default:
-			err = errors.New("still loading its data")
+			return true
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		err = errors.New("still loading its data")
+		return false
+	})
 	return err
 }
 
