@@ -68,6 +68,28 @@ func (l *ledger) exit(id string, ok bool) {
 	}
 }
 
+// recordIn returns an event function that succeeds, recording each run in
+// the ledger cur returns at that moment. Each run lasts a millisecond, to
+// widen the window in which duplicates meet.
+func recordIn(cur func() *ledger) func(context.Context, *webhook.Event) error {
+	return func(_ context.Context, e *webhook.Event) error {
+		l := cur()
+		l.enter(e.ID)
+		time.Sleep(time.Millisecond)
+		l.exit(e.ID, true)
+		return nil
+	}
+}
+
+// newOutageFleet is newFleet for tests that take Redis away mid-run: the
+// store's Seen gives up well within the outage, so deliveries meet it, and
+// a claim whose reply the outage lost lapses soon.
+func newOutageFleet(t *testing.T, newRDB func() redis.UniversalClient, prefix string, fn func(context.Context, *webhook.Event) error) *fleet {
+	return newFleet(t, newRDB, prefix, fn,
+		[]redisstore.Option{redisstore.WithTimeout(300 * time.Millisecond)},
+		webhook.WithProcessingTimeout(3*time.Second))
+}
+
 // fleet is several replicas of a webhook endpoint, each an HTTPS server
 // with its own handler, Redis client (from newRDB) and Store, sharing one
 // Redis.
@@ -237,12 +259,7 @@ func TestReplicasProcessEachEventOnce(t *testing.T) {
 	rdb := newClient(t, sharedAddr)
 	prefix := newPrefix(t, rdb)
 	l := newLedger()
-	f := newFleet(t, clientsOf(t, sharedAddr), prefix, func(ctx context.Context, e *webhook.Event) error {
-		l.enter(e.ID)
-		time.Sleep(time.Millisecond) // widen the window in which duplicates meet
-		l.exit(e.ID, true)
-		return nil
-	}, nil)
+	f := newFleet(t, clientsOf(t, sharedAddr), prefix, recordIn(func() *ledger { return l }), nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	ids := eventIDs("once", events)
@@ -313,16 +330,7 @@ func TestReplicasSurviveRedisRestart(t *testing.T) {
 	rdb := newClient(t, srv.Addr())
 	prefix := newPrefix(t, rdb)
 	l := newLedger()
-	f := newFleet(t, clientsOf(t, srv.Addr()), prefix, func(ctx context.Context, e *webhook.Event) error {
-		l.enter(e.ID)
-		time.Sleep(time.Millisecond)
-		l.exit(e.ID, true)
-		return nil
-	},
-		// Seen gives up well within the outage, so deliveries meet it.
-		[]redisstore.Option{redisstore.WithTimeout(300 * time.Millisecond)},
-		// A claim whose reply the crash lost lapses soon.
-		webhook.WithProcessingTimeout(3*time.Second))
+	f := newOutageFleet(t, clientsOf(t, srv.Addr()), prefix, recordIn(func() *ledger { return l }))
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 

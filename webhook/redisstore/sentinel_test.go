@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/jupico/jupico-go/internal/redistest"
-	"github.com/jupico/jupico-go/webhook"
-	"github.com/jupico/jupico-go/webhook/redisstore"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -44,18 +42,7 @@ func TestSentinelFailover(t *testing.T) {
 	g := redistest.NewSentinel(t)
 	const prefix = "jupicotest:sentinel:" // the servers are this test's own
 	var ledgers atomic.Pointer[ledger]    // the current phase's
-	f := newFleet(t, func() redis.UniversalClient { return newSentinelClient(t, g) }, prefix,
-		func(ctx context.Context, e *webhook.Event) error {
-			l := ledgers.Load()
-			l.enter(e.ID)
-			time.Sleep(time.Millisecond) // widen the window in which duplicates meet
-			l.exit(e.ID, true)
-			return nil
-		},
-		// Seen gives up well within the outage, so deliveries meet it.
-		[]redisstore.Option{redisstore.WithTimeout(300 * time.Millisecond)},
-		// A claim whose reply the crash lost lapses soon.
-		webhook.WithProcessingTimeout(3*time.Second))
+	f := newOutageFleet(t, func() redis.UniversalClient { return newSentinelClient(t, g) }, prefix, recordIn(ledgers.Load))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	phase := func(name string, ids []string, onDelivered func(int64)) *ledger {
