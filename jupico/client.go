@@ -35,9 +35,29 @@ type Client struct {
 	// Sessions creates browser authorization sessions for the web
 	// components.
 	Sessions *SessionsService
-	// Query searches transactions.
+	// Query runs the Query API: transactions, merchants, balances,
+	// disputes and every platform resource.
 	Query *QueryService
+	// OnboardingInvites invites merchants to onboard.
+	OnboardingInvites *OnboardingInvitesService
+	// Provisioning creates applicants, applications and sub-merchants.
+	Provisioning *ProvisioningService
+	// PaymentLinks manages shareable payment links.
+	PaymentLinks *PaymentLinksService
+	// Checkouts manages hosted checkout sessions.
+	Checkouts *CheckoutsService
+	// Invoices bills merchants' customers.
+	Invoices *InvoicesService
+	// Plans manages subscription plans.
+	Plans *PlansService
+	// Subscriptions enrols customers in plans.
+	Subscriptions *SubscriptionsService
+	// Installments splits totals into scheduled payments.
+	Installments *InstallmentsService
+	// Payouts pays merchants' balances out on demand.
+	Payouts *PayoutsService
 
+	common  service
 	p       *pipeline.Pipeline
 	env     Environment
 	baseURL string
@@ -115,12 +135,19 @@ func NewClient(opts ...Option) (*Client, error) {
 	})
 	c := &Client{p: p, env: cfg.env, baseURL: cfg.baseURL, cache: ownCache,
 		noAutoRollback: cfg.noAutoRollback, rollbackTimeout: cfg.rollbackTimeout, rollbackHook: cfg.rollbackHook}
-	c.CreditCard = &CreditCardService{c: c}
-	c.ECheck = &ECheckService{c: c}
-	c.Sessions = &SessionsService{c: c}
-	c.Query = &QueryService{c: c}
+	// Every service is the client's one service value under its own type,
+	// so its methods show in godoc and the client allocates it once.
+	c.common.c = c
+	sv := &c.common
+	c.CreditCard, c.ECheck, c.Sessions, c.Query = (*CreditCardService)(sv), (*ECheckService)(sv), (*SessionsService)(sv), (*QueryService)(sv)
+	c.OnboardingInvites, c.Provisioning = (*OnboardingInvitesService)(sv), (*ProvisioningService)(sv)
+	c.PaymentLinks, c.Checkouts, c.Invoices = (*PaymentLinksService)(sv), (*CheckoutsService)(sv), (*InvoicesService)(sv)
+	c.Plans, c.Subscriptions, c.Installments, c.Payouts = (*PlansService)(sv), (*SubscriptionsService)(sv), (*InstallmentsService)(sv), (*PayoutsService)(sv)
 	return c, nil
 }
+
+// service is what every service of a Client holds: the client.
+type service struct{ c *Client }
 
 // BaseURL returns the URL the client sends to.
 func (c *Client) BaseURL() string { return c.baseURL }
@@ -158,16 +185,13 @@ func (c *Client) do(ctx context.Context, op *wire.Operation, in, out any) (*pipe
 			return nil, fmt.Errorf("jupico: %s: encode request: %w", op.Name, err)
 		}
 	}
-	resp, err := c.p.Do(ctx, op, body)
+	resp, err := c.exchange(ctx, op, body)
 	if err != nil {
-		return nil, newRequestError(err)
-	}
-	if resp.Outcome != wire.OutcomeSucceeded {
-		return resp, newAPIError(op.Name, resp)
+		return nil, err
 	}
 	if out != nil && resp.Envelope != nil && len(resp.Envelope.Data) > 0 {
 		if err := json.Unmarshal(resp.Envelope.Data, out); err != nil {
-			return resp, malformed(op.Name, resp.Attempts, false, "response data does not have the expected shape")
+			return resp, c.unreadable(ctx, op, body, resp)
 		}
 	}
 	return resp, nil

@@ -36,7 +36,7 @@ var _ CreditCardAPI = (*CreditCardService)(nil)
 //   - (nil, *RequestError) when nothing was sent or the request never left;
 //   - (nil, *ValidationError) matching ErrValidation when the request was
 //     refused before sending.
-type CreditCardService struct{ c *Client }
+type CreditCardService service
 
 // Sale authorizes and captures in one step.
 func (s *CreditCardService) Sale(ctx context.Context, req *ChargeRequest) (*Transaction, error) {

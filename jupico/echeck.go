@@ -20,7 +20,7 @@ var _ ECheckAPI = (*ECheckService)(nil)
 // return what CreditCardService's do, except that Jupico documents no eCheck
 // rollback: an unknown outcome is an *IndeterminateError with
 // RollbackAttempted false, to reconcile through the Query API.
-type ECheckService struct{ c *Client }
+type ECheckService service
 
 // Sale debits a bank account. BillingDescriptor and Items are sent as for a
 // card sale.

@@ -13,11 +13,11 @@ import (
 // PermanentToken or OneTimeToken. The zero PaymentToken is invalid.
 type PaymentToken struct {
 	// Type and Token identify a permanent (reusable) token.
-	Type  string
-	Token string
+	Type  string `json:"type,omitempty"`
+	Token string `json:"token,omitempty"`
 	// OneTime is a one-time token payload, as the web components'
 	// submit-success callback hands it over. Use it once, right away.
-	OneTime string
+	OneTime string `json:"data,omitempty"`
 }
 
 // PermanentToken returns a reusable token of the given type.
@@ -46,12 +46,12 @@ func (t PaymentToken) wire() wire.PaymentToken {
 
 // Item is a line item of a charge.
 type Item struct {
-	Name        string
-	Description string
+	Name        string `json:"name,omitempty"`
+	Description string `json:"description,omitempty"`
 	// Quantity is the number of units; zero is omitted.
-	Quantity int
+	Quantity int `json:"quantity,omitempty"`
 	// UnitPrice is the price of one unit; zero is omitted.
-	UnitPrice Amount
+	UnitPrice Amount `json:"unitPrice,omitempty"`
 }
 
 // DynamicFee is the fee the platform charges its merchant for this

@@ -10,19 +10,59 @@ import (
 	"github.com/jupico/jupico-go/internal/wire"
 )
 
-// QueryAPI is the query operations of a Client. QueryService implements
-// it; jupicomock has a mock of it.
+// QueryAPI is the query operations of a Client, grouped by what they
+// look at. QueryService implements it; jupicomock has a mock of it.
 type QueryAPI interface {
+	TransactionQueries
+	MoneyQueries
+	DisputeQueries
+	ResourceQueries
+}
+
+// TransactionQueries search transactions and follow one.
+type TransactionQueries interface {
 	Transactions(ctx context.Context, f *TransactionFilter) (*TransactionPage, error)
 	All(ctx context.Context, f *TransactionFilter) iter.Seq2[*Transaction, error]
+	Timeline(ctx context.Context, req *TimelineRequest) (*Timeline, error)
+}
+
+// MoneyQueries look at merchants and their money: balances, settlements,
+// payouts, fees and every movement.
+type MoneyQueries interface {
+	Merchants(ctx context.Context, f *ListFilter) (*Page[Merchant], error)
+	BankAccounts(ctx context.Context, f *ListFilter) (*Page[MerchantBankAccount], error)
+	Balance(ctx context.Context, req *BalanceRequest) (*Balance, error)
+	Settlements(ctx context.Context, f *ListFilter) (*Page[Settlement], error)
+	PayoutInstructions(ctx context.Context, f *ListFilter) (*Page[Payout], error)
+	Fees(ctx context.Context, f *ListFilter) (*Page[Fee], error)
+	Operations(ctx context.Context, f *ListFilter) (*Page[AccountOperation], error)
+}
+
+// DisputeQueries list chargebacks and their history.
+type DisputeQueries interface {
+	Disputes(ctx context.Context, f *ListFilter) (*Page[Dispute], error)
+	DisputeHistory(ctx context.Context, f *DisputeHistoryFilter) (*Page[DisputeEvent], error)
+}
+
+// ResourceQueries list what the platform services created.
+type ResourceQueries interface {
+	OnboardingInvites(ctx context.Context, f *ListFilter) (*Page[Invite], error)
+	PaymentLinks(ctx context.Context, f *ListFilter) (*Page[PaymentLink], error)
+	CheckoutSessions(ctx context.Context, f *ListFilter) (*Page[Checkout], error)
+	Invoices(ctx context.Context, f *ListFilter) (*Page[Invoice], error)
+	Plan(ctx context.Context, req *Ref) (*Plan, error)
+	Plans(ctx context.Context, f *ListFilter) (*Page[Plan], error)
+	Subscriptions(ctx context.Context, f *ListFilter) (*Page[Subscription], error)
 }
 
 var _ QueryAPI = (*QueryService)(nil)
 
-// QueryService searches transactions. Use it through Client.Query; it is
-// safe for concurrent use. Queries are reads: they are retried on transport
-// failures, 429, 502, 503 and 504.
-type QueryService struct{ c *Client }
+// QueryService runs Jupico's Query API: transactions, merchants, money
+// movements, disputes and every platform resource. Use it through
+// Client.Query; it is safe for concurrent use. Queries are reads: they are
+// retried on transport failures, 429, 502, 503 and 504. Every list but
+// Transactions returns a Page and pages with All.
+type QueryService service
 
 // Page sizes.
 const (
@@ -57,42 +97,26 @@ type TransactionPage struct {
 	Total int
 }
 
-func (f *TransactionFilter) wire() (*wire.QueryRequest, error) {
+// transactionQuery is the body of a transaction query: the filter every
+// query takes, and a transaction id.
+type transactionQuery struct {
+	TransactionID string `json:"transactionId,omitempty"`
+	ListFilter
+}
+
+func (q *transactionQuery) validate(v *validator) {
+	if q.TransactionID != "" {
+		v.id("transactionId", q.TransactionID)
+	}
+	q.ListFilter.validate(v)
+}
+
+func (f *TransactionFilter) query() *transactionQuery {
 	if f == nil {
 		f = &TransactionFilter{}
 	}
-	v := &validator{}
-	if f.SubMerchantID != "" {
-		v.id("subMerchantId", f.SubMerchantID)
-	}
-	if f.TransactionID != "" {
-		v.id("transactionId", f.TransactionID)
-	}
-	v.text("sort", f.Sort, 100)
-	if f.Limit < 0 || f.Limit > MaxPageSize {
-		v.fail("limit", fmt.Sprintf("must be between 0 and %d", MaxPageSize))
-	}
-	if f.Offset < 0 {
-		v.fail("offset", "must not be negative")
-	}
-	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
-		v.fail("to", "is before from")
-	}
-	if err := v.error(); err != nil {
-		return nil, err
-	}
-	w := &wire.QueryRequest{SubMerchantID: f.SubMerchantID, TransactionID: f.TransactionID, Status: string(f.Status),
-		Sort: f.Sort, Limit: f.Limit, Offset: f.Offset}
-	if w.Limit == 0 {
-		w.Limit = DefaultPageSize
-	}
-	if !f.From.IsZero() {
-		w.From = f.From.UTC().Format(time.RFC3339)
-	}
-	if !f.To.IsZero() {
-		w.To = f.To.UTC().Format(time.RFC3339)
-	}
-	return w, nil
+	return &transactionQuery{TransactionID: f.TransactionID, ListFilter: ListFilter{SubMerchantID: f.SubMerchantID,
+		Status: string(f.Status), From: f.From, To: f.To, Sort: f.Sort, Limit: f.Limit, Offset: f.Offset}}
 }
 
 // Transactions returns one page of transactions matching f. It returns an
@@ -100,31 +124,32 @@ func (f *TransactionFilter) wire() (*wire.QueryRequest, error) {
 // came (ErrMalformedAnswer for a page that is not the expected JSON) and a
 // *ValidationError for a bad filter.
 func (s *QueryService) Transactions(ctx context.Context, f *TransactionFilter) (*TransactionPage, error) {
-	w, err := f.wire()
-	if err != nil {
-		return nil, err
-	}
-	return s.page(ctx, w)
+	return s.page(ctx, f.query())
 }
 
-func (s *QueryService) page(ctx context.Context, w *wire.QueryRequest) (*TransactionPage, error) {
-	var data wire.QueryPage
-	resp, err := s.c.do(ctx, &wire.QueryTransactions, w, &data)
+func (s *QueryService) page(ctx context.Context, q *transactionQuery) (*TransactionPage, error) {
+	op := &wire.QueryTransactions
+	body, err := encodeRequest(op, q)
 	if err != nil {
 		return nil, err
 	}
-	p := &TransactionPage{Limit: w.Limit, Offset: w.Offset, Total: -1}
-	if data.Total != nil {
-		p.Total = *data.Total
+	resp, err := s.c.exchange(ctx, op, body)
+	if err != nil {
+		return nil, err
 	}
-	for i, raw := range data.Transactions {
+	raws, total, err := pageOf(op, resp)
+	if err != nil {
+		return nil, err
+	}
+	p := &TransactionPage{Limit: q.limit(), Offset: q.Offset, Total: total}
+	for i, raw := range raws {
 		var t wire.Transaction
 		if err := json.Unmarshal(raw, &t); err != nil {
-			return nil, malformed(wire.QueryTransactions.Name, resp.Attempts, false, fmt.Sprintf("transaction %d is not a transaction object", i))
+			return nil, malformed(op.Name, resp.Attempts, false, fmt.Sprintf("transaction %d is not a transaction object", i))
 		}
 		amt, err := parseNumber(t.Amount)
 		if err != nil {
-			return nil, malformed(wire.QueryTransactions.Name, resp.Attempts, false, fmt.Sprintf("transaction %d has an invalid amount", i))
+			return nil, malformed(op.Name, resp.Attempts, false, fmt.Sprintf("transaction %d has an invalid amount", i))
 		}
 		p.Transactions = append(p.Transactions, &Transaction{ID: t.TransactionID, Status: TransactionStatus(t.Status), Amount: amt,
 			AuthCode: t.AuthCode, AVSResult: t.AVS, CVVResult: t.CVV, RequestID: resp.RequestID, Raw: raw})
@@ -142,31 +167,12 @@ func (s *QueryService) page(ctx context.Context, w *wire.QueryRequest) (*Transac
 //		fmt.Println(tx.ID, tx.Amount)
 //	}
 func (s *QueryService) All(ctx context.Context, f *TransactionFilter) iter.Seq2[*Transaction, error] {
-	return func(yield func(*Transaction, error) bool) {
-		w, err := f.wire()
+	pages := func(ctx context.Context, q *transactionQuery) (*Page[Transaction], error) {
+		p, err := s.page(ctx, q)
 		if err != nil {
-			yield(nil, err)
-			return
+			return nil, err
 		}
-		for {
-			if err := ctx.Err(); err != nil {
-				yield(nil, err)
-				return
-			}
-			p, err := s.page(ctx, w)
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			for _, t := range p.Transactions {
-				if !yield(t, nil) {
-					return
-				}
-			}
-			w.Offset += len(p.Transactions)
-			if len(p.Transactions) < w.Limit || (p.Total >= 0 && w.Offset >= p.Total) {
-				return
-			}
-		}
+		return &Page[Transaction]{Items: p.Transactions, Limit: p.Limit, Offset: p.Offset, Total: p.Total}, nil
 	}
+	return All(ctx, pages, f.query())
 }

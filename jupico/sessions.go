@@ -19,7 +19,7 @@ var _ SessionsAPI = (*SessionsService)(nil)
 // web components (card form, bank-account form, Apple Pay, Google Pay) are
 // initialised with. Use it through Client.Sessions; it is safe for
 // concurrent use.
-type SessionsService struct{ c *Client }
+type SessionsService service
 
 // BrowserSessionRequest configures a payment page's session. Create one
 // session per page, and a new one only when the amount, merchant or

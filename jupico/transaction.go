@@ -200,42 +200,74 @@ func WithRollbackHook(fn func(context.Context, RollbackEvent)) Option {
 	}
 }
 
-// transact sends a transaction and maps every outcome Jupico defines.
+// transact sends a card or eCheck transaction and maps every outcome
+// Jupico defines.
 func (c *Client) transact(ctx context.Context, op *wire.Operation, in any) (*Transaction, error) {
 	body, err := wire.Marshal(in)
 	if err != nil {
 		return nil, fmt.Errorf("jupico: %s: encode request: %w", op.Name, err)
 	}
+	resp, err := c.exchange(ctx, op, body)
+	if err != nil {
+		return nil, err
+	}
+	tx, ok := decodeTransaction(resp)
+	if !ok {
+		return nil, c.unreadable(ctx, op, body, resp)
+	}
+	if resp.Outcome == wire.OutcomeDeclined {
+		if tx.Status == "" {
+			tx.Status = StatusDeclined
+		}
+		return tx, newAPIError(op.Name, resp)
+	}
+	if tx.Status == "" {
+		tx.Status = StatusSucceeded
+	}
+	return tx, nil
+}
+
+// exchange sends body as op and returns the answer to decode: a success
+// and, for a transaction, a decline too. Every other outcome comes back as
+// the error it means: for a transaction whose outcome is unknown (500, 400
+// "failed", a gateway 5xx, no answer after the request was written) an
+// *IndeterminateError, after the rollback when the operation has one; an
+// *APIError for an answer that processed nothing; a *RequestError when no
+// answer came.
+func (c *Client) exchange(ctx context.Context, op *wire.Operation, body []byte) (*pipeline.Response, error) {
 	resp, err := c.p.Do(ctx, op, body)
 	if err != nil {
 		var pe *pipeline.Error
-		if errors.As(err, &pe) && pe.Unknown {
+		if op.Kind == wire.KindTransaction && errors.As(err, &pe) && pe.Unknown {
 			return nil, c.indeterminate(ctx, op, body, newRequestError(err))
 		}
 		return nil, newRequestError(err)
 	}
 	switch resp.Outcome {
-	case wire.OutcomeSucceeded, wire.OutcomeDeclined:
-		tx, ok := decodeTransaction(resp)
-		if !ok {
-			// A 2xx we cannot read: whether it succeeded is unknown.
-			return nil, c.indeterminate(ctx, op, body, malformed(op.Name, resp.Attempts, true, "unreadable answer (status "+strconv.Itoa(resp.StatusCode)+")"))
+	case wire.OutcomeSucceeded:
+		return resp, nil
+	case wire.OutcomeDeclined:
+		if op.Kind == wire.KindTransaction {
+			return resp, nil
 		}
-		if resp.Outcome == wire.OutcomeDeclined {
-			if tx.Status == "" {
-				tx.Status = StatusDeclined
-			}
-			return tx, newAPIError(op.Name, resp)
-		}
-		if tx.Status == "" {
-			tx.Status = StatusSucceeded
-		}
-		return tx, nil
 	case wire.OutcomeIndeterminate, wire.OutcomeServerError:
-		return nil, c.indeterminate(ctx, op, body, newAPIError(op.Name, resp))
-	default: // retryable (503, 429) and rejected (4xx): not processed
-		return nil, newAPIError(op.Name, resp)
+		if op.Kind == wire.KindTransaction {
+			return nil, c.indeterminate(ctx, op, body, newAPIError(op.Name, resp))
+		}
 	}
+	// retryable (503, 429) once retries ran out, rejected (4xx), and any
+	// failure of a read or write: not processed, or harmless to repeat.
+	return nil, newAPIError(op.Name, resp)
+}
+
+// unreadable is the error for a success or decline whose body is not the
+// JSON the contract describes: for a transaction the outcome is then
+// unknown, and it is rolled back like any other unknown outcome.
+func (c *Client) unreadable(ctx context.Context, op *wire.Operation, body []byte, resp *pipeline.Response) error {
+	if op.Kind == wire.KindTransaction {
+		return c.indeterminate(ctx, op, body, malformed(op.Name, resp.Attempts, true, "unreadable answer (status "+strconv.Itoa(resp.StatusCode)+")"))
+	}
+	return malformed(op.Name, resp.Attempts, false, "response data does not have the expected shape")
 }
 
 // decodeTransaction reads a transaction answer; false means it is not the

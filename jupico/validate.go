@@ -3,12 +3,14 @@ package jupico
 import (
 	"errors"
 	"maps"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/jupico/jupico-go/internal/redact"
+	"github.com/jupico/jupico-go/internal/wire"
 )
 
 // ErrValidation is matched by every *ValidationError.
@@ -43,7 +45,14 @@ const (
 )
 
 // validator collects the first failure while a request is checked.
-type validator struct{ err *ValidationError }
+type validator struct {
+	err *ValidationError
+	// op is the operation a platform request is checked for.
+	op *wire.Operation
+	// partial is set for an update, whose request carries only the fields
+	// to change: need and needAmount then accept what is left out.
+	partial bool
+}
 
 func (v *validator) fail(field, reason string) {
 	if v.err == nil {
@@ -65,6 +74,49 @@ func (v *validator) required(field, s string) {
 		return
 	}
 	v.id(field, s)
+}
+
+// need is required for a field an update may leave out.
+func (v *validator) need(field, s string) {
+	if v.partial && s == "" {
+		return
+	}
+	v.required(field, s)
+}
+
+// needAmount is positive for an amount an update may leave out (zero).
+func (v *validator) needAmount(field string, a Amount) {
+	if v.partial && a == 0 {
+		return
+	}
+	v.positive(field, a)
+}
+
+// date checks an optional day: zero, or one that exists.
+func (v *validator) date(field string, d Date) {
+	if !d.IsZero() && !d.Valid() {
+		v.fail(field, "is not a real day")
+	}
+}
+
+// needDate is date for a day an update may leave out.
+func (v *validator) needDate(field string, d Date) {
+	if d.IsZero() && !v.partial {
+		v.fail(field, "is required")
+	}
+	v.date(field, d)
+}
+
+// https checks an optional URL the customer is sent to: https, a host, no
+// userinfo.
+func (v *validator) https(field, s string) {
+	if s == "" {
+		return
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
+		v.fail(field, "must be an https URL with a host and no userinfo")
+	}
 }
 
 func (v *validator) id(field, s string) {

@@ -64,7 +64,7 @@ const (
 	NumKinds = int(KindRollback) + 1
 )
 
-// Operation describes one API call.
+// Operation describes one API call: one row of the table (see Operations).
 type Operation struct {
 	// Name identifies the operation in logs and errors, e.g. "creditcard.sale".
 	Name   string
@@ -74,40 +74,194 @@ type Operation struct {
 	// Rollback is the operation that reverses this one when its outcome is
 	// unknown; nil when there is none.
 	Rollback *Operation
+	// Call is the SDK method that sends the operation: a field of
+	// jupico.Client and its method ("Plans.Create"), or a method of the
+	// client itself ("Status"). Tests hold every row to a method, a mock,
+	// a handler of the fake and a row of the README.
+	Call string
+	// ID is the body member that names the resource an operation acts on
+	// ("planId"), written from the request's ID; empty for creates and
+	// most queries.
+	ID string
+	// Scoped is true when the resource belongs to a sub-merchant, whose
+	// subMerchantId the body must then carry (everything but invites).
+	Scoped bool
+	// List is the member of a list answer's data that holds the page
+	// ("disputes"); empty for operations that answer one object.
+	List string
 }
 
 // Operations. Sale and rollback paths for cards, browser sessions, query and
 // status are documented; the others are assumed from the documented base path
 // /v1/transactions/creditcard/ and the operation names.
 var (
-	Status = Operation{Name: "status", Method: http.MethodGet, Path: "/status", Kind: KindRead}
+	Status = Operation{Name: "status", Method: http.MethodGet, Path: "/status", Kind: KindRead, Call: "Status"}
 
 	// The rollback's body is the original operation's body, sent as is
 	// (assumed: not in public docs). Also assumed: a rollback that reaches
 	// Jupico before its original (still queued when the client gave up) is
 	// matched to the original when that is processed; the fake behaves so.
-	CardRollback = Operation{Name: "creditcard.rollback", Method: http.MethodPost, Path: "/v1/transactions/creditcard/rollback", Kind: KindRollback}
-	CardSale     = Operation{Name: "creditcard.sale", Method: http.MethodPost, Path: "/v1/transactions/creditcard/sale", Kind: KindTransaction, Rollback: &CardRollback}
+	CardRollback = Operation{Name: "creditcard.rollback", Method: http.MethodPost, Path: "/v1/transactions/creditcard/rollback", Kind: KindRollback, Call: "CreditCard.Rollback"}
+	CardSale     = Operation{Name: "creditcard.sale", Method: http.MethodPost, Path: "/v1/transactions/creditcard/sale", Kind: KindTransaction, Rollback: &CardRollback, Call: "CreditCard.Sale"}
 	// assumed: not in public docs (path of authorize).
-	CardAuthorize = Operation{Name: "creditcard.authorize", Method: http.MethodPost, Path: "/v1/transactions/creditcard/authorization", Kind: KindTransaction, Rollback: &CardRollback}
+	CardAuthorize = Operation{Name: "creditcard.authorize", Method: http.MethodPost, Path: "/v1/transactions/creditcard/authorization", Kind: KindTransaction, Rollback: &CardRollback, Call: "CreditCard.Authorize"}
 	// assumed: not in public docs (path of capture).
-	CardCapture = Operation{Name: "creditcard.capture", Method: http.MethodPost, Path: "/v1/transactions/creditcard/capture", Kind: KindTransaction, Rollback: &CardRollback}
+	CardCapture = Operation{Name: "creditcard.capture", Method: http.MethodPost, Path: "/v1/transactions/creditcard/capture", Kind: KindTransaction, Rollback: &CardRollback, Call: "CreditCard.Capture"}
 	// assumed: not in public docs (path of void).
-	CardVoid = Operation{Name: "creditcard.void", Method: http.MethodPost, Path: "/v1/transactions/creditcard/void", Kind: KindTransaction, Rollback: &CardRollback}
+	CardVoid = Operation{Name: "creditcard.void", Method: http.MethodPost, Path: "/v1/transactions/creditcard/void", Kind: KindTransaction, Rollback: &CardRollback, Call: "CreditCard.Void"}
 	// assumed: not in public docs (path of refund).
-	CardRefund = Operation{Name: "creditcard.refund", Method: http.MethodPost, Path: "/v1/transactions/creditcard/refund", Kind: KindTransaction, Rollback: &CardRollback}
+	CardRefund = Operation{Name: "creditcard.refund", Method: http.MethodPost, Path: "/v1/transactions/creditcard/refund", Kind: KindTransaction, Rollback: &CardRollback, Call: "CreditCard.Refund"}
 	// assumed: not in public docs (path of AVS-only; it authorizes nothing,
 	// so it needs no rollback).
-	CardAVS = Operation{Name: "creditcard.avs", Method: http.MethodPost, Path: "/v1/transactions/creditcard/avs", Kind: KindWrite}
+	CardAVS = Operation{Name: "creditcard.avs", Method: http.MethodPost, Path: "/v1/transactions/creditcard/avs", Kind: KindWrite, Call: "CreditCard.VerifyAddress"}
 
 	// assumed: not in public docs (eCheck paths; Jupico documents no eCheck
 	// rollback, so an unknown eCheck outcome is reported, not rolled back).
-	ECheckSale   = Operation{Name: "echeck.sale", Method: http.MethodPost, Path: "/v1/transactions/echeck/sale", Kind: KindTransaction}
-	ECheckRefund = Operation{Name: "echeck.refund", Method: http.MethodPost, Path: "/v1/transactions/echeck/refund", Kind: KindTransaction}
+	ECheckSale   = Operation{Name: "echeck.sale", Method: http.MethodPost, Path: "/v1/transactions/echeck/sale", Kind: KindTransaction, Call: "ECheck.Sale"}
+	ECheckRefund = Operation{Name: "echeck.refund", Method: http.MethodPost, Path: "/v1/transactions/echeck/refund", Kind: KindTransaction, Call: "ECheck.Refund"}
 
-	BrowserSession    = Operation{Name: "sessions.browser.authorize", Method: http.MethodPost, Path: "/v1/sessions/browser/authorize", Kind: KindWrite}
-	QueryTransactions = Operation{Name: "query.transactions", Method: http.MethodPost, Path: "/v1/query/transactions", Kind: KindRead}
+	BrowserSession    = Operation{Name: "sessions.browser.authorize", Method: http.MethodPost, Path: "/v1/sessions/browser/authorize", Kind: KindWrite, Call: "Sessions.Authorize"}
+	QueryTransactions = Operation{Name: "query.transactions", Method: http.MethodPost, Path: "/v1/query/transactions", Kind: KindRead, Call: "Query.Transactions", List: "transactions"}
 )
+
+// The platform operations: onboarding, provisioning, payment links,
+// checkouts, invoices, plans, subscriptions, installments, payouts and the
+// queries. Every one is POST (the reference's sidebar marks them so).
+//
+// Paths follow the reference's page slugs, which are the OpenAPI paths
+// lower-cased: documented in full are /v1/installments,
+// /v1/subscriptions/plan/update and /v1/query/merchants; /v1/subscriptions
+// and /v1/invoices (the creates) follow from their slugs
+// (post_v1-subscriptions, post_v1-invoices-1) as /v1/installments does from
+// its own; installments and subscriptions' update/paymentToken come from
+// their slugs too. The letter case of every multi-word segment
+// (onboardingInvites, paymentLinks, createAndSend, paymentToken...) and all
+// other paths are assumed: not in public docs.
+//
+// Kinds follow what an operation can do to money: queries are reads;
+// creating an installment plan (it may charge a deposit and the first
+// payment at once), creating or activating a subscription (either may
+// charge) and creating a payout move money and are transactions, with no
+// documented rollback, so an unknown outcome is reported for reconciliation
+// and never retried; everything else is a write.
+
+// Onboarding invites: the platform's, so no sub-merchant scope.
+var (
+	InviteCreate         = Operation{Name: "onboardingInvites.create", Method: http.MethodPost, Path: "/v1/onboardingInvites/create", Kind: KindWrite, Call: "OnboardingInvites.Create"}
+	InviteCreateAndSend  = Operation{Name: "onboardingInvites.createAndSend", Method: http.MethodPost, Path: "/v1/onboardingInvites/createAndSend", Kind: KindWrite, Call: "OnboardingInvites.CreateAndSend"}
+	InviteCreateBatch    = Operation{Name: "onboardingInvites.createBatch", Method: http.MethodPost, Path: "/v1/onboardingInvites/createBatch", Kind: KindWrite, Call: "OnboardingInvites.CreateBatch"}
+	InviteUpdate         = Operation{Name: "onboardingInvites.update", Method: http.MethodPost, Path: "/v1/onboardingInvites/update", Kind: KindWrite, Call: "OnboardingInvites.Update", ID: "inviteId"}
+	InviteSend           = Operation{Name: "onboardingInvites.send", Method: http.MethodPost, Path: "/v1/onboardingInvites/send", Kind: KindWrite, Call: "OnboardingInvites.Send", ID: "inviteId"}
+	InviteCancel         = Operation{Name: "onboardingInvites.cancel", Method: http.MethodPost, Path: "/v1/onboardingInvites/cancel", Kind: KindWrite, Call: "OnboardingInvites.Cancel", ID: "inviteId"}
+	InviteAddSubMerchant = Operation{Name: "onboardingInvites.addSubMerchant", Method: http.MethodPost, Path: "/v1/onboardingInvites/addSubMerchant", Kind: KindWrite, Call: "OnboardingInvites.AddSubMerchant"}
+)
+
+// Provisioning: Applicant -> Application -> Submerchant (documented model);
+// /v1/provisioning/submerchant/update is documented, the three creates
+// beside it are assumed.
+var (
+	ProvisionApplicant   = Operation{Name: "provisioning.applicant", Method: http.MethodPost, Path: "/v1/provisioning/applicant", Kind: KindWrite, Call: "Provisioning.CreateApplicant"}
+	ProvisionApplication = Operation{Name: "provisioning.application", Method: http.MethodPost, Path: "/v1/provisioning/application", Kind: KindWrite, Call: "Provisioning.CreateApplication"}
+	ProvisionSubMerchant = Operation{Name: "provisioning.submerchant", Method: http.MethodPost, Path: "/v1/provisioning/submerchant", Kind: KindWrite, Call: "Provisioning.CreateSubMerchant"}
+)
+
+// Payment links and checkouts: hosted pages that move no money until the
+// customer pays.
+var (
+	PaymentLinkCreate     = Operation{Name: "paymentLinks.create", Method: http.MethodPost, Path: "/v1/paymentLinks/create", Kind: KindWrite, Call: "PaymentLinks.Create"}
+	PaymentLinkUpdate     = Operation{Name: "paymentLinks.update", Method: http.MethodPost, Path: "/v1/paymentLinks/update", Kind: KindWrite, Call: "PaymentLinks.Update", ID: "paymentLinkId", Scoped: true}
+	PaymentLinkDeactivate = Operation{Name: "paymentLinks.deactivate", Method: http.MethodPost, Path: "/v1/paymentLinks/deactivate", Kind: KindWrite, Call: "PaymentLinks.Deactivate", ID: "paymentLinkId", Scoped: true}
+	PaymentLinkDelete     = Operation{Name: "paymentLinks.delete", Method: http.MethodPost, Path: "/v1/paymentLinks/delete", Kind: KindWrite, Call: "PaymentLinks.Delete", ID: "paymentLinkId", Scoped: true}
+
+	CheckoutCreate     = Operation{Name: "checkouts.create", Method: http.MethodPost, Path: "/v1/checkouts/create", Kind: KindWrite, Call: "Checkouts.Create"}
+	CheckoutUpdate     = Operation{Name: "checkouts.update", Method: http.MethodPost, Path: "/v1/checkouts/update", Kind: KindWrite, Call: "Checkouts.Update", ID: "checkoutId", Scoped: true}
+	CheckoutDeactivate = Operation{Name: "checkouts.deactivate", Method: http.MethodPost, Path: "/v1/checkouts/deactivate", Kind: KindWrite, Call: "Checkouts.Deactivate", ID: "checkoutId", Scoped: true}
+	CheckoutDelete     = Operation{Name: "checkouts.delete", Method: http.MethodPost, Path: "/v1/checkouts/delete", Kind: KindWrite, Call: "Checkouts.Delete", ID: "checkoutId", Scoped: true}
+)
+
+// Invoices: create is /v1/invoices (slug post_v1-invoices-1).
+var (
+	InvoiceCreate = Operation{Name: "invoices.create", Method: http.MethodPost, Path: "/v1/invoices", Kind: KindWrite, Call: "Invoices.Create"}
+	InvoiceUpdate = Operation{Name: "invoices.update", Method: http.MethodPost, Path: "/v1/invoices/update", Kind: KindWrite, Call: "Invoices.Update", ID: "invoiceId", Scoped: true}
+	InvoiceVoid   = Operation{Name: "invoices.void", Method: http.MethodPost, Path: "/v1/invoices/void", Kind: KindWrite, Call: "Invoices.Void", ID: "invoiceId", Scoped: true}
+	InvoiceDelete = Operation{Name: "invoices.delete", Method: http.MethodPost, Path: "/v1/invoices/delete", Kind: KindWrite, Call: "Invoices.Delete", ID: "invoiceId", Scoped: true}
+	InvoiceSend   = Operation{Name: "invoices.send", Method: http.MethodPost, Path: "/v1/invoices/send", Kind: KindWrite, Call: "Invoices.Send", ID: "invoiceId", Scoped: true}
+)
+
+// Plans and subscriptions: /v1/subscriptions/plan/update is documented;
+// creating a subscription is /v1/subscriptions (slug post_v1-subscriptions).
+var (
+	PlanCreate     = Operation{Name: "plans.create", Method: http.MethodPost, Path: "/v1/subscriptions/plan/create", Kind: KindWrite, Call: "Plans.Create"}
+	PlanUpdate     = Operation{Name: "plans.update", Method: http.MethodPost, Path: "/v1/subscriptions/plan/update", Kind: KindWrite, Call: "Plans.Update", ID: "planId", Scoped: true}
+	PlanActivate   = Operation{Name: "plans.activate", Method: http.MethodPost, Path: "/v1/subscriptions/plan/activate", Kind: KindWrite, Call: "Plans.Activate", ID: "planId", Scoped: true}
+	PlanDeactivate = Operation{Name: "plans.deactivate", Method: http.MethodPost, Path: "/v1/subscriptions/plan/deactivate", Kind: KindWrite, Call: "Plans.Deactivate", ID: "planId", Scoped: true}
+	PlanDelete     = Operation{Name: "plans.delete", Method: http.MethodPost, Path: "/v1/subscriptions/plan/delete", Kind: KindWrite, Call: "Plans.Delete", ID: "planId", Scoped: true}
+
+	SubscriptionCreate       = Operation{Name: "subscriptions.create", Method: http.MethodPost, Path: "/v1/subscriptions", Kind: KindTransaction, Call: "Subscriptions.Create"}
+	SubscriptionActivate     = Operation{Name: "subscriptions.activate", Method: http.MethodPost, Path: "/v1/subscriptions/activate", Kind: KindTransaction, Call: "Subscriptions.Activate", ID: "subscriptionId", Scoped: true}
+	SubscriptionDeactivate   = Operation{Name: "subscriptions.deactivate", Method: http.MethodPost, Path: "/v1/subscriptions/deactivate", Kind: KindWrite, Call: "Subscriptions.Deactivate", ID: "subscriptionId", Scoped: true}
+	SubscriptionDelete       = Operation{Name: "subscriptions.delete", Method: http.MethodPost, Path: "/v1/subscriptions/delete", Kind: KindWrite, Call: "Subscriptions.Delete", ID: "subscriptionId", Scoped: true}
+	SubscriptionPaymentToken = Operation{Name: "subscriptions.updatePaymentToken", Method: http.MethodPost, Path: "/v1/subscriptions/update/paymentToken", Kind: KindWrite, Call: "Subscriptions.UpdatePaymentToken", ID: "subscriptionId", Scoped: true}
+)
+
+// Installments (/v1/installments documented) and dynamic payouts.
+var (
+	InstallmentCreate       = Operation{Name: "installments.create", Method: http.MethodPost, Path: "/v1/installments", Kind: KindTransaction, Call: "Installments.Create"}
+	InstallmentDelete       = Operation{Name: "installments.delete", Method: http.MethodPost, Path: "/v1/installments/delete", Kind: KindWrite, Call: "Installments.Delete", ID: "installmentId", Scoped: true}
+	InstallmentActivate     = Operation{Name: "installments.activate", Method: http.MethodPost, Path: "/v1/installments/activate", Kind: KindWrite, Call: "Installments.Activate", ID: "installmentId", Scoped: true}
+	InstallmentDeactivate   = Operation{Name: "installments.deactivate", Method: http.MethodPost, Path: "/v1/installments/deactivate", Kind: KindWrite, Call: "Installments.Deactivate", ID: "installmentId", Scoped: true}
+	InstallmentPaymentToken = Operation{Name: "installments.updatePaymentToken", Method: http.MethodPost, Path: "/v1/installments/update/paymentToken", Kind: KindWrite, Call: "Installments.UpdatePaymentToken", ID: "installmentId", Scoped: true}
+
+	// Void is documented to take payoutId and to work only before the
+	// payout is processed.
+	PayoutCreate = Operation{Name: "payouts.create", Method: http.MethodPost, Path: "/v1/payouts/create", Kind: KindTransaction, Call: "Payouts.Create"}
+	PayoutVoid   = Operation{Name: "payouts.void", Method: http.MethodPost, Path: "/v1/payouts/void", Kind: KindWrite, Call: "Payouts.Void", ID: "payoutId", Scoped: true}
+)
+
+// Queries take the documented transaction-query body (limit, offset, sort,
+// top-level filters with operators such as $gte); /v1/query/merchants is
+// documented. The answer's shape is assumed: not in public docs: lists as
+// {"<List>": [...], "total": n} like transactions, single objects as the
+// data itself.
+var (
+	QueryTimeline           = Operation{Name: "query.timeline", Method: http.MethodPost, Path: "/v1/query/timeline", Kind: KindRead, Call: "Query.Timeline"}
+	QueryMerchants          = Operation{Name: "query.merchants", Method: http.MethodPost, Path: "/v1/query/merchants", Kind: KindRead, Call: "Query.Merchants", List: "merchants"}
+	QueryBankAccounts       = Operation{Name: "query.bankAccounts", Method: http.MethodPost, Path: "/v1/query/bankAccounts", Kind: KindRead, Call: "Query.BankAccounts", List: "bankAccounts"}
+	QueryOperations         = Operation{Name: "query.operations", Method: http.MethodPost, Path: "/v1/query/operations", Kind: KindRead, Call: "Query.Operations", List: "operations"}
+	QueryFees               = Operation{Name: "query.fees", Method: http.MethodPost, Path: "/v1/query/fees", Kind: KindRead, Call: "Query.Fees", List: "fees"}
+	QueryPayoutInstructions = Operation{Name: "query.payoutInstructions", Method: http.MethodPost, Path: "/v1/query/payoutInstructions", Kind: KindRead, Call: "Query.PayoutInstructions", List: "payouts"}
+	QueryBalance            = Operation{Name: "query.balance", Method: http.MethodPost, Path: "/v1/query/balance", Kind: KindRead, Call: "Query.Balance"}
+	QuerySettlements        = Operation{Name: "query.settlements", Method: http.MethodPost, Path: "/v1/query/settlements", Kind: KindRead, Call: "Query.Settlements", List: "settlements"}
+	QueryDisputes           = Operation{Name: "query.disputes", Method: http.MethodPost, Path: "/v1/query/disputes", Kind: KindRead, Call: "Query.Disputes", List: "disputes"}
+	QueryDisputeHistory     = Operation{Name: "query.disputeHistory", Method: http.MethodPost, Path: "/v1/query/disputeHistory", Kind: KindRead, Call: "Query.DisputeHistory", List: "history"}
+	QueryCheckoutSessions   = Operation{Name: "query.checkoutSessions", Method: http.MethodPost, Path: "/v1/query/checkoutSessions", Kind: KindRead, Call: "Query.CheckoutSessions", List: "checkouts"}
+	QueryPaymentLinks       = Operation{Name: "query.paymentLinks", Method: http.MethodPost, Path: "/v1/query/paymentLinks", Kind: KindRead, Call: "Query.PaymentLinks", List: "paymentLinks"}
+	QueryOnboardingInvites  = Operation{Name: "query.onboardingInvites", Method: http.MethodPost, Path: "/v1/query/onboardingInvites", Kind: KindRead, Call: "Query.OnboardingInvites", List: "invites"}
+	QueryInvoices           = Operation{Name: "query.invoices", Method: http.MethodPost, Path: "/v1/query/invoices", Kind: KindRead, Call: "Query.Invoices", List: "invoices"}
+	QuerySubscriptions      = Operation{Name: "query.subscriptions", Method: http.MethodPost, Path: "/v1/query/subscriptions", Kind: KindRead, Call: "Query.Subscriptions", List: "subscriptions"}
+	QueryPlans              = Operation{Name: "query.plans", Method: http.MethodPost, Path: "/v1/query/plans", Kind: KindRead, Call: "Query.Plans", List: "plans"}
+	QueryPlan               = Operation{Name: "query.plan", Method: http.MethodPost, Path: "/v1/query/plan", Kind: KindRead, Call: "Query.Plan", ID: "planId", Scoped: true}
+)
+
+// Operations is the whole table, every operation the SDK sends, in the
+// order of the reference. A rollback appears once, as its own row.
+var Operations = []*Operation{
+	&Status,
+	&CardSale, &CardAuthorize, &CardCapture, &CardVoid, &CardRefund, &CardRollback, &CardAVS,
+	&ECheckSale, &ECheckRefund, &BrowserSession,
+	&InviteCreate, &InviteCreateAndSend, &InviteCreateBatch, &InviteUpdate, &InviteSend, &InviteCancel, &InviteAddSubMerchant,
+	&ProvisionApplicant, &ProvisionApplication, &ProvisionSubMerchant,
+	&PaymentLinkCreate, &PaymentLinkUpdate, &PaymentLinkDeactivate, &PaymentLinkDelete,
+	&CheckoutCreate, &CheckoutUpdate, &CheckoutDeactivate, &CheckoutDelete,
+	&InvoiceCreate, &InvoiceUpdate, &InvoiceVoid, &InvoiceDelete, &InvoiceSend,
+	&PlanCreate, &PlanUpdate, &PlanActivate, &PlanDeactivate, &PlanDelete,
+	&SubscriptionCreate, &SubscriptionActivate, &SubscriptionDeactivate, &SubscriptionDelete, &SubscriptionPaymentToken,
+	&InstallmentCreate, &InstallmentDelete, &InstallmentActivate, &InstallmentDeactivate, &InstallmentPaymentToken,
+	&PayoutCreate, &PayoutVoid,
+	&QueryTransactions, &QueryTimeline, &QueryMerchants, &QueryBankAccounts, &QueryOperations, &QueryFees, &QueryPayoutInstructions,
+	&QueryBalance, &QuerySettlements, &QueryDisputes, &QueryDisputeHistory, &QueryCheckoutSessions, &QueryPaymentLinks,
+	&QueryOnboardingInvites, &QueryInvoices, &QuerySubscriptions, &QueryPlans, &QueryPlan,
+}
 
 // Outcome statuses carried in the envelope's "status" (documented:
 // "Transaction status handling").
@@ -338,22 +492,11 @@ type BrowserSessionRequest struct {
 	GooglePay               *WalletPay `json:"googlePay,omitempty"`
 }
 
-// QueryRequest is a transaction query. limit, offset, sort and status are
-// documented; the other filters are assumed: not in public docs.
-type QueryRequest struct {
-	SubMerchantID string `json:"subMerchantId,omitempty"`
-	TransactionID string `json:"transactionId,omitempty"`
-	Status        string `json:"status,omitempty"`
-	From          string `json:"from,omitempty"`
-	To            string `json:"to,omitempty"`
-	Sort          string `json:"sort,omitempty"`
-	Limit         int    `json:"limit"`
-	Offset        int    `json:"offset"`
-}
+// Query bodies (every query, transactions included) carry limit, offset
+// and sort (documented), subMerchantId, status, from and to in RFC 3339
+// (assumed: not in public docs), and further filters as top-level members
+// with operators such as {"$gte": 100} (documented).
 
-// QueryPage is the "data" of a query answer. assumed: not in public docs
-// (the docs show the request only).
-type QueryPage struct {
-	Transactions []json.RawMessage `json:"transactions"`
-	Total        *int              `json:"total,omitempty"`
-}
+// DateLayout is how the platform services write a calendar day (an
+// installment's start, an invoice's due date). assumed: not in public docs.
+const DateLayout = "2006-01-02"

@@ -7,11 +7,15 @@
 //	...
 //	cards.AssertExpectations(t)
 //
-// Each mock implements its interface (checked at compile time), so code
-// written against jupico.CreditCardAPI, jupico.ECheckAPI,
-// jupico.SessionsAPI or jupico.QueryAPI accepts the real service
-// (client.CreditCard...) in production and the mock in tests. For tests
-// that exercise the SDK itself, over real TLS, use jupicotest instead.
+// There is one mock per service of jupico.Client, named after the field
+// (CreditCard, ECheck, Sessions, Query, OnboardingInvites, Provisioning,
+// PaymentLinks, Checkouts, Invoices, Plans, Subscriptions, Installments,
+// Payouts). Each implements the service's interface (checked at compile
+// time), so code written against jupico.PlansAPI, say, accepts the real
+// service (client.Plans) in production and the mock in tests. A list
+// query's mock method works with jupico.All as the real one does. For
+// tests that exercise the SDK itself, over real TLS, use jupicotest
+// instead.
 package jupicomock
 
 import (
@@ -45,9 +49,13 @@ type Sessions struct{ mock.Mock }
 // iter.Seq2[*jupico.Transaction, error], for example from Seq.
 type Query struct{ mock.Mock }
 
-func tx(args mock.Arguments) (*jupico.Transaction, error) {
-	t, _ := args.Get(0).(*jupico.Transaction)
-	return t, args.Error(1)
+func tx(args mock.Arguments) (*jupico.Transaction, error) { return ret[*jupico.Transaction](args) }
+
+// ret returns what On(...).Return set: a T (its zero value when the
+// expectation returned nil) and an error.
+func ret[T any](args mock.Arguments) (T, error) {
+	v, _ := args.Get(0).(T)
+	return v, args.Error(1)
 }
 
 // Sale records the call and returns what On(...).Return set.
@@ -82,9 +90,7 @@ func (m *CreditCard) Rollback(ctx context.Context, req *jupico.RollbackRequest) 
 
 // VerifyAddress records the call and returns what On(...).Return set.
 func (m *CreditCard) VerifyAddress(ctx context.Context, req *jupico.AVSRequest) (*jupico.AVSResult, error) {
-	args := m.Called(ctx, req)
-	r, _ := args.Get(0).(*jupico.AVSResult)
-	return r, args.Error(1)
+	return ret[*jupico.AVSResult](m.Called(ctx, req))
 }
 
 // Sale records the call and returns what On(...).Return set.
@@ -99,16 +105,12 @@ func (m *ECheck) Refund(ctx context.Context, req *jupico.RefundRequest) (*jupico
 
 // Authorize records the call and returns what On(...).Return set.
 func (m *Sessions) Authorize(ctx context.Context, req *jupico.BrowserSessionRequest) (json.RawMessage, error) {
-	args := m.Called(ctx, req)
-	r, _ := args.Get(0).(json.RawMessage)
-	return r, args.Error(1)
+	return ret[json.RawMessage](m.Called(ctx, req))
 }
 
 // Transactions records the call and returns what On(...).Return set.
 func (m *Query) Transactions(ctx context.Context, f *jupico.TransactionFilter) (*jupico.TransactionPage, error) {
-	args := m.Called(ctx, f)
-	p, _ := args.Get(0).(*jupico.TransactionPage)
-	return p, args.Error(1)
+	return ret[*jupico.TransactionPage](m.Called(ctx, f))
 }
 
 // All records the call and returns the iterator On(...).Return set; with
@@ -130,4 +132,89 @@ func Seq(txs ...*jupico.Transaction) iter.Seq2[*jupico.Transaction, error] {
 			}
 		}
 	}
+}
+
+// Timeline records the call and returns what On(...).Return set.
+func (m *Query) Timeline(ctx context.Context, req *jupico.TimelineRequest) (*jupico.Timeline, error) {
+	return ret[*jupico.Timeline](m.Called(ctx, req))
+}
+
+// Merchants records the call and returns what On(...).Return set.
+func (m *Query) Merchants(ctx context.Context, f *jupico.ListFilter) (*jupico.Page[jupico.Merchant], error) {
+	return ret[*jupico.Page[jupico.Merchant]](m.Called(ctx, f))
+}
+
+// BankAccounts records the call and returns what On(...).Return set.
+func (m *Query) BankAccounts(ctx context.Context, f *jupico.ListFilter) (*jupico.Page[jupico.MerchantBankAccount], error) {
+	return ret[*jupico.Page[jupico.MerchantBankAccount]](m.Called(ctx, f))
+}
+
+// Operations records the call and returns what On(...).Return set.
+func (m *Query) Operations(ctx context.Context, f *jupico.ListFilter) (*jupico.Page[jupico.AccountOperation], error) {
+	return ret[*jupico.Page[jupico.AccountOperation]](m.Called(ctx, f))
+}
+
+// Fees records the call and returns what On(...).Return set.
+func (m *Query) Fees(ctx context.Context, f *jupico.ListFilter) (*jupico.Page[jupico.Fee], error) {
+	return ret[*jupico.Page[jupico.Fee]](m.Called(ctx, f))
+}
+
+// PayoutInstructions records the call and returns what On(...).Return set.
+func (m *Query) PayoutInstructions(ctx context.Context, f *jupico.ListFilter) (*jupico.Page[jupico.Payout], error) {
+	return ret[*jupico.Page[jupico.Payout]](m.Called(ctx, f))
+}
+
+// Balance records the call and returns what On(...).Return set.
+func (m *Query) Balance(ctx context.Context, req *jupico.BalanceRequest) (*jupico.Balance, error) {
+	return ret[*jupico.Balance](m.Called(ctx, req))
+}
+
+// Settlements records the call and returns what On(...).Return set.
+func (m *Query) Settlements(ctx context.Context, f *jupico.ListFilter) (*jupico.Page[jupico.Settlement], error) {
+	return ret[*jupico.Page[jupico.Settlement]](m.Called(ctx, f))
+}
+
+// Disputes records the call and returns what On(...).Return set.
+func (m *Query) Disputes(ctx context.Context, f *jupico.ListFilter) (*jupico.Page[jupico.Dispute], error) {
+	return ret[*jupico.Page[jupico.Dispute]](m.Called(ctx, f))
+}
+
+// DisputeHistory records the call and returns what On(...).Return set.
+func (m *Query) DisputeHistory(ctx context.Context, f *jupico.DisputeHistoryFilter) (*jupico.Page[jupico.DisputeEvent], error) {
+	return ret[*jupico.Page[jupico.DisputeEvent]](m.Called(ctx, f))
+}
+
+// CheckoutSessions records the call and returns what On(...).Return set.
+func (m *Query) CheckoutSessions(ctx context.Context, f *jupico.ListFilter) (*jupico.Page[jupico.Checkout], error) {
+	return ret[*jupico.Page[jupico.Checkout]](m.Called(ctx, f))
+}
+
+// PaymentLinks records the call and returns what On(...).Return set.
+func (m *Query) PaymentLinks(ctx context.Context, f *jupico.ListFilter) (*jupico.Page[jupico.PaymentLink], error) {
+	return ret[*jupico.Page[jupico.PaymentLink]](m.Called(ctx, f))
+}
+
+// OnboardingInvites records the call and returns what On(...).Return set.
+func (m *Query) OnboardingInvites(ctx context.Context, f *jupico.ListFilter) (*jupico.Page[jupico.Invite], error) {
+	return ret[*jupico.Page[jupico.Invite]](m.Called(ctx, f))
+}
+
+// Invoices records the call and returns what On(...).Return set.
+func (m *Query) Invoices(ctx context.Context, f *jupico.ListFilter) (*jupico.Page[jupico.Invoice], error) {
+	return ret[*jupico.Page[jupico.Invoice]](m.Called(ctx, f))
+}
+
+// Subscriptions records the call and returns what On(...).Return set.
+func (m *Query) Subscriptions(ctx context.Context, f *jupico.ListFilter) (*jupico.Page[jupico.Subscription], error) {
+	return ret[*jupico.Page[jupico.Subscription]](m.Called(ctx, f))
+}
+
+// Plans records the call and returns what On(...).Return set.
+func (m *Query) Plans(ctx context.Context, f *jupico.ListFilter) (*jupico.Page[jupico.Plan], error) {
+	return ret[*jupico.Page[jupico.Plan]](m.Called(ctx, f))
+}
+
+// Plan records the call and returns what On(...).Return set.
+func (m *Query) Plan(ctx context.Context, req *jupico.Ref) (*jupico.Plan, error) {
+	return ret[*jupico.Plan](m.Called(ctx, req))
 }

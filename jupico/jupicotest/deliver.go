@@ -344,6 +344,7 @@ type webhookState struct {
 	owned     *http.Transport // the transport of a client the fake built, closed when replaced
 	clientErr error
 	rng       *mrand.Rand
+	url       string // where onboarding events go (SetWebhookURL)
 }
 
 // hooks returns s's webhook state, filling in the defaults on first use.

@@ -49,6 +49,7 @@ type Server struct {
 	faults   []*Injection
 	handlers map[string]http.HandlerFunc
 	ledger   *ledger
+	plat     *store // the platform resources, see platform.go
 	reqSeq   atomic.Uint64
 	conns    atomic.Int64
 
@@ -291,6 +292,10 @@ func (s *Server) routes() {
 		writeJSON(w, http.StatusOK, wire.Envelope{Success: true, Status: wire.StatusSucceeded, Data: json.RawMessage(`{"status":"online"}`)})
 	}
 	s.transactionRoutes()
+	s.plat = newStore()
+	s.onboardingRoutes()
+	s.billingRoutes()
+	s.moneyRoutes()
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -86,7 +86,7 @@ func (s *Server) transactionRoutes() {
 	s.handlers["POST "+wire.CardRollback.Path] = s.rollback
 	s.handlers["POST "+wire.CardAVS.Path] = s.avs
 	s.handlers["POST "+wire.BrowserSession.Path] = s.session
-	s.handlers["POST "+wire.QueryTransactions.Path] = s.query
+	s.handlers["POST "+wire.QueryTransactions.Path] = s.platform(s.queryTransactions)
 }
 
 // decodeStrict decodes a request body by the wire contract, refusing
@@ -128,24 +128,9 @@ func (s *Server) charge(kind string) http.HandlerFunc {
 			invalidPayload(w, "invalid payload")
 			return
 		}
-		if c.PaymentToken.Token == TestToken || c.PaymentToken.Data == TestToken {
-			switch amt {
-			case wire.TriggerDeclined:
-				writeDecline(w, wire.CodeDeclined, "Card declined")
-				return
-			case wire.TriggerInsufficientFunds:
-				writeDecline(w, wire.CodeInsufficientFunds, "Insufficient funds")
-				return
-			case wire.TriggerDoNotHonor:
-				writeDecline(w, wire.CodeDoNotHonor, "Declined")
-				return
-			case wire.TriggerServiceUnavailable:
-				writeError(w, http.StatusServiceUnavailable, wire.CodeServiceUnavailable, "external service unavailable, retry later")
-				return
-			case wire.TriggerInternalError:
-				writeError(w, http.StatusInternalServerError, wire.CodeInternalServerError, "internal error")
-				return
-			}
+		if f := sandboxTrigger(c.PaymentToken.Token, c.PaymentToken.Data, amt); f != nil {
+			f.write(w)
+			return
 		}
 		s.mu.Lock()
 		tx := s.newTx(kind, c.SubMerchantID, c.Reference)
@@ -154,6 +139,7 @@ func (s *Server) charge(kind string) http.HandlerFunc {
 			tx.Captured = amt
 		}
 		s.ledger.processed(r, tx)
+		s.operation(tx.SubMerchantID, kind, amt, tx.ID)
 		out := *tx
 		s.mu.Unlock()
 		writeTx(w, &out, amt)
@@ -172,6 +158,44 @@ func (s *Server) newTx(kind, sub, ref string) *Transaction {
 
 func writeDecline(w http.ResponseWriter, code, msg string) {
 	writeJSON(w, http.StatusOK, wire.Envelope{Success: false, Status: wire.StatusDeclined, Error: &wire.ErrorBody{Code: code, Message: msg}})
+}
+
+// failure is an answer that is not a success: an error envelope, or a
+// decline (HTTP 200, success false).
+type failure struct {
+	status    int
+	code, msg string
+	decline   bool
+}
+
+func (f *failure) write(w http.ResponseWriter) {
+	if f.decline {
+		writeDecline(w, f.code, f.msg)
+		return
+	}
+	writeError(w, f.status, f.code, f.msg)
+}
+
+// sandboxTrigger is Jupico's documented sandbox outcome for a charge of amt
+// with the test token (as a permanent token or a one-time payload), nil for
+// any other charge.
+func sandboxTrigger(token, data string, amt jupico.Amount) *failure {
+	if token != TestToken && data != TestToken {
+		return nil
+	}
+	switch amt {
+	case wire.TriggerDeclined:
+		return &failure{code: wire.CodeDeclined, msg: "Card declined", decline: true}
+	case wire.TriggerInsufficientFunds:
+		return &failure{code: wire.CodeInsufficientFunds, msg: "Insufficient funds", decline: true}
+	case wire.TriggerDoNotHonor:
+		return &failure{code: wire.CodeDoNotHonor, msg: "Declined", decline: true}
+	case wire.TriggerServiceUnavailable:
+		return &failure{status: http.StatusServiceUnavailable, code: wire.CodeServiceUnavailable, msg: "external service unavailable, retry later"}
+	case wire.TriggerInternalError:
+		return &failure{status: http.StatusInternalServerError, code: wire.CodeInternalServerError, msg: "internal error"}
+	}
+	return nil
 }
 
 func txData(tx *Transaction, amt jupico.Amount) wire.Transaction {
@@ -230,6 +254,7 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request) {
 	}
 	tx.Captured = amt
 	s.ledger.processed(r, tx)
+	s.operation(tx.SubMerchantID, "capture", amt, tx.ID)
 	out := *tx
 	s.mu.Unlock()
 	writeTx(w, &out, amt)
@@ -256,6 +281,7 @@ func (s *Server) void(w http.ResponseWriter, r *http.Request) {
 	}
 	tx.Voided = true
 	s.ledger.processed(r, tx)
+	s.operation(tx.SubMerchantID, "void", tx.Authorized, tx.ID)
 	out := *tx
 	s.mu.Unlock()
 	writeTx(w, &out, out.Authorized)
@@ -299,6 +325,7 @@ func (s *Server) refund(kinds ...string) http.HandlerFunc {
 		}
 		tx.Refunded += amt
 		s.ledger.processed(r, tx)
+		s.operation(tx.SubMerchantID, "refund", amt, tx.ID)
 		out := *tx
 		s.mu.Unlock()
 		writeTx(w, &out, amt)
@@ -356,31 +383,26 @@ func (s *Server) session(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(buf.Bytes())
 }
 
-func (s *Server) query(w http.ResponseWriter, r *http.Request) {
-	var q wire.QueryRequest
-	if err := decodeStrict(r, &q); err != nil || q.Limit <= 0 || q.Offset < 0 {
-		invalidPayload(w, "invalid payload")
-		return
+// queryTransactions pages over the ledger, filtered by subMerchantId,
+// transactionId and status (every recorded transaction succeeded).
+func (s *Server) queryTransactions(b body) (any, *failure) {
+	limit, offset, f := window(b)
+	if f != nil {
+		return nil, f
 	}
-	s.mu.Lock()
 	var match []*Transaction
 	for _, id := range s.ledger.order {
 		tx := s.ledger.byID[id]
-		if (q.SubMerchantID == "" || tx.SubMerchantID == q.SubMerchantID) && (q.TransactionID == "" || tx.ID == q.TransactionID) &&
-			(q.Status == "" || q.Status == wire.StatusSucceeded) {
-			c := *tx
-			match = append(match, &c)
+		if (b.str("subMerchantId") == "" || tx.SubMerchantID == b.str("subMerchantId")) && (b.str("transactionId") == "" || tx.ID == b.str("transactionId")) &&
+			(b.str("status") == "" || b.str("status") == wire.StatusSucceeded) {
+			match = append(match, tx)
 		}
 	}
-	s.mu.Unlock()
-	total := len(match)
-	page := []json.RawMessage{}
-	for i := q.Offset; i < total && i < q.Offset+q.Limit; i++ {
-		b, _ := json.Marshal(txData(match[i], match[i].Authorized))
-		page = append(page, b)
+	page := []wire.Transaction{}
+	for _, tx := range match[min(offset, len(match)):min(offset+limit, len(match))] {
+		page = append(page, txData(tx, tx.Authorized))
 	}
-	data, _ := json.Marshal(wire.QueryPage{Transactions: page, Total: &total})
-	writeJSON(w, http.StatusOK, wire.Envelope{Success: true, Status: wire.StatusSucceeded, Data: data})
+	return map[string]any{wire.QueryTransactions.List: page, "total": len(match)}, nil
 }
 
 // Transaction returns the fake's record of the transaction id.
@@ -406,19 +428,25 @@ func (s *Server) Transactions() []Transaction {
 }
 
 // Settle marks transactions as settled, as Jupico's end-of-day batch does:
-// after it they can be refunded but no longer voided. With no ids, every
-// transaction settles.
+// after it they can be refunded but no longer voided, their money counts
+// in the merchant's available balance, and each merchant gets a settlement
+// (Query.Settlements). With no ids, every transaction settles.
 func (s *Server) Settle(ids ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(ids) == 0 {
 		ids = s.ledger.order
 	}
+	var now []*Transaction
 	for _, id := range ids {
-		if tx := s.ledger.byID[id]; tx != nil {
+		if tx := s.ledger.byID[id]; tx != nil && !tx.Settled {
 			tx.Settled = true
+			if !tx.Voided {
+				now = append(now, tx)
+			}
 		}
 	}
+	s.settled(now)
 }
 
 // Rollbacks returns the rollback requests the fake received, oldest first.

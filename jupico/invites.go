@@ -1,0 +1,192 @@
+package jupico
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/jupico/jupico-go/internal/wire"
+)
+
+// OnboardingInvitesAPI is the onboarding-invite operations of a Client.
+// OnboardingInvitesService implements it; jupicomock has a mock of it.
+type OnboardingInvitesAPI interface {
+	Create(ctx context.Context, req *InviteRequest) (*Invite, error)
+	CreateAndSend(ctx context.Context, req *InviteRequest) (*Invite, error)
+	CreateBatch(ctx context.Context, req *InviteBatchRequest) (*InviteBatch, error)
+	Update(ctx context.Context, req *Update[InviteRequest]) (*Invite, error)
+	Send(ctx context.Context, req *Ref) (*Invite, error)
+	Cancel(ctx context.Context, req *Ref) (*Invite, error)
+	AddSubMerchant(ctx context.Context, req *AddSubMerchantRequest) (*Invite, error)
+}
+
+var _ OnboardingInvitesAPI = (*OnboardingInvitesService)(nil)
+
+// OnboardingInvitesService invites merchants to onboard with the platform:
+// Jupico emails them a link to its onboarding flow, and reports their
+// progress through webhooks (onApplicationInitiated, onMerchantSubmit,
+// onMerchantActivation; see package webhook). Use it through
+// Client.OnboardingInvites; it is safe for concurrent use.
+//
+// Every method is a write: retried only on 503 and when the request never
+// left. It returns an *APIError for an answer that is not a success, a
+// *RequestError when no usable answer came, and a *ValidationError when
+// the request was refused before sending. An invite's Ref needs only its
+// ID: invites belong to the platform, not to a sub-merchant.
+type OnboardingInvitesService service
+
+// InviteStatus is where an invite stands. Jupico's Backoffice shows these
+// values; their API spelling is assumed.
+type InviteStatus string
+
+// Statuses of an invite on its way, in the order it moves through them:
+// created, sent (and perhaps re-sent), opened by the merchant (Initiated),
+// submitted for underwriting (Onboarding).
+const (
+	InviteCreated    InviteStatus = "Created"
+	InviteSent       InviteStatus = "Sent"
+	InviteResent     InviteStatus = "Re-sent"
+	InviteInitiated  InviteStatus = "Initiated"
+	InviteOnboarding InviteStatus = "Onboarding"
+)
+
+// Statuses of an invite that ended before the merchant submitted.
+const (
+	InviteCancelled InviteStatus = "Cancelled"
+	InviteExpired   InviteStatus = "Expired"
+)
+
+// InviteRequest invites a merchant. Name and Email are required (for an
+// update, only what changes).
+type InviteRequest struct {
+	// Name is the person invited.
+	Name string `json:"name,omitempty"`
+	// Email is where the invite is sent.
+	Email string `json:"email,omitempty"`
+	Phone string `json:"phone,omitempty"`
+	// Reference is your own reference for the invite; Jupico echoes it in
+	// the onboarding webhooks (invite.reference).
+	Reference string `json:"reference,omitempty"`
+	MerchantSetup
+	// Extra members to merge into the body.
+	Extra map[string]any `json:"-"`
+}
+
+func (r *InviteRequest) validate(v *validator) {
+	v.need("name", r.Name)
+	v.need("email", r.Email)
+	v.text("reference", r.Reference, 100)
+	r.MerchantSetup.validate(v)
+}
+
+func (r *InviteRequest) extra() map[string]any { return r.Extra }
+
+// Invite is an onboarding invite.
+type Invite struct {
+	ID        string       `json:"inviteId"`
+	Status    InviteStatus `json:"status"`
+	Name      string       `json:"name,omitempty"`
+	Email     string       `json:"email,omitempty"`
+	Phone     string       `json:"phone,omitempty"`
+	Reference string       `json:"reference,omitempty"`
+	// URL is the onboarding link the merchant follows, when Jupico returns
+	// it.
+	URL string `json:"url,omitempty"`
+	// SubMerchantID is set once the merchant's application exists.
+	SubMerchantID string `json:"subMerchantId,omitempty"`
+	ResponseMeta
+}
+
+// Create creates an invite without sending it; Send sends it.
+func (s *OnboardingInvitesService) Create(ctx context.Context, req *InviteRequest) (*Invite, error) {
+	return call[Invite](ctx, s.c, &wire.InviteCreate, req)
+}
+
+// CreateAndSend creates an invite and emails it.
+func (s *OnboardingInvitesService) CreateAndSend(ctx context.Context, req *InviteRequest) (*Invite, error) {
+	return call[Invite](ctx, s.c, &wire.InviteCreateAndSend, req)
+}
+
+// InviteBatchRequest creates several invites at once.
+type InviteBatchRequest struct {
+	// Invites are the invites to create, at most MaxBatchInvites.
+	Invites []InviteRequest `json:"invites"`
+	Extra   map[string]any  `json:"-"`
+}
+
+// MaxBatchInvites is how many invites one CreateBatch may carry.
+const MaxBatchInvites = 100
+
+func (r *InviteBatchRequest) validate(v *validator) {
+	if len(r.Invites) == 0 || len(r.Invites) > MaxBatchInvites {
+		v.fail("invites", "must hold 1 to "+strconv.Itoa(MaxBatchInvites)+" invites")
+	}
+	for i := range r.Invites {
+		probe := validator{}
+		if r.Invites[i].validate(&probe); len(r.Invites[i].Extra) > 0 {
+			probe.fail("extra", "is not sent inside a batch: use the batch's Extra, or Create")
+		}
+		if probe.err != nil {
+			v.fail("invites["+strconv.Itoa(i)+"]."+probe.err.Field, probe.err.Reason)
+		}
+	}
+}
+
+func (r *InviteBatchRequest) extra() map[string]any { return r.Extra }
+
+// InviteBatch is the invites CreateBatch created, in the order asked.
+type InviteBatch struct {
+	Invites []Invite `json:"invites"`
+	ResponseMeta
+}
+
+// CreateBatch creates several invites in one request.
+func (s *OnboardingInvitesService) CreateBatch(ctx context.Context, req *InviteBatchRequest) (*InviteBatch, error) {
+	return call[InviteBatch](ctx, s.c, &wire.InviteCreateBatch, req)
+}
+
+// Update changes an invite that the merchant has not started yet.
+func (s *OnboardingInvitesService) Update(ctx context.Context, req *Update[InviteRequest]) (*Invite, error) {
+	return call[Invite](ctx, s.c, &wire.InviteUpdate, req)
+}
+
+// Send emails an invite, again if it was sent before (Re-sent).
+func (s *OnboardingInvitesService) Send(ctx context.Context, req *Ref) (*Invite, error) {
+	return call[Invite](ctx, s.c, &wire.InviteSend, req)
+}
+
+// Cancel withdraws an invite the merchant has not completed.
+func (s *OnboardingInvitesService) Cancel(ctx context.Context, req *Ref) (*Invite, error) {
+	return call[Invite](ctx, s.c, &wire.InviteCancel, req)
+}
+
+// AddSubMerchantRequest invites an existing applicant to add a merchant, to
+// a new or an existing application. Documented members: the product,
+// invite, applicant and application references, and the merchant setup.
+type AddSubMerchantRequest struct {
+	// ProductReference is the service provider's product reference.
+	ProductReference string `json:"productReference,omitempty"`
+	// Reference is the invite's reference.
+	Reference string `json:"reference,omitempty"`
+	// ApplicantReference names the existing applicant. Required.
+	ApplicantReference string `json:"applicantReference"`
+	// ApplicationReference names an existing application to add the
+	// merchant to; empty starts a new one.
+	ApplicationReference string `json:"applicationReference,omitempty"`
+	MerchantSetup
+	Extra map[string]any `json:"-"`
+}
+
+func (r *AddSubMerchantRequest) validate(v *validator) {
+	v.text("productReference", r.ProductReference, 100)
+	v.text("reference", r.Reference, 100)
+	v.required("applicantReference", r.ApplicantReference)
+	r.MerchantSetup.validate(v)
+}
+
+func (r *AddSubMerchantRequest) extra() map[string]any { return r.Extra }
+
+// AddSubMerchant creates an invite for an existing applicant to add a
+// merchant.
+func (s *OnboardingInvitesService) AddSubMerchant(ctx context.Context, req *AddSubMerchantRequest) (*Invite, error) {
+	return call[Invite](ctx, s.c, &wire.InviteAddSubMerchant, req)
+}
