@@ -123,8 +123,10 @@ func (d Date) Before(o Date) bool { return d.time().Before(o.time()) }
 
 func (d Date) time() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC) }
 
-// String returns "2006-01-02".
-func (d Date) String() string { return d.time().Format(wire.DateLayout) }
+// String returns the day as "2006-01-02", its fields as they are: the
+// zero Date is "0000-00-00", and a day that does not exist is not moved to
+// one that does.
+func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day) }
 
 // MarshalJSON writes "2006-01-02"; a day that does not exist is an error.
 func (d Date) MarshalJSON() ([]byte, error) {

@@ -500,3 +500,35 @@ type BrowserSessionRequest struct {
 // DateLayout is how the platform services write a calendar day (an
 // installment's start, an invoice's due date). assumed: not in public docs.
 const DateLayout = "2006-01-02"
+
+// Body members of the platform operations, requests and answers. Jupico's
+// reference shows the names below (the invite, installment, subscription,
+// invoice, submerchant and query pages, and the onboarding webhooks); a
+// name counts as documented when any of them shows it. A test holds every
+// member the SDK writes or reads to exactly one of the two lists.
+var DocumentedMembers = []string{
+	"name", "email", "phone", "reference", "identity", "payoutBankAccounts", "feesTemplateId", "fees",
+	"onboardingFlowTemplateId", "inviteId", "business", "legalName", "dbaName", "websiteUrl", "address",
+	"streetNum", "streetName", "city", "state", "postalCode",
+	"accountRouting", "accountNumber", "accountType", "nameOnAccount",
+	"applicantId", "smApplicationId", "subMerchantId", "planId", "paymentToken", "type", "token", "data", "schedules",
+	"deposit", "payments", "items", "dueDate", "paymentTerm", "hostedSession", "payoutId",
+	"sort", "limit", "offset", "status",
+}
+
+// AssumedMembers are the other member names the platform services write or
+// read, every one assumed: not in public docs. Among them: the ids of
+// links, checkouts, invoices, subscriptions and installment plans; the
+// amounts' names (amount, total, chargedAmount); the schedule's frequency,
+// cycles and startDate; the lists' members and their total.
+var AssumedMembers = []string{
+	"amount", "total", "chargedAmount", "available", "pending", "description", "memo", "quantity", "unitPrice",
+	"frequency", "cycles", "trialDays", "startDate", "nextChargeDate", "invoiceDate", "expiresOn", "date", "respondBy",
+	"customerId", "customerEmail", "returnUrl", "cancelUrl", "reusable", "url", "transactionId", "transactionCount",
+	"paymentLinkId", "checkoutId", "invoiceId", "subscriptionId", "installmentId", "bankAccountId", "settlementId",
+	"disputeId", "feeId", "operationId", "invites", "executions", "events", "createdAt", "note", "reason",
+	"representatives", "firstName", "lastName", "title", "ownershipPercent", "ownershipType", "accountLevel",
+	"applicantReference", "applicationReference", "productReference", "from", "to",
+	"merchants", "bankAccounts", "operations", "payouts", "settlements", "disputes", "history", "checkouts",
+	"paymentLinks", "invoices", "subscriptions", "plans", "transactions",
+}
