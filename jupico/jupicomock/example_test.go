@@ -51,3 +51,19 @@ type noopT struct{}
 func (noopT) Logf(string, ...any)   {}
 func (noopT) Errorf(string, ...any) {}
 func (noopT) FailNow()              {}
+
+// A platform's billing code tested without a network: the mock of
+// jupico.PlansAPI stands in for client.Plans.
+func Example_plans() {
+	plans := new(jupicomock.Plans)
+	plans.On("Create", mock.Anything, mock.MatchedBy(func(r *jupico.PlanRequest) bool { return r.Name == "Gold" })).
+		Return(&jupico.Plan{ID: "plan_1", Status: "active"}, nil).Once()
+
+	var api jupico.PlansAPI = plans // what the merchant's code depends on
+	p, err := api.Create(context.Background(), &jupico.PlanRequest{Name: "Gold"})
+	fmt.Println(p.ID, p.Status, err)
+	fmt.Println(plans.AssertExpectations(new(noopT)))
+	// Output:
+	// plan_1 active <nil>
+	// true
+}
