@@ -121,15 +121,18 @@ func (a Amount) MarshalJSON() ([]byte, error) {
 // It rejects more than two decimals, exponents, negatives, NaN and values
 // beyond MaxAmount with an error matching ErrInvalidAmount.
 func (a *Amount) UnmarshalJSON(b []byte) error {
-	s := string(b)
-	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
+		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
 			return amountError(string(b))
 		}
+		b = []byte(s)
 	}
-	v, ok := parseDecimal(s)
+	// The conversion does not escape, so a number is parsed in place: an
+	// amount decodes without allocating.
+	v, ok := parseDecimal(string(b))
 	if !ok {
-		return amountError(s)
+		return amountError(string(b))
 	}
 	*a = v
 	return nil

@@ -97,7 +97,11 @@ func decodeData(resp *pipeline.Response, data json.RawMessage, out responder) bo
 // as encoding/json writes them, then the resource's id member, the page
 // window and the Extra members in key order. Nothing is sent on error.
 func encodeRequest(op *wire.Operation, req request) ([]byte, error) {
-	v := &validator{op: op}
+	// The validator goes through an interface call, so it would escape:
+	// a pooled one keeps a valid request from allocating it.
+	v := validators.Get().(*validator)
+	*v = validator{op: op}
+	defer validators.Put(v)
 	rv := reflect.ValueOf(req)
 	if req == nil || rv.IsNil() {
 		v.fail("request", "is nil")
@@ -203,6 +207,8 @@ func checkExtra(v *validator, op *wire.Operation, t reflect.Type, extra map[stri
 		}
 	}
 }
+
+var validators = sync.Pool{New: func() any { return new(validator) }}
 
 // guard walks a request by reflection and runs the free-text rules on every
 // string it holds (typed fields, nested objects, slices, maps, Extra): no

@@ -18,7 +18,7 @@ go test -c -o "$out/bench.test" .
 measure() {
 	: >"$out/bench.txt"
 	for _ in 1 2 3; do
-		"$out/bench.test" -test.run '^$' -test.bench 'Verify' -test.benchmem -test.benchtime 100ms >>"$out/bench.txt"
+		"$out/bench.test" -test.run '^$' -test.bench 'Verify|CallPath' -test.benchmem -test.benchtime 100ms >>"$out/bench.txt"
 	done
 	# raw net/http with Go's default pool (2 idle connections per host) is
 	# left to run.sh: it takes seconds of handshakes and no budget reads it.

@@ -92,6 +92,12 @@ func Budgets(r Results) []Check {
 	atMost("256 goroutines: raw tuned req/s over ours, side by side (<= 1/0.9)", "BenchmarkConcurrentSideBySide", "raw/jupico", zero, 1/0.9)
 	atMost("256 goroutines: new handshakes per request", "BenchmarkConcurrent/goroutines=256/impl=jupico", "handshakes/op", zero, 0.001)
 	atMost("cached credential lookup allocs", "BenchmarkCredentials/impl=cache", "allocs/op", zero, 0)
+	// Every platform operation goes through one generic path (validation
+	// by reflection, Extra, raw data kept); it may not allocate more than
+	// the hand-tuned card sale, against the same server.
+	for _, op := range []string{"payout", "plan"} {
+		atMost("platform call ("+op+") allocs vs card sale's", "BenchmarkCallPath/op="+op, "allocs/op", of("BenchmarkCallPath/op=sale", "allocs/op"), 0)
+	}
 	return out
 }
 

@@ -18,6 +18,9 @@ BenchmarkSaleInterleaved-2   	 1000	 300000 ns/op	 155000 jupico-ns/sale	 1.05 j
 BenchmarkSaleInterleaved-2   	 1000	 300000 ns/op	 170000 jupico-ns/sale	 1.30 jupico/raw	 130700 raw-ns/sale
 BenchmarkSaleInterleaved-2   	 1000	 300000 ns/op	 156000 jupico-ns/sale	 1.08 jupico/raw	 144400 raw-ns/sale
 BenchmarkConcurrentSideBySide-2   	 20000	 51000 ns/op	 9500 jupico-req/s	 10450 raw-req/s	 1.10 raw/jupico
+BenchmarkCallPath/op=sale-2   	 1000	 220000 ns/op	 13400 B/op	 132 allocs/op
+BenchmarkCallPath/op=payout-2 	 1000	 230000 ns/op	 13100 B/op	 130 allocs/op
+BenchmarkCallPath/op=plan-2   	 1000	 230000 ns/op	 13100 B/op	 132 allocs/op
 PASS
 `
 
@@ -50,6 +53,14 @@ func TestBudgets(t *testing.T) {
 	for _, c := range Budgets(worseSide) {
 		if c.Name == side.Name {
 			assert.False(t, c.Pass, "ours below 0.9x raw fails")
+		}
+	}
+	assert.True(t, byName["platform call (payout) allocs vs card sale's"].Pass, "130 <= 132")
+	assert.True(t, byName["platform call (plan) allocs vs card sale's"].Pass, "132 <= 132")
+	heavier, _ := Parse(strings.NewReader(strings.Replace(sample, "13100 B/op	 130 allocs", "13100 B/op	 133 allocs", 1)))
+	for _, c := range Budgets(heavier) {
+		if c.Name == "platform call (payout) allocs vs card sale's" {
+			assert.False(t, c.Pass, "133 > 132")
 		}
 	}
 	allocs := byName["card sale allocs vs raw net/http (+25)"]

@@ -76,7 +76,6 @@ func (s *Server) chargeNow(kind string, b body, amt jupico.Amount) (*Transaction
 	}
 	tx := s.newTx(kind, b.str("subMerchantId"), b.str("reference"))
 	tx.Authorized, tx.Captured = amt, amt
-	s.operation(tx.SubMerchantID, kind, amt, tx.ID)
 	return tx, nil
 }
 

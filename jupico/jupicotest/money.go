@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/jupico/jupico-go/internal/wire"
@@ -29,7 +30,7 @@ func (s *Server) moneyRoutes() {
 	route(&wire.QueryTimeline, s.timeline)
 	route(&wire.QueryPlan, s.get(kPlan))
 	for op, k := range map[*wire.Operation]*kind{
-		&wire.QueryMerchants: kMerchant, &wire.QueryBankAccounts: kBankAccount, &wire.QueryOperations: kOperation,
+		&wire.QueryMerchants: kMerchant, &wire.QueryBankAccounts: kBankAccount,
 		&wire.QueryFees: kFee, &wire.QueryPayoutInstructions: kPayout, &wire.QuerySettlements: kSettlement,
 		&wire.QueryDisputes: kDispute, &wire.QueryDisputeHistory: kDisputeEvent, &wire.QueryCheckoutSessions: kCheckout,
 		&wire.QueryPaymentLinks: kPaymentLink, &wire.QueryOnboardingInvites: kInvite, &wire.QueryInvoices: kInvoice,
@@ -37,6 +38,7 @@ func (s *Server) moneyRoutes() {
 	} {
 		route(op, s.query(k, op.List))
 	}
+	route(&wire.QueryOperations, func(b body) (any, *failure) { return page(s.operations(), b, wire.QueryOperations.List) })
 }
 
 // route serves op with h.
@@ -46,9 +48,42 @@ func (s *Server) route(op *wire.Operation, h handler) {
 
 func num(a jupico.Amount) json.Number { return json.Number(a.String()) }
 
-// operation logs a money movement. Called with s.mu held.
-func (s *Server) operation(sub, typ string, amt jupico.Amount, txID string) {
-	s.plat.add(kOperation, map[string]any{"subMerchantId": sub, "type": typ, "amount": num(amt), "transactionId": txID, "status": "succeeded"})
+// operations lists every money movement, derived from the ledger and the
+// store when asked rather than logged as it happens, so a card sale costs
+// the fake nothing more: each charge (and its capture, refunds and
+// reversal), each payout (and its void), each dispute and each fee.
+// Called with s.mu held.
+func (s *Server) operations() []*record {
+	var out []*record
+	add := func(sub, typ string, amt jupico.Amount, txID, source string) {
+		out = append(out, &record{kind: kOperation, m: map[string]any{kOperation.id: "op_" + source + "_" + strings.ReplaceAll(typ, " ", "_"),
+			"subMerchantId": sub, "type": typ, "amount": num(amt), "transactionId": txID, "status": "succeeded"}})
+	}
+	for _, id := range s.ledger.order {
+		tx := s.ledger.byID[id]
+		add(tx.SubMerchantID, tx.Kind, tx.Authorized, tx.ID, tx.ID)
+		if tx.Kind == "authorization" && tx.Captured > 0 {
+			add(tx.SubMerchantID, "capture", tx.Captured, tx.ID, tx.ID)
+		}
+		if tx.Refunded > 0 {
+			add(tx.SubMerchantID, "refund", tx.Refunded, tx.ID, tx.ID)
+		}
+		if tx.Voided {
+			add(tx.SubMerchantID, "reversal", tx.Authorized, tx.ID, tx.ID)
+		}
+	}
+	for _, r := range s.plat.order[kPayout] {
+		add(r.sub(), "payout", r.amount("amount"), "", r.id())
+		if r.status() == "voided" {
+			add(r.sub(), "payout void", r.amount("amount"), "", r.id())
+		}
+	}
+	for _, k := range []*kind{kDispute, kFee} {
+		for _, r := range s.plat.order[k] {
+			add(r.sub(), k.name, r.amount("amount"), r.str("transactionId"), r.id())
+		}
+	}
+	return out
 }
 
 // balance computes a merchant's balance. Called with s.mu held.
@@ -96,9 +131,7 @@ func (s *Server) payout(b body) (any, *failure) {
 	}
 	m := map[string]any(b)
 	m["status"] = "pending"
-	r := s.plat.add(kPayout, m)
-	s.operation(r.sub(), "payout", amt, "")
-	return r.view(), nil
+	return s.plat.add(kPayout, m).view(), nil
 }
 
 // voidPayout voids a payout Jupico has not processed.
@@ -114,7 +147,6 @@ func (s *Server) voidPayout(b body) (any, *failure) {
 		return nil, bad("payout already voided")
 	}
 	r.m["status"] = "voided"
-	s.operation(r.sub(), "payout void", r.amount("amount"), "")
 	return r.view(), nil
 }
 
@@ -172,8 +204,6 @@ func (s *Server) OpenDispute(transactionID, reason string) (string, error) {
 		"status": "open", "reason": reason, "respondBy": jupico.DateOf(time.Now().UTC().AddDate(0, 0, 14)).String()})
 	s.plat.add(kDisputeEvent, map[string]any{"disputeId": d.id(), "status": "open", "note": reason})
 	s.plat.add(kFee, map[string]any{"subMerchantId": tx.SubMerchantID, "type": "dispute", "amount": num(DisputeFee), "transactionId": tx.ID})
-	s.operation(tx.SubMerchantID, "dispute", amt, tx.ID)
-	s.operation(tx.SubMerchantID, "fee", DisputeFee, tx.ID)
 	return d.id(), nil
 }
 

@@ -44,7 +44,8 @@ var (
 	kDispute      = &kind{"dispute", "disputeId", "dp"}
 	kDisputeEvent = &kind{"dispute event", "disputeEventId", "de"}
 	kFee          = &kind{"fee", "feeId", "fee"}
-	kOperation    = &kind{"operation", "operationId", "op"}
+	// kOperation records are derived when listed (see operations).
+	kOperation = &kind{"operation", "operationId", "op"}
 )
 
 // record is one resource: its members as JSON values (numbers as
@@ -247,35 +248,39 @@ func (s *Server) get(k *kind) handler {
 	}
 }
 
-// query pages over the records of k, in creation order ("-" sorts newest
-// first): the body's limit and offset (Jupico's Query API), and every other
-// top-level string member as an equality filter (subMerchantId, status,
-// disputeId...). Deleted records show only when asked for by status.
+// query pages over the records of k in creation order (see page).
 func (s *Server) query(k *kind, member string) handler {
-	return func(b body) (any, *failure) {
-		limit, offset, f := window(b)
-		if f != nil {
-			return nil, f
-		}
-		var match []map[string]any
-		for _, r := range s.plat.order[k] {
-			if r.status() == "deleted" && b.str("status") != "deleted" {
-				continue
-			}
-			if matches(r, b) {
-				match = append(match, r.view())
-			}
-		}
-		if strings.HasPrefix(b.str("sort"), "-") {
-			slices.Reverse(match)
-		}
-		total := len(match)
-		page := match[min(offset, total):min(offset+limit, total)]
-		if page == nil {
-			page = []map[string]any{}
-		}
-		return map[string]any{member: page, "total": total}, nil
+	return func(b body) (any, *failure) { return page(s.plat.order[k], b, member) }
+}
+
+// page answers a list query over records: the body's limit and offset
+// (Jupico's Query API), a sort starting with "-" for newest first, and
+// every other top-level string member as an equality filter
+// (subMerchantId, status, disputeId...). Deleted records show only when
+// asked for by status. Called with s.mu held.
+func page(records []*record, b body, member string) (any, *failure) {
+	limit, offset, f := window(b)
+	if f != nil {
+		return nil, f
 	}
+	var match []map[string]any
+	for _, r := range records {
+		if r.status() == "deleted" && b.str("status") != "deleted" {
+			continue
+		}
+		if matches(r, b) {
+			match = append(match, r.view())
+		}
+	}
+	if strings.HasPrefix(b.str("sort"), "-") {
+		slices.Reverse(match)
+	}
+	total := len(match)
+	items := match[min(offset, total):min(offset+limit, total)]
+	if items == nil {
+		items = []map[string]any{}
+	}
+	return map[string]any{member: items, "total": total}, nil
 }
 
 // window reads limit and offset, as the transaction query does.

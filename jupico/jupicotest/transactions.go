@@ -139,7 +139,6 @@ func (s *Server) charge(kind string) http.HandlerFunc {
 			tx.Captured = amt
 		}
 		s.ledger.processed(r, tx)
-		s.operation(tx.SubMerchantID, kind, amt, tx.ID)
 		out := *tx
 		s.mu.Unlock()
 		writeTx(w, &out, amt)
@@ -254,7 +253,6 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request) {
 	}
 	tx.Captured = amt
 	s.ledger.processed(r, tx)
-	s.operation(tx.SubMerchantID, "capture", amt, tx.ID)
 	out := *tx
 	s.mu.Unlock()
 	writeTx(w, &out, amt)
@@ -281,7 +279,6 @@ func (s *Server) void(w http.ResponseWriter, r *http.Request) {
 	}
 	tx.Voided = true
 	s.ledger.processed(r, tx)
-	s.operation(tx.SubMerchantID, "void", tx.Authorized, tx.ID)
 	out := *tx
 	s.mu.Unlock()
 	writeTx(w, &out, out.Authorized)
@@ -325,7 +322,6 @@ func (s *Server) refund(kinds ...string) http.HandlerFunc {
 		}
 		tx.Refunded += amt
 		s.ledger.processed(r, tx)
-		s.operation(tx.SubMerchantID, "refund", amt, tx.ID)
 		out := *tx
 		s.mu.Unlock()
 		writeTx(w, &out, amt)

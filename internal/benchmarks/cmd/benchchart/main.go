@@ -66,6 +66,7 @@ func main() {
 		raw, _ := r.Median("BenchmarkSaleInterleaved", "raw-ns/sale")
 		fmt.Fprintf(&table, "| %s | raw | %.0f | 1.00× | | |\n| %s | jupico | %.0f | %.2f× | | |\n", group, raw, group, ours, ratio)
 	}
+	add("one call, server answering from memory", "BenchmarkCallPath/op=", "BenchmarkCallPath/op=sale", []string{"sale", "payout", "plan"})
 	add("256 goroutines (ns/op)", "BenchmarkConcurrent/goroutines=256/impl=", "BenchmarkConcurrent/goroutines=256/impl=raw-tuned", []string{"raw-tuned", "jupico", "raw-default"})
 
 	table.WriteString("\nCPU time of the whole process (client, fake server and garbage collector) per sale, from getrusage:\n\n| card sale | cpu-ns/op |\n|---|---:|\n")
