@@ -11,6 +11,22 @@
 // mistake shows up at start-up, never on the first payment. There is no
 // package-level state: no global key, no default client.
 //
+// # Services
+//
+// Each group of Jupico's operations is a service on the Client, behind an
+// interface that package jupicomock mocks: CreditCard, ECheck and Sessions
+// take payments; OnboardingInvites and Provisioning bring merchants on;
+// PaymentLinks, Checkouts and Invoices collect from customers; Plans,
+// Subscriptions and Installments charge on a schedule; Payouts pays
+// merchants out; Query reads everything back. Every list query returns a
+// Page and pages with All.
+//
+// The platform services share one path: their requests carry an Extra map
+// merged into the body (a key that collides with a typed field is refused),
+// their results keep Raw, the answer's data as sent, and every string in a
+// request is refused if it holds what looks like a card number. Update and
+// Ref address an existing resource; money is always an Amount.
+//
 // # Environments and credentials
 //
 // The default environment is Sandbox; WithEnvironment(Production) selects the
@@ -43,7 +59,11 @@
 // writes are retried only on 503, which Jupico documents as safe, and when
 // the request never left the client. A timeout, a 500 or a connection
 // broken after the request was written leaves the outcome unknown and is
-// never retried. Waits use capped exponential backoff with full jitter,
+// never retried. Operations that may move money are transactions: card and
+// eCheck transactions, creating or activating a subscription, creating an
+// installment plan, creating a payout. An unknown outcome is an
+// *IndeterminateError; the client rolls it back where Jupico defines a
+// rollback (cards) and otherwise reports it for reconciliation. Waits use capped exponential backoff with full jitter,
 // honour Retry-After up to the cap, and end when the context does. See
 // RetryPolicy.
 //
@@ -60,5 +80,7 @@
 //
 // # Testing
 //
-// Package jupico/jupicotest runs a fake Jupico over real TLS in-process.
+// Package jupico/jupicotest runs a fake Jupico over real TLS in-process,
+// with every operation of the client; package jupico/jupicomock has testify
+// mocks of every service interface.
 package jupico

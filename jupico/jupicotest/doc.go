@@ -33,6 +33,24 @@
 // outcomes: 90.20, 90.23 and 90.24 are declined, 101.10 answers 503 and
 // 101.11 answers 500. Transaction and Transactions show the ledger.
 //
+// # The platform
+//
+// Every other operation of the client is served too, statefully. Invites
+// move Created, Sent, Re-sent, Initiated, Onboarding, or Cancelled and
+// Expired (ExpireInvite); AdvanceInvite plays the invited merchant's next
+// step and delivers its onboarding webhook (onApplicationInitiated,
+// onMerchantSubmit, onMerchantActivation) to the URL set with
+// SetWebhookURL. Provisioning creates applicants, applications and
+// sub-merchants, in review until ApproveMerchant. Plans, subscriptions,
+// installment plans, payment links and checkouts activate, deactivate and
+// delete; an invoice is voided once; a subscription needs an active plan.
+// Creating or activating a subscription and creating an installment plan
+// charge through the ledger, with the sandbox triggers, what Jupico
+// documents is due at once. A merchant's balance rises with settled sales
+// and falls by each payout, dispute (OpenDispute, ResolveDispute) and fee;
+// a payout can be voided until ProcessPayouts. Every query pages over what
+// was created, filtered by its top-level members.
+//
 // # Faults
 //
 // Inject makes the requests a Matcher selects misbehave as a Fault says:
