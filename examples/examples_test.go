@@ -35,7 +35,9 @@ var keyLines = map[string][]string{
 	"rotation":         {"fake now accepts only merchant-api-v3", "client credentials rotated: merchant-api-v2 -> merchant-api-v3", ", 0 failed", "done: no request failed"},
 	"merchant-service": {"POST /checkout -> 402 declined", "POST /checkout -> 503 not_charged", "the fake holds 1 sale", "done"},
 	"doctor":           {"tls", "clock skew", "all checks passed"},
-	"platform":         {"webhook onMerchantActivation", "is active", "subscription sub_000001 active", "payout po_000001 of 40.00: pending", "done"},
+	"platform": {"invite inv_000001: Sent", "webhook onApplicationInitiated", "webhook onMerchantSubmit", "webhook onMerchantActivation",
+		"merchant sm_000001 (Analytical Engines LLC, invite crm-1815) is active", "subscription sub_000001 active, charged 49.00 now",
+		"available 49.00, pending 0.00", "payout po_000001 of 40.00: pending", "listed: payout-day-1 40.00 pending", "done"},
 }
 
 const (

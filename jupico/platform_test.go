@@ -244,6 +244,9 @@ func run(t *testing.T, srv *jupicotest.Server, c *jupico.Client, stop *wire.Oper
 		}
 		res, err := invoke(context.Background(), c, s.op, s.req(got))
 		require.NoError(t, err, "%s", s.op.Call)
+		if raw := reflect.ValueOf(res).Elem().FieldByName("Raw"); raw.IsValid() {
+			assert.NotContains(t, string(raw.Bytes()), "tok_", "%s: an answer never echoes a payment token", s.op.Call)
+		}
 		if s.key != "" {
 			got[s.key] = field(res, "ID")
 			require.NotEmpty(t, got[s.key], "%s returned no ID", s.op.Call)

@@ -69,8 +69,14 @@ func (r *record) amount(k string) jupico.Amount {
 	return a
 }
 
-// view is a copy of the record's members, safe to encode outside s.mu.
-func (r *record) view() map[string]any { return cloneMap(r.m) }
+// view is a copy of the record's members, safe to encode outside s.mu,
+// without the payment token the record was created with: an answer never
+// echoes one.
+func (r *record) view() map[string]any {
+	v := cloneMap(r.m)
+	delete(v, "paymentToken")
+	return v
+}
 
 func cloneMap(m map[string]any) map[string]any {
 	out := make(map[string]any, len(m))
