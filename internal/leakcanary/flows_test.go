@@ -191,6 +191,43 @@ func flow(t *testing.T, srv *jupicotest.Server, c *jupico.Client, out *captured)
 		out.result("fault "+sf.name, tx, err)
 		assert.Equal(t, sf.ok, err == nil, "fault %s: %v", sf.name, err)
 	}
+	platformFlow(t, srv, c, out)
+}
+
+// platformFlow runs the platform services' one path with the same
+// canaries: its calls, card numbers where a careless integration would put
+// them (free text, Extra values and keys), and every fault on a payout.
+func platformFlow(t *testing.T, srv *jupicotest.Server, c *jupico.Client, out *captured) {
+	t.Helper()
+	ctx := context.Background()
+	plan, err := c.Plans.Create(ctx, &jupico.PlanRequest{SubMerchantID: merchant, Name: "Gold", Amount: jupico.Cents(900), Frequency: jupico.Monthly})
+	out.result("plan", plan, err)
+	require.NoError(t, err)
+	sub, err := c.Subscriptions.Create(ctx, &jupico.SubscriptionRequest{SubMerchantID: merchant, PlanID: plan.ID, CustomerID: "cus_1",
+		PaymentToken: jupico.PermanentToken("card", "tok_leak_canary")})
+	out.result("subscription", sub, err)
+	inv, err := c.OnboardingInvites.CreateAndSend(ctx, &jupico.InviteRequest{Name: "Ada", Email: "ada@example.com"})
+	out.result("invite", inv, err)
+	page, err := c.Query.Plans(ctx, nil)
+	out.result("plans", page, err)
+
+	for name, mod := range map[string]func(*jupico.PlanRequest){
+		"plan description": func(r *jupico.PlanRequest) { r.Description = "paid with " + canaryCardSpaced },
+		"Extra value":      func(r *jupico.PlanRequest) { r.Extra = map[string]any{"note": []any{canaryCardDashed}} },
+		"Extra key":        func(r *jupico.PlanRequest) { r.Extra = map[string]any{canaryCard: true} },
+	} {
+		req := &jupico.PlanRequest{SubMerchantID: merchant, Name: "Gold", Amount: jupico.Cents(900), Frequency: jupico.Monthly}
+		mod(req)
+		p, err := c.Plans.Create(ctx, req)
+		out.result("card in "+name, p, err)
+		assert.ErrorIs(t, err, jupico.ErrValidation, "a card number in the %s is refused before sending", name)
+	}
+	for _, sf := range saleFaults {
+		in := srv.InjectFault("/v1/payouts/create", sf.fault)
+		po, err := c.Payouts.Create(ctx, &jupico.PayoutRequest{SubMerchantID: merchant, Amount: jupico.Cents(100), Reference: "po-canary"})
+		in.Remove()
+		out.result("payout fault "+sf.name, po, err)
+	}
 }
 
 // TestSDKFlowsLeakNoCanary runs every call and fault scenario with canary
