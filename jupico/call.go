@@ -25,13 +25,11 @@ import (
 // under the rules of the row's kind and keeps the answer's raw data.
 
 // request is implemented by every request type of the platform services.
-type request interface {
-	// validate checks the type's own rules (required fields, amounts,
-	// dates); the guard on every string runs separately, by reflection.
-	validate(v *validator)
-	// extra returns the members to merge into the body.
-	extra() map[string]any
-}
+// validate checks the type's own rules (required fields, amounts, dates);
+// the guard on every string runs separately, by reflection, which also
+// finds the type's Extra (its own, or that of an embedded filter or of
+// Update's Fields).
+type request interface{ validate(v *validator) }
 
 // addressed is a request that names the resource it acts on; its ID is
 // written as the member the operation's row names (wire.Operation.ID).
@@ -60,11 +58,7 @@ func call[T any, PT interface {
 	*T
 	responder
 }](ctx context.Context, c *Client, op *wire.Operation, req request) (*T, error) {
-	body, err := encodeRequest(op, req)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := c.exchange(ctx, op, body)
+	resp, body, err := c.roundTrip(ctx, op, req)
 	if err != nil {
 		return nil, err
 	}
@@ -76,6 +70,17 @@ func call[T any, PT interface {
 		return out, newAPIError(op.Name, resp)
 	}
 	return out, nil
+}
+
+// roundTrip validates and writes req's body for op and sends it: the
+// answer to decode, as exchange returns it, and the body sent.
+func (c *Client) roundTrip(ctx context.Context, op *wire.Operation, req request) (*pipeline.Response, []byte, error) {
+	body, err := encodeRequest(op, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	resp, err := c.exchange(ctx, op, body)
+	return resp, body, err
 }
 
 // decodeData reads data (absent or null: nothing) into out and keeps it as
@@ -117,7 +122,7 @@ func encodeRequest(op *wire.Operation, req request) ([]byte, error) {
 	}
 	g := guard{v: v, op: op}
 	g.value(rv.Elem(), 0)
-	extra := req.extra()
+	extra := extraOf(rv.Elem())
 	if len(extra) > 0 {
 		checkExtra(v, op, rv.Elem().Type(), extra)
 	}
@@ -175,6 +180,22 @@ func mapKeys(m map[string]any) func(func(string) bool) {
 			}
 		}
 	}
+}
+
+// extraOf returns a request struct's Extra, looking into flattened fields.
+func extraOf(rv reflect.Value) map[string]any {
+	for _, f := range fieldsOf(rv.Type()) {
+		switch {
+		case f.flat:
+			if m := extraOf(rv.Field(f.index)); m != nil {
+				return m
+			}
+		case f.name == "extra" && !f.own:
+			m, _ := rv.Field(f.index).Interface().(map[string]any)
+			return m
+		}
+	}
+	return nil
 }
 
 // ownerOf returns the subMerchantId a request struct writes at its top

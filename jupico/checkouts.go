@@ -51,8 +51,6 @@ func (r *CheckoutRequest) validate(v *validator) {
 	v.text("reference", r.Reference, 100)
 }
 
-func (r *CheckoutRequest) extra() map[string]any { return r.Extra }
-
 // Checkout is a checkout session.
 type Checkout struct {
 	ID            string `json:"checkoutId"`

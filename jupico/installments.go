@@ -95,8 +95,6 @@ func (r *InstallmentRequest) validate(v *validator) {
 	v.text("reference", r.Reference, 100)
 }
 
-func (r *InstallmentRequest) extra() map[string]any { return r.Extra }
-
 // Installment is an installment plan.
 type Installment struct {
 	ID            string `json:"installmentId"`

@@ -78,8 +78,6 @@ func (r *InviteRequest) validate(v *validator) {
 	r.MerchantSetup.validate(v)
 }
 
-func (r *InviteRequest) extra() map[string]any { return r.Extra }
-
 // Invite is an onboarding invite.
 type Invite struct {
 	ID        string       `json:"inviteId"`
@@ -131,8 +129,6 @@ func (r *InviteBatchRequest) validate(v *validator) {
 	}
 }
 
-func (r *InviteBatchRequest) extra() map[string]any { return r.Extra }
-
 // InviteBatch is the invites CreateBatch created, in the order asked.
 type InviteBatch struct {
 	Invites []Invite `json:"invites"`
@@ -182,8 +178,6 @@ func (r *AddSubMerchantRequest) validate(v *validator) {
 	v.required("applicantReference", r.ApplicantReference)
 	r.MerchantSetup.validate(v)
 }
-
-func (r *AddSubMerchantRequest) extra() map[string]any { return r.Extra }
 
 // AddSubMerchant creates an invite for an existing applicant to add a
 // merchant.

@@ -81,8 +81,6 @@ func (r *InvoiceRequest) validate(v *validator) {
 	v.text("reference", r.Reference, 100)
 }
 
-func (r *InvoiceRequest) extra() map[string]any { return r.Extra }
-
 // itemsTotal sums quantity × unit price; priced is false when no item has
 // a price.
 func itemsTotal(items []Item) (sum Amount, priced bool) {

@@ -53,8 +53,6 @@ func (f *ListFilter) validate(v *validator) {
 	v.text("sort", f.Sort, 100)
 }
 
-func (f *ListFilter) extra() map[string]any { return f.Extra }
-
 // filter gives All and the encoder the window of a filter.
 func (f *ListFilter) filter() *ListFilter { return f }
 
@@ -91,11 +89,7 @@ func list[T any, PT interface {
 	*T
 	responder
 }](ctx context.Context, c *Client, op *wire.Operation, f listRequest) (*Page[T], error) {
-	body, err := encodeRequest(op, f)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := c.exchange(ctx, op, body)
+	resp, _, err := c.roundTrip(ctx, op, f)
 	if err != nil {
 		return nil, err
 	}

@@ -51,8 +51,6 @@ func (r *PaymentLinkRequest) validate(v *validator) {
 	v.text("reference", r.Reference, 100)
 }
 
-func (r *PaymentLinkRequest) extra() map[string]any { return r.Extra }
-
 // PaymentLink is a payment link.
 type PaymentLink struct {
 	ID            string `json:"paymentLinkId"`

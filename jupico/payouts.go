@@ -48,8 +48,6 @@ func (r *PayoutRequest) validate(v *validator) {
 	v.text("reference", r.Reference, 100)
 }
 
-func (r *PayoutRequest) extra() map[string]any { return r.Extra }
-
 // Payout is a payout instruction.
 type Payout struct {
 	ID            string `json:"payoutId"`

@@ -55,8 +55,6 @@ func (r *PlanRequest) validate(v *validator) {
 	v.text("reference", r.Reference, 100)
 }
 
-func (r *PlanRequest) extra() map[string]any { return r.Extra }
-
 // Plan is a subscription plan.
 type Plan struct {
 	ID            string `json:"planId"`

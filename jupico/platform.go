@@ -33,7 +33,6 @@ type Ref struct {
 }
 
 func (r *Ref) validate(*validator)      {}
-func (r *Ref) extra() map[string]any    { return r.Extra }
 func (r *Ref) resourceID() string       { return r.ID }
 func (u *Update[T]) resourceID() string { return u.ID }
 
@@ -59,13 +58,6 @@ func (u *Update[T]) validate(v *validator) {
 	}
 }
 
-func (u *Update[T]) extra() map[string]any {
-	if r, ok := any(&u.Fields).(request); ok {
-		return r.extra()
-	}
-	return nil
-}
-
 // PaymentTokenUpdate replaces the payment token a subscription or an
 // installment plan charges. Documented: subMerchantId, the resource's id
 // and paymentToken, all required.
@@ -83,8 +75,7 @@ func (r *PaymentTokenUpdate) validate(v *validator) {
 	v.required("subMerchantId", r.SubMerchantID)
 	r.PaymentToken.validate(v, "paymentToken")
 }
-func (r *PaymentTokenUpdate) extra() map[string]any { return r.Extra }
-func (r *PaymentTokenUpdate) resourceID() string    { return r.ID }
+func (r *PaymentTokenUpdate) resourceID() string { return r.ID }
 
 // Date is a calendar day, without a time or a zone: an installment plan's
 // start, an invoice's due date. It is written as "2006-01-02". The zero

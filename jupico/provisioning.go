@@ -93,8 +93,6 @@ func (r *ApplicantRequest) validate(v *validator) {
 	v.text("reference", r.Reference, 100)
 }
 
-func (r *ApplicantRequest) extra() map[string]any { return r.Extra }
-
 // Applicant is a created applicant.
 type Applicant struct {
 	ID        string `json:"applicantId"`
@@ -140,8 +138,6 @@ func (r *ApplicationRequest) validate(v *validator) {
 	r.Identity.validate(v)
 }
 
-func (r *ApplicationRequest) extra() map[string]any { return r.Extra }
-
 // Application is a created application.
 type Application struct {
 	ID          string          `json:"smApplicationId"`
@@ -174,8 +170,6 @@ func (r *SubMerchantRequest) validate(v *validator) {
 	v.text("reference", r.Reference, 100)
 	(&MerchantSetup{PayoutBankAccounts: r.PayoutBankAccounts}).validate(v)
 }
-
-func (r *SubMerchantRequest) extra() map[string]any { return r.Extra }
 
 // SubMerchant is a created submerchant.
 type SubMerchant struct {

@@ -129,11 +129,7 @@ func (s *QueryService) Transactions(ctx context.Context, f *TransactionFilter) (
 
 func (s *QueryService) page(ctx context.Context, q *transactionQuery) (*TransactionPage, error) {
 	op := &wire.QueryTransactions
-	body, err := encodeRequest(op, q)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := s.c.exchange(ctx, op, body)
+	resp, _, err := s.c.roundTrip(ctx, op, q)
 	if err != nil {
 		return nil, err
 	}

@@ -26,8 +26,6 @@ func (r *TimelineRequest) validate(v *validator) {
 	v.required("transactionId", r.TransactionID)
 }
 
-func (r *TimelineRequest) extra() map[string]any { return r.Extra }
-
 // Timeline is what happened to one transaction, oldest first.
 type Timeline struct {
 	TransactionID string          `json:"transactionId"`
@@ -93,8 +91,6 @@ type BalanceRequest struct {
 }
 
 func (r *BalanceRequest) validate(v *validator) { v.required("subMerchantId", r.SubMerchantID) }
-
-func (r *BalanceRequest) extra() map[string]any { return r.Extra }
 
 // Balance is a merchant's balance: Available can be paid out; Pending is
 // captured but not settled yet.

@@ -60,8 +60,6 @@ func (r *SubscriptionRequest) validate(v *validator) {
 	v.text("reference", r.Reference, 100)
 }
 
-func (r *SubscriptionRequest) extra() map[string]any { return r.Extra }
-
 // Subscription is a customer's enrolment in a plan.
 type Subscription struct {
 	ID            string `json:"subscriptionId"`

@@ -9,6 +9,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -194,4 +195,95 @@ func TestMalformedPlatformAnswers(t *testing.T) {
 
 func tlsTrusting(srv *jupicotest.Server) *tls.Config {
 	return &tls.Config{RootCAs: srv.CertPool(), MinVersion: tls.VersionTLS12}
+}
+
+// TestEveryMemberIsDocumentedOrAssumed holds the contract's two lists of
+// member names to the platform types: every name a request or answer type
+// carries, every id and list member of a row, is in exactly one of them,
+// and neither list names a member nothing uses.
+func TestEveryMemberIsDocumentedOrAssumed(t *testing.T) {
+	t.Parallel()
+	used := map[string]bool{"limit": true, "offset": true, "from": true, "to": true, "total": true}
+	marshaler := reflect.TypeFor[json.Marshaler]()
+	skip := map[reflect.Type]bool{reflect.TypeFor[jupico.Transaction](): true, reflect.TypeFor[jupico.TransactionPage](): true,
+		reflect.TypeFor[jupico.TransactionFilter](): true}
+	seen := map[reflect.Type]bool{}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || seen[t] || skip[t] || t.Implements(marshaler) || t.PkgPath() == "time" {
+			return
+		}
+		seen[t] = true
+		page := strings.HasPrefix(t.Name(), "Page[")
+		for i := range t.NumField() {
+			f := t.Field(i)
+			tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			switch {
+			case !f.IsExported():
+			case page || tag == "-" || (f.Anonymous && tag == "") || f.Name == "Fields" || (tag == "" && f.Name == "ID"):
+				walk(f.Type) // not a member of its own: written or read elsewhere
+			default:
+				used[tag] = true
+				walk(f.Type)
+			}
+		}
+	}
+	client := reflect.TypeFor[jupico.Client]()
+	for _, op := range wire.Operations {
+		if op.ID != "" {
+			used[op.ID] = true
+		}
+		if op.List != "" {
+			used[op.List] = true
+		}
+		svc, method, ok := strings.Cut(op.Call, ".")
+		if !ok || strings.HasPrefix(op.Path, "/v1/transactions/") || op == &wire.BrowserSession {
+			continue // the card and session bodies are the contract's structs
+		}
+		f, _ := client.FieldByName(svc)
+		m, _ := f.Type.MethodByName(method)
+		walk(m.Type.In(2))
+		walk(m.Type.Out(0))
+	}
+	for name := range used {
+		doc, assumed := slices.Contains(wire.DocumentedMembers, name), slices.Contains(wire.AssumedMembers, name)
+		assert.True(t, doc != assumed, "member %q must be in exactly one of DocumentedMembers and AssumedMembers", name)
+	}
+	for _, name := range append(slices.Clone(wire.DocumentedMembers), wire.AssumedMembers...) {
+		assert.True(t, used[name], "the contract lists %q, which no platform type uses", name)
+	}
+}
+
+// TestEveryRequestTakesExtra: every request a platform method takes has an
+// Extra map, its own or that of what it embeds (a filter, Update's Fields),
+// and Extra is never written as a member of its own.
+func TestEveryRequestTakesExtra(t *testing.T) {
+	t.Parallel()
+	client := reflect.TypeFor[jupico.Client]()
+	var hasExtra func(t reflect.Type) bool
+	hasExtra = func(t reflect.Type) bool {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			switch {
+			case f.Name == "Extra":
+				return f.Type == reflect.TypeFor[map[string]any]() && f.Tag.Get("json") == "-"
+			case (f.Anonymous || f.Name == "Fields") && f.Type.Kind() == reflect.Struct && hasExtra(f.Type):
+				return true
+			}
+		}
+		return false
+	}
+	for _, op := range wire.Operations {
+		svc, method, ok := strings.Cut(op.Call, ".")
+		if !ok || strings.HasPrefix(op.Path, "/v1/transactions/") || op == &wire.BrowserSession || op == &wire.QueryTransactions {
+			continue
+		}
+		f, _ := client.FieldByName(svc)
+		m, _ := f.Type.MethodByName(method)
+		req := m.Type.In(2).Elem()
+		assert.True(t, hasExtra(req), "%s's request %s has no Extra", op.Call, req.Name())
+	}
 }
