@@ -35,6 +35,10 @@ const maxRecorded = 10000
 // maxRequestBytes is the largest request body the fake reads.
 const maxRequestBytes = 1 << 20
 
+// maxStreams is how many requests one HTTP/2 connection to the fake may
+// have in flight at once.
+const maxStreams = 1000
+
 // Server is an in-process fake of Jupico's API over real TLS on loopback.
 // It enforces Basic auth and the application/json content type with the
 // documented 401 codes and serves the SDK's wire contract. All methods are
@@ -101,6 +105,13 @@ func start(t testing.TB, opts []Option) *Server {
 	s.routes()
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
 	s.srv.EnableHTTP2 = true
+	// Go's HTTP/2 server runs 250 handlers per connection by default and
+	// closes the connection (ENHANCE_YOUR_CALM) once more than four times
+	// that many streams wait to start, which a burst of a thousand sales
+	// with cancellations can reach under the race detector: every sale in
+	// flight would then fail with the connection. A test of the client
+	// should meet its own faults, not the fake's stream limit.
+	s.srv.Config.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: maxStreams}
 	// Clients that drop connections (tests of timeouts, benchmarks of
 	// small pools) make net/http log handshake EOFs: noise, not findings.
 	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
