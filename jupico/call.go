@@ -58,29 +58,38 @@ func call[T any, PT interface {
 	*T
 	responder
 }](ctx context.Context, c *Client, op *wire.Operation, req request) (*T, error) {
-	resp, body, err := c.roundTrip(ctx, op, req)
+	body, err := encodeRequest(op, req)
+	if err != nil {
+		return nil, err
+	}
+	resp, e, err := c.exchange(ctx, op, body)
+	defer c.release(e)
 	if err != nil {
 		return nil, err
 	}
 	out := PT(new(T))
 	if resp.Envelope == nil || !decodeData(resp, resp.Envelope.Data, out) {
-		return nil, c.unreadable(ctx, op, body, resp)
+		return nil, c.unreadable(ctx, op, body, resp, e)
 	}
-	if resp.Outcome == wire.OutcomeDeclined {
+	declined := resp.Outcome == wire.OutcomeDeclined
+	if err := c.settleAnswer(ctx, op, body, e, declined, ""); err != nil {
+		return nil, err
+	}
+	if declined {
 		return out, newAPIError(op.Name, resp)
 	}
 	return out, nil
 }
 
-// roundTrip validates and writes req's body for op and sends it: the
-// answer to decode, as exchange returns it, and the body sent.
-func (c *Client) roundTrip(ctx context.Context, op *wire.Operation, req request) (*pipeline.Response, []byte, error) {
+// read validates and writes a read's body for op and sends it: the answer
+// to decode, as exchange returns it.
+func (c *Client) read(ctx context.Context, op *wire.Operation, req request) (*pipeline.Response, error) {
 	body, err := encodeRequest(op, req)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	resp, err := c.exchange(ctx, op, body)
-	return resp, body, err
+	resp, _, err := c.exchange(ctx, op, body)
+	return resp, err
 }
 
 // decodeData reads data (absent or null: nothing) into out and keeps it as

@@ -66,6 +66,9 @@ type Client struct {
 	noAutoRollback  bool
 	rollbackTimeout time.Duration
 	rollbackHook    func(context.Context, RollbackEvent)
+	logger          *slog.Logger
+	now             func() time.Time
+	journalState
 }
 
 // NewClient returns a client configured by opts. With no options it talks to
@@ -133,8 +136,16 @@ func NewClient(opts ...Option) (*Client, error) {
 		Timeout:            cfg.timeout,
 		TransactionTimeout: cfg.txnTimeout,
 	})
+	if cfg.recoverOnStart && cfg.journal == nil {
+		return nil, invalid("WithRecoverOnStart needs WithJournal")
+	}
+	if cfg.journalRetention == 0 {
+		cfg.journalRetention = DefaultJournalRetention
+	}
 	c := &Client{p: p, env: cfg.env, baseURL: cfg.baseURL, cache: ownCache,
-		noAutoRollback: cfg.noAutoRollback, rollbackTimeout: cfg.rollbackTimeout, rollbackHook: cfg.rollbackHook}
+		noAutoRollback: cfg.noAutoRollback, rollbackTimeout: cfg.rollbackTimeout, rollbackHook: cfg.rollbackHook,
+		logger: cfg.logger, now: time.Now}
+	c.journal, c.journalRetention = cfg.journal, cfg.journalRetention
 	// Every service is the client's one service value under its own type,
 	// so its methods show in godoc and the client allocates it once.
 	c.common.c = c
@@ -143,6 +154,9 @@ func NewClient(opts ...Option) (*Client, error) {
 	c.OnboardingInvites, c.Provisioning = (*OnboardingInvitesService)(sv), (*ProvisioningService)(sv)
 	c.PaymentLinks, c.Checkouts, c.Invoices = (*PaymentLinksService)(sv), (*CheckoutsService)(sv), (*InvoicesService)(sv)
 	c.Plans, c.Subscriptions, c.Installments, c.Payouts = (*PlansService)(sv), (*SubscriptionsService)(sv), (*InstallmentsService)(sv), (*PayoutsService)(sv)
+	if cfg.recoverOnStart {
+		c.startRecovery()
+	}
 	return c, nil
 }
 
@@ -152,11 +166,18 @@ type service struct{ c *Client }
 // BaseURL returns the URL the client sends to.
 func (c *Client) BaseURL() string { return c.baseURL }
 
-// Close releases the client's resources: idle pooled connections and the
-// background refresh of the credentials cache it created. Call it when the
-// client is no longer needed. Requests made afterwards still work with the
-// credentials already cached, but they are no longer refreshed.
+// Close releases the client's resources: idle pooled connections, the
+// background refresh of the credentials cache it created, and a recovery
+// started by WithRecoverOnStart (stopped and waited for; what it did not
+// finish stays in the journal). Call it when the client is no longer
+// needed; it does not close the journal. Requests made afterwards still
+// work with the credentials already cached, but they are no longer
+// refreshed.
 func (c *Client) Close() error {
+	if c.stopRecovery != nil {
+		c.stopRecovery()
+		c.recovering.Wait()
+	}
 	c.p.CloseIdleConnections()
 	if c.cache != nil {
 		_ = c.cache.Close()
@@ -185,13 +206,13 @@ func (c *Client) do(ctx context.Context, op *wire.Operation, in, out any) (*pipe
 			return nil, fmt.Errorf("jupico: %s: encode request: %w", op.Name, err)
 		}
 	}
-	resp, err := c.exchange(ctx, op, body)
+	resp, _, err := c.exchange(ctx, op, body)
 	if err != nil {
 		return nil, err
 	}
 	if out != nil && resp.Envelope != nil && len(resp.Envelope.Data) > 0 {
 		if err := json.Unmarshal(resp.Envelope.Data, out); err != nil {
-			return resp, c.unreadable(ctx, op, body, resp)
+			return resp, c.unreadable(ctx, op, body, resp, nil)
 		}
 	}
 	return resp, nil

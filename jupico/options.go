@@ -91,6 +91,10 @@ type config struct {
 	rollbackTimeout time.Duration
 	rollbackRetry   RetryPolicy
 	rollbackHook    func(context.Context, RollbackEvent)
+
+	journal          Journal
+	journalRetention time.Duration
+	recoverOnStart   bool
 }
 
 func invalid(format string, args ...any) error {

@@ -89,7 +89,7 @@ func list[T any, PT interface {
 	*T
 	responder
 }](ctx context.Context, c *Client, op *wire.Operation, f listRequest) (*Page[T], error) {
-	resp, _, err := c.roundTrip(ctx, op, f)
+	resp, err := c.read(ctx, op, f)
 	if err != nil {
 		return nil, err
 	}

@@ -129,7 +129,7 @@ func (s *QueryService) Transactions(ctx context.Context, f *TransactionFilter) (
 
 func (s *QueryService) page(ctx context.Context, q *transactionQuery) (*TransactionPage, error) {
 	op := &wire.QueryTransactions
-	resp, _, err := s.c.roundTrip(ctx, op, q)
+	resp, err := s.c.read(ctx, op, q)
 	if err != nil {
 		return nil, err
 	}

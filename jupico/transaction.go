@@ -126,10 +126,17 @@ type RollbackRequest struct {
 }
 
 // RollbackEvent reports one automatic rollback to the hook installed with
-// WithRollbackHook, so operators can alert on failed ones.
+// WithRollbackHook, so operators can alert on failed ones. Recover reports
+// each entry it finishes the same way, and a transaction with no rollback
+// to reconcile with Err ErrReconcile.
 type RollbackEvent struct {
 	// Operation is the transaction that was rolled back.
 	Operation string
+	// Reference is the transaction's reference, when its body had one.
+	Reference string
+	// Recovered is true for an event of Recover: the transaction was left
+	// unfinished by a process that died, or its rollback was owed.
+	Recovered bool
 	// Cause is why its outcome was unknown.
 	Cause error
 	// Acknowledged is true when Jupico acknowledged the rollback.
@@ -207,15 +214,20 @@ func (c *Client) transact(ctx context.Context, op *wire.Operation, in any) (*Tra
 	if err != nil {
 		return nil, fmt.Errorf("jupico: %s: encode request: %w", op.Name, err)
 	}
-	resp, err := c.exchange(ctx, op, body)
+	resp, e, err := c.exchange(ctx, op, body)
+	defer c.release(e)
 	if err != nil {
 		return nil, err
 	}
 	tx, ok := decodeTransaction(resp)
 	if !ok {
-		return nil, c.unreadable(ctx, op, body, resp)
+		return nil, c.unreadable(ctx, op, body, resp, e)
 	}
-	if resp.Outcome == wire.OutcomeDeclined {
+	declined := resp.Outcome == wire.OutcomeDeclined
+	if err := c.settleAnswer(ctx, op, body, e, declined, tx.ID); err != nil {
+		return nil, err
+	}
+	if declined {
 		if tx.Status == "" {
 			tx.Status = StatusDeclined
 		}
@@ -234,38 +246,49 @@ func (c *Client) transact(ctx context.Context, op *wire.Operation, in any) (*Tra
 // *IndeterminateError, after the rollback when the operation has one; an
 // *APIError for an answer that processed nothing; a *RequestError when no
 // answer came.
-func (c *Client) exchange(ctx context.Context, op *wire.Operation, body []byte) (*pipeline.Response, error) {
+//
+// With a journal, a transaction's intent is recorded before it is sent
+// (the returned entry, which the caller settles with settleAnswer once it
+// read a success or decline, and releases when done); the outcomes this
+// function maps are recorded here.
+func (c *Client) exchange(ctx context.Context, op *wire.Operation, body []byte) (*pipeline.Response, *JournalEntry, error) {
+	e, err := c.begin(ctx, op, body)
+	if err != nil {
+		return nil, nil, err
+	}
 	resp, err := c.p.Do(ctx, op, body)
 	if err != nil {
 		var pe *pipeline.Error
 		if op.Kind == wire.KindTransaction && errors.As(err, &pe) && pe.Unknown {
-			return nil, c.indeterminate(ctx, op, body, newRequestError(err))
+			return nil, e, c.indeterminate(ctx, op, body, newRequestError(err), e)
 		}
-		return nil, newRequestError(err)
+		c.finish(ctx, e, OutcomeNotProcessed, "")
+		return nil, e, newRequestError(err)
 	}
 	switch resp.Outcome {
 	case wire.OutcomeSucceeded:
-		return resp, nil
+		return resp, e, nil
 	case wire.OutcomeDeclined:
 		if op.Kind == wire.KindTransaction {
-			return resp, nil
+			return resp, e, nil
 		}
 	case wire.OutcomeIndeterminate, wire.OutcomeServerError:
 		if op.Kind == wire.KindTransaction {
-			return nil, c.indeterminate(ctx, op, body, newAPIError(op.Name, resp))
+			return nil, e, c.indeterminate(ctx, op, body, newAPIError(op.Name, resp), e)
 		}
 	}
 	// retryable (503, 429) once retries ran out, rejected (4xx), and any
 	// failure of a read or write: not processed, or harmless to repeat.
-	return nil, newAPIError(op.Name, resp)
+	c.finish(ctx, e, OutcomeNotProcessed, "")
+	return nil, e, newAPIError(op.Name, resp)
 }
 
 // unreadable is the error for a success or decline whose body is not the
 // JSON the contract describes: for a transaction the outcome is then
 // unknown, and it is rolled back like any other unknown outcome.
-func (c *Client) unreadable(ctx context.Context, op *wire.Operation, body []byte, resp *pipeline.Response) error {
+func (c *Client) unreadable(ctx context.Context, op *wire.Operation, body []byte, resp *pipeline.Response, e *JournalEntry) error {
 	if op.Kind == wire.KindTransaction {
-		return c.indeterminate(ctx, op, body, malformed(op.Name, resp.Attempts, true, "unreadable answer (status "+strconv.Itoa(resp.StatusCode)+")"))
+		return c.indeterminate(ctx, op, body, malformed(op.Name, resp.Attempts, true, "unreadable answer (status "+strconv.Itoa(resp.StatusCode)+")"), e)
 	}
 	return malformed(op.Name, resp.Attempts, false, "response data does not have the expected shape")
 }
@@ -298,12 +321,17 @@ func decodeTransaction(resp *pipeline.Response) (*Transaction, bool) {
 }
 
 // indeterminate rolls the transaction back when it can and reports it.
-func (c *Client) indeterminate(ctx context.Context, op *wire.Operation, body []byte, cause error) error {
+// With a journal, entry j records what is owed: a rollback until Jupico
+// acknowledges it, or, for an operation without one, that the caller was
+// told to reconcile.
+func (c *Client) indeterminate(ctx context.Context, op *wire.Operation, body []byte, cause error, j *JournalEntry) error {
 	e := &IndeterminateError{Operation: op.Name, Cause: cause}
 	if op.Rollback == nil {
+		c.finish(ctx, j, OutcomeReconcile, "")
 		return e
 	}
 	e.Rollback = &RollbackRequest{Operation: op.Name, Body: body}
+	c.owe(ctx, j)
 	if c.noAutoRollback {
 		return e
 	}
@@ -316,10 +344,24 @@ func (c *Client) indeterminate(ctx context.Context, op *wire.Operation, body []b
 	e.RollbackAttempted = true
 	e.RolledBack = err == nil
 	e.RollbackErr = err
-	if c.rollbackHook != nil {
-		c.rollbackHook(ctx, RollbackEvent{Operation: op.Name, Cause: cause, Acknowledged: err == nil, Err: err, Attempts: attempts, Duration: time.Since(start)})
+	if j != nil {
+		j.Attempts += attempts
+		if err == nil {
+			c.finish(rctx, j, OutcomeRolledBack, "")
+		} else {
+			j.Err = err.Error()
+			c.owe(rctx, j) // Recover sends it again
+		}
 	}
+	c.hook(ctx, RollbackEvent{Operation: op.Name, Reference: referenceIn(j), Cause: cause, Acknowledged: err == nil, Err: err, Attempts: attempts, Duration: time.Since(start)})
 	return e
+}
+
+func referenceIn(j *JournalEntry) string {
+	if j == nil {
+		return ""
+	}
+	return j.Reference
 }
 
 // sendRollback sends a rollback and reports how many attempts ran.

@@ -1,0 +1,424 @@
+// Package journal is a jupico.Journal in one local file, on bbolt: what a
+// single-instance service, or one with a persistent volume, gives the
+// client so that a transaction whose outcome a crashed process never
+// learned is rolled back by the next one.
+//
+//	j, err := journal.Open("/var/lib/checkout/jupico.journal")
+//	if err != nil {
+//		return err // a corrupt or torn file is reported here, never truncated
+//	}
+//	defer j.Close()
+//	client, err := jupico.NewClient(jupico.WithJournal(j), jupico.WithRecoverOnStart())
+//
+// # Durability
+//
+// Record returns once the entry is on disk (bbolt syncs every commit), so
+// an intent recorded before a sale is sent survives a crash of the process
+// or of the machine. Concurrent records share commits: a writer takes every
+// record waiting, writes them in one transaction and syncs once, so under
+// load a sync serves many sales (group commit). The file is created with
+// mode 0600 and refused when others may read it: it holds payment tokens
+// and amounts, never credentials or card numbers.
+//
+// # One process at a time
+//
+// The file is locked while open: a second process (or a second Open in
+// this one) waits WithOpenTimeout for it and then fails with ErrLocked. A
+// service with several replicas needs a journal they share:
+// jupico/pgjournal.
+//
+// # Corruption
+//
+// Open checks the file before using it: its header pages and their
+// checksums, that it is as long as its data, bbolt's structure, and the
+// checksum every entry carries. A torn or corrupt file is reported with
+// an error matching ErrCorrupt and left exactly as it is, for an operator
+// to inspect; nothing is truncated or skipped. A full disk makes Record
+// fail (the client then sends nothing) and loses nothing recorded before.
+package journal
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/jupico/jupico-go/jupico"
+)
+
+// Errors Open returns; both are matched with errors.Is.
+var (
+	// ErrCorrupt: the file is torn (shorter than its data) or corrupt
+	// (a bad header, structure or entry checksum). It was not changed.
+	ErrCorrupt = errors.New("journal: file is corrupt")
+	// ErrLocked: another process, or another Open in this one, has the
+	// file open.
+	ErrLocked = errors.New("journal: file is in use")
+	// ErrClosed: the journal was closed.
+	ErrClosed = errors.New("journal: closed")
+)
+
+// DefaultOpenTimeout is how long Open waits for a file another process
+// holds.
+const DefaultOpenTimeout = time.Second
+
+// maxBatch bounds how many records one commit carries.
+const maxBatch = 4096
+
+var bucket = []byte("entries")
+
+// Journal is a jupico.Journal in a local file. Its methods are safe for
+// concurrent use.
+type Journal struct {
+	db    *bolt.DB
+	path  string
+	owner string
+
+	mu      sync.RWMutex // guards closed against sends in progress
+	closed  bool
+	writes  chan *write
+	stopped chan struct{}
+	commits atomic.Int64 // transactions the writer committed
+}
+
+var _ jupico.Journal = (*Journal)(nil)
+
+// Option configures Open.
+type Option func(*options)
+
+type options struct{ openTimeout time.Duration }
+
+// WithOpenTimeout sets how long Open waits for the file lock another
+// process holds (default DefaultOpenTimeout).
+func WithOpenTimeout(d time.Duration) Option {
+	return func(o *options) { o.openTimeout = d }
+}
+
+// Open opens the journal at path, creating it (mode 0600) if it does not
+// exist. It fails with an error matching ErrCorrupt for a torn or corrupt
+// file, ErrLocked for a file in use, and another error for a file others
+// may read or write.
+func Open(path string, opts ...Option) (j *Journal, err error) {
+	o := options{openTimeout: DefaultOpenTimeout}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if err := preflight(path); err != nil {
+		return nil, err
+	}
+	defer func() {
+		// A page bbolt cannot make sense of can panic it: that is a
+		// corrupt file, reported as such.
+		if r := recover(); r != nil {
+			j, err = nil, corrupt(path, fmt.Sprint(r))
+		}
+	}()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.openTimeout})
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		return nil, fmt.Errorf("%w: %s", ErrLocked, path)
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
+		return nil, corrupt(path, err.Error())
+	case err != nil:
+		return nil, fmt.Errorf("journal: open %s: %w", path, err)
+	}
+	if err := check(db, path); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	j = &Journal{db: db, path: path, owner: newOwner(), writes: make(chan *write, maxBatch), stopped: make(chan struct{})}
+	go j.writer()
+	return j, nil
+}
+
+// check verifies bbolt's structure and every entry's checksum, reading
+// only, and then creates the bucket in a new file: a corrupt file is not
+// written to.
+func check(db *bolt.DB, path string) error {
+	fresh := false
+	err := db.View(func(tx *bolt.Tx) error {
+		var first error
+		for err := range tx.Check() { // drained: Check's goroutine ends when it has said everything
+			if first == nil {
+				first = corrupt(path, err.Error())
+			}
+		}
+		if first != nil {
+			return first
+		}
+		b := tx.Bucket(bucket)
+		if b == nil {
+			fresh = true
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			if _, err := decode(v); err != nil {
+				return corrupt(path, "entry "+hex.EncodeToString(k)+": "+err.Error())
+			}
+			return nil
+		})
+	})
+	if err != nil || !fresh {
+		return err
+	}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucket)
+		return err
+	}); err != nil {
+		return fmt.Errorf("journal: open %s: %w", path, err)
+	}
+	return nil
+}
+
+func corrupt(path, why string) error { return fmt.Errorf("%w: %s: %s", ErrCorrupt, path, why) }
+
+// Path is the journal's file.
+func (j *Journal) Path() string { return j.path }
+
+// Owner identifies this open journal: the owner of the entries it records.
+func (j *Journal) Owner() string { return j.owner }
+
+// Record stores e durably, replacing an entry with the same ID, and sets
+// e.Owner to this journal. It returns once the entry is synced to disk,
+// sharing the sync with the records made at the same time.
+func (j *Journal) Record(ctx context.Context, e *jupico.JournalEntry) error {
+	e.Owner = j.owner
+	val, err := encode(e)
+	if err != nil {
+		return err
+	}
+	w := &write{key: []byte(e.ID), val: val, done: make(chan error, 1)}
+	j.mu.RLock()
+	if j.closed {
+		j.mu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case j.writes <- w:
+	case <-ctx.Done():
+		j.mu.RUnlock()
+		return ctx.Err()
+	}
+	j.mu.RUnlock()
+	// Once queued, the write happens: wait for it whatever ctx says, so
+	// the caller never sends a request whose intent may still be lost.
+	return <-w.done
+}
+
+// write is one record waiting for the writer.
+type write struct {
+	key, val []byte
+	done     chan error
+}
+
+// writer commits the records waiting, all of them in one transaction and
+// one sync, until the journal is closed.
+func (j *Journal) writer() {
+	defer close(j.stopped)
+	batch := make([]*write, 0, 64)
+	for w := range j.writes {
+		batch = append(batch[:0], w)
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case w, ok := <-j.writes:
+				if !ok {
+					break more
+				}
+				batch = append(batch, w)
+			default:
+				break more
+			}
+		}
+		err := j.db.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket(bucket)
+			for _, w := range batch {
+				if err := b.Put(w.key, w.val); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			err = fmt.Errorf("journal: write %s: %w", j.path, err)
+		} else {
+			j.commits.Add(1)
+		}
+		for _, w := range batch {
+			w.done <- err
+		}
+	}
+}
+
+// Claim returns every entry that is not done. The file is this process's
+// alone, so entries another owner recorded are a previous process's:
+// they pass to this journal.
+func (j *Journal) Claim(ctx context.Context) ([]jupico.JournalEntry, error) {
+	var out []jupico.JournalEntry
+	err := j.update(ctx, func(b *bolt.Bucket) error {
+		out = out[:0]
+		err := b.ForEach(func(k, v []byte) error {
+			e, err := decode(v)
+			if err != nil {
+				return corrupt(j.path, "entry "+hex.EncodeToString(k)+": "+err.Error())
+			}
+			if !e.Done() {
+				out = append(out, e)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		// A bucket is not changed while ForEach walks it.
+		for i := range out {
+			if e := &out[i]; e.Owner != j.owner {
+				e.Owner = j.owner
+				val, err := encode(e)
+				if err != nil {
+					return err
+				}
+				if err := b.Put([]byte(e.ID), val); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b jupico.JournalEntry) int { return a.Created.Compare(b.Created) })
+	return out, err
+}
+
+// Compact deletes the done entries last recorded before t.
+func (j *Journal) Compact(ctx context.Context, before time.Time) (int, error) {
+	n := 0
+	err := j.update(ctx, func(b *bolt.Bucket) error {
+		n = 0
+		var old [][]byte
+		err := b.ForEach(func(k, v []byte) error {
+			e, err := decode(v)
+			if err != nil {
+				return corrupt(j.path, "entry "+hex.EncodeToString(k)+": "+err.Error())
+			}
+			if e.Done() && e.Updated.Before(before) {
+				old = append(old, slices.Clone(k))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, k := range old {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		n = len(old)
+		return nil
+	})
+	return n, err
+}
+
+// Entries returns every entry, oldest first: for inspection and tools.
+func (j *Journal) Entries(ctx context.Context) ([]jupico.JournalEntry, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []jupico.JournalEntry
+	err := j.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
+			e, err := decode(v)
+			if err != nil {
+				return corrupt(j.path, "entry "+hex.EncodeToString(k)+": "+err.Error())
+			}
+			out = append(out, e)
+			return nil
+		})
+	})
+	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+		err = ErrClosed
+	}
+	slices.SortFunc(out, func(a, b jupico.JournalEntry) int { return a.Created.Compare(b.Created) })
+	return out, err
+}
+
+// update runs fn in a writable transaction unless the journal is closed
+// or ctx has ended.
+func (j *Journal) update(ctx context.Context, fn func(*bolt.Bucket) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	if j.closed {
+		return ErrClosed
+	}
+	return j.db.Update(func(tx *bolt.Tx) error { return fn(tx.Bucket(bucket)) })
+}
+
+// Close waits for the records in progress and closes the file. Further
+// calls fail with ErrClosed.
+func (j *Journal) Close() error {
+	j.mu.Lock()
+	if j.closed {
+		j.mu.Unlock()
+		return nil
+	}
+	j.closed = true
+	close(j.writes)
+	j.mu.Unlock()
+	<-j.stopped
+	return j.db.Close()
+}
+
+// An entry is stored as a version byte, the CRC-32C of the rest, and the
+// entry's JSON.
+const entryVersion = 1
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+func encode(e *jupico.JournalEntry) ([]byte, error) {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("journal: encode entry: %w", err)
+	}
+	out := make([]byte, 5, 5+len(b))
+	out[0] = entryVersion
+	binary.BigEndian.PutUint32(out[1:5], crc32.Checksum(b, castagnoli))
+	return append(out, b...), nil
+}
+
+func decode(v []byte) (jupico.JournalEntry, error) {
+	var e jupico.JournalEntry
+	switch {
+	case len(v) < 5:
+		return e, errors.New("too short")
+	case v[0] != entryVersion:
+		return e, fmt.Errorf("unknown version %d", v[0])
+	case binary.BigEndian.Uint32(v[1:5]) != crc32.Checksum(v[5:], castagnoli):
+		return e, errors.New("checksum mismatch")
+	}
+	if err := json.Unmarshal(v[5:], &e); err != nil {
+		return e, errors.New("not an entry")
+	}
+	return e, nil
+}
+
+func newOwner() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+}
