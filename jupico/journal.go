@@ -190,7 +190,7 @@ func (c *Client) Recover(ctx context.Context) (*RecoveryReport, error) {
 	}
 	entries, err := c.journal.Claim(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("jupico: recover: %w", errors.Join(ErrJournal, err))
+		return nil, fmt.Errorf("jupico: recover: %w: %w", ErrJournal, err)
 	}
 	rep := &RecoveryReport{}
 	for i := range entries {
@@ -204,7 +204,7 @@ func (c *Client) Recover(ctx context.Context) (*RecoveryReport, error) {
 	n, err := c.journal.Compact(ctx, c.now().Add(-c.journalRetention))
 	rep.Compacted = n
 	if err != nil {
-		return rep, fmt.Errorf("jupico: recover: compact: %w", errors.Join(ErrJournal, err))
+		return rep, fmt.Errorf("jupico: recover: compact: %w: %w", ErrJournal, err)
 	}
 	return rep, nil
 }
@@ -250,7 +250,7 @@ func (c *Client) begin(ctx context.Context, op *wire.Operation, body []byte) (*J
 	c.flight.Store(e.ID, struct{}{})
 	if err := c.journal.Record(ctx, e); err != nil {
 		c.flight.Delete(e.ID)
-		return nil, fmt.Errorf("jupico: %s: the journal could not record the intent, nothing was sent: %w", op.Name, errors.Join(ErrJournal, err))
+		return nil, fmt.Errorf("jupico: %s: nothing was sent, the intent could not be recorded: %w: %w", op.Name, ErrJournal, err)
 	}
 	return e, nil
 }
