@@ -67,6 +67,14 @@
 // honour Retry-After up to the cap, and end when the context does. See
 // RetryPolicy.
 //
+// # When the process dies
+//
+// WithJournal makes the rollback Jupico requires survive the process: the
+// intent of every money-moving request is recorded durably before it is
+// sent and its outcome before the caller hears it, and Recover (at start,
+// with WithRecoverOnStart) rolls back what a dead process left unknown.
+// Package jupico/journal keeps the journal in a local file.
+//
 // # Errors
 //
 // An HTTP answer that is not a success is an *APIError; errors.Is matches
