@@ -3,6 +3,7 @@ package jupico
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -83,7 +84,8 @@ const (
 // the payment token and amounts, never credentials and never a card number
 // (the client refuses to send one).
 type JournalEntry struct {
-	// ID identifies the entry: 32 hex digits, random.
+	// ID identifies the entry: 32 hex digits, the time it was created
+	// then random ones, so IDs sort by time.
 	ID string `json:"id"`
 	// Operation names the operation, e.g. "creditcard.sale".
 	Operation string `json:"operation"`
@@ -342,16 +344,17 @@ func operationNamed(name string) *wire.Operation {
 
 // referenceOf returns a body's top-level reference member, if any.
 func referenceOf(body []byte) string {
-	var r struct {
-		Reference string `json:"reference"`
-	}
-	_ = json.Unmarshal(body, &r)
-	return r.Reference
+	r, _ := wire.StringMember(body, "reference")
+	return r
 }
 
+// newEntryID returns 32 hex digits: the time in nanoseconds, then 8
+// random bytes. IDs sort by time, so a journal keyed by them appends new
+// entries at one end instead of all over its index.
 func newEntryID() string {
 	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read does not fail
+	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().UnixNano())) // #nosec G115 -- after 1970
+	_, _ = rand.Read(b[8:])                                          // crypto/rand.Read does not fail
 	return hex.EncodeToString(b[:])
 }
 

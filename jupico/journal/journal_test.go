@@ -89,13 +89,13 @@ func TestConcurrentRecordsShareCommits(t *testing.T) {
 	j := open(t, filepath.Join(t.TempDir(), "j"))
 	ctx := context.Background()
 	const n = 400
-	before := journal.Commits(j)
+	before := j.Stats().Commits
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() { assert.NoError(t, j.Record(ctx, entry(fmt.Sprintf("e%04d", i), jupico.JournalIntent))) })
 	}
 	wg.Wait()
-	commits := journal.Commits(j) - before
+	commits := j.Stats().Commits - before
 	t.Logf("%d records in %d commits", n, commits)
 	assert.Less(t, commits, int64(n/4), "concurrent records are grouped")
 	all, err := j.Entries(ctx)

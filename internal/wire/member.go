@@ -1,0 +1,128 @@
+package wire
+
+import "encoding/json"
+
+// StringMember returns the string value of the top-level member name of
+// the JSON object body, without decoding the rest: the journal reads a
+// body's reference on every transaction. ok is false when body is not an
+// object, has no such member, or its value is not a string. Bodies are the
+// SDK's own (valid JSON); for anything else the answer is unspecified but
+// never a panic.
+func StringMember(body []byte, name string) (value string, ok bool) {
+	i := skipSpace(body, 0)
+	if i >= len(body) || body[i] != '{' {
+		return "", false
+	}
+	i++
+	for {
+		i = skipSpace(body, i)
+		if i >= len(body) || body[i] != '"' {
+			return "", false // '}' or not JSON
+		}
+		keyStart := i
+		i = skipString(body, i)
+		key := body[keyStart:i]
+		i = skipSpace(body, i)
+		if i >= len(body) || body[i] != ':' {
+			return "", false
+		}
+		i = skipSpace(body, i+1)
+		valStart := i
+		i = skipValue(body, i)
+		if i < 0 {
+			return "", false
+		}
+		if keyIs(key, name) {
+			val := body[valStart:i]
+			if len(val) < 2 || val[0] != '"' {
+				return "", false
+			}
+			if !hasByte(val, '\\') {
+				return string(val[1 : len(val)-1]), true
+			}
+			var s string
+			if json.Unmarshal(val, &s) != nil {
+				return "", false
+			}
+			return s, true
+		}
+		i = skipSpace(body, i)
+		if i >= len(body) || body[i] != ',' {
+			return "", false
+		}
+		i++
+	}
+}
+
+// keyIs compares a quoted key with name, unescaping only when it must.
+func keyIs(quoted []byte, name string) bool {
+	if len(quoted) < 2 {
+		return false
+	}
+	if !hasByte(quoted, '\\') {
+		return string(quoted[1:len(quoted)-1]) == name
+	}
+	var k string
+	return json.Unmarshal(quoted, &k) == nil && k == name
+}
+
+func hasByte(b []byte, c byte) bool {
+	for _, x := range b {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index just past the string starting at b[i].
+func skipString(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return len(b)
+}
+
+// skipValue returns the index just past the value starting at b[i], or -1.
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return -1
+	default: // number, true, false, null
+		for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && b[i] != ' ' && b[i] != '\n' && b[i] != '\t' && b[i] != '\r' {
+			i++
+		}
+		return i
+	}
+}
