@@ -218,7 +218,7 @@ func (j *Journal) Record(ctx context.Context, e *jupico.JournalEntry) error {
 		return err
 	}
 	w := writes.Get().(*write)
-	w.key, w.val = append(w.key[:0], e.ID...), val
+	w.key, w.val, w.at = append(w.key[:0], e.ID...), val, time.Now()
 	j.mu.RLock()
 	if j.closed {
 		j.mu.RUnlock()
@@ -245,15 +245,18 @@ func (j *Journal) Record(ctx context.Context, e *jupico.JournalEntry) error {
 // its channel, which the writer sends on once per use.
 type write struct {
 	key, val []byte
+	at       time.Time // when it was queued
 	done     chan error
 }
 
 var writes = sync.Pool{New: func() any { return &write{done: make(chan error, 1)} }}
 
-// gather is how long the writer waits for more records once the last
-// commit showed that several callers write at once: a commit costs about
-// the same for one record as for a hundred, so under load a short wait
-// buys fewer, fuller commits. A lone writer never waits.
+// gather is how long a batch may gather records, counted from when its
+// first record arrived, once the last commit showed that several callers
+// write at once: a commit costs about the same for one record as for a
+// hundred, so under load a short wait buys fewer, fuller commits. A
+// record that arrived during the previous commit has waited already; a
+// lone writer never waits.
 const gather = time.Millisecond
 
 // writer commits the records waiting, all of them in one transaction and
@@ -266,9 +269,10 @@ func (j *Journal) writer() {
 	last := 0 // records in the previous commit
 	for w := range j.writes {
 		batch = append(batch[:0], w)
-		waiting := last > 1
+		left := gather - time.Since(w.at)
+		waiting := last > 1 && left > 0
 		if waiting {
-			wait.Reset(gather)
+			wait.Reset(left)
 		}
 	more:
 		for len(batch) < maxBatch {
