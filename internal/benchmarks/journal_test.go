@@ -26,10 +26,10 @@ func journaledSale(b *testing.B, srv *jupicotest.Server) (func() error, *journal
 	return func() error { _, err := c.CreditCard.Sale(context.Background(), saleReq); return err }, j
 }
 
-// BenchmarkJournalSale is a card sale one at a time, without a journal
-// and with the bbolt journal: what a sale pays for its two synced records
-// (the intent, then the outcome) when nothing shares the syncs.
-func BenchmarkJournalSale(b *testing.B) {
+// BenchmarkJournalSequential is a card sale one at a time, without a
+// journal and with the bbolt journal: what a sale pays for its two synced
+// records (the intent, then the outcome) when nothing shares the syncs.
+func BenchmarkJournalSequential(b *testing.B) {
 	b.Run("impl=none", func(b *testing.B) {
 		call := sdkSale(b, startFake(b))
 		b.ReportAllocs()
@@ -55,62 +55,6 @@ func BenchmarkJournalSale(b *testing.B) {
 	})
 }
 
-// BenchmarkJournalSideBySide runs 256 goroutines on a client without a
-// journal and 256 on one with the bbolt journal, at the same time against
-// one fake, as BenchmarkConcurrentSideBySide does for raw net/http: the
-// machine's slow moments slow both. none/bbolt is how many sales the
-// unjournaled client completed for each journaled one, which the gate
-// checks (at most 1/0.8); syncs/sale is how far group commit spread each
-// sync.
-func BenchmarkJournalSideBySide(b *testing.B) {
-	const goroutines = 256
-	srv := startFake(b)
-	plain := sdkSale(b, srv)
-	journaled, j := journaledSale(b, srv)
-	sides := []struct {
-		call func() error
-		done atomic.Int64
-	}{{call: plain}, {call: journaled}}
-	run := func(tickets int64) {
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		for k := range sides {
-			side := &sides[k]
-			for range goroutines {
-				wg.Go(func() {
-					for next.Add(1) <= tickets {
-						if err := side.call(); err != nil {
-							b.Error(err)
-							return
-						}
-						side.done.Add(1)
-					}
-				})
-			}
-		}
-		wg.Wait()
-	}
-	run(4 * 2 * goroutines) // pools at their steady size
-	sides[0].done.Store(0)
-	sides[1].done.Store(0)
-	before := j.Stats()
-	b.ResetTimer()
-	start := time.Now()
-	run(int64(max(b.N, 2*goroutines)))
-	elapsed := time.Since(start).Seconds()
-	b.StopTimer()
-	none, bbolt := float64(sides[0].done.Load()), float64(sides[1].done.Load())
-	if bbolt == 0 {
-		b.Fatal("no journaled sale completed")
-	}
-	st := j.Stats()
-	b.ReportMetric(none/elapsed, "none-req/s")
-	b.ReportMetric(bbolt/elapsed, "bbolt-req/s")
-	b.ReportMetric(none/bbolt, "none/bbolt")
-	b.ReportMetric(float64(st.Commits-before.Commits)/bbolt, "syncs/sale")
-	b.ReportMetric(float64(st.Records-before.Records)/float64(max(st.Commits-before.Commits, 1)), "records/sync")
-}
-
 // BenchmarkJournalConcurrent runs 256 goroutines on one client, without a
 // journal and with the bbolt journal, each alone: the throughput a
 // service sees. Rounds of the two run back to back, and the gate compares
@@ -120,7 +64,9 @@ func BenchmarkJournalConcurrent(b *testing.B) {
 		name string
 		call func(b *testing.B, srv *jupicotest.Server) (func() error, *journal.Journal)
 	}{
-		{"none", func(b *testing.B, srv *jupicotest.Server) (func() error, *journal.Journal) { return sdkSale(b, srv), nil }},
+		{"none", func(b *testing.B, srv *jupicotest.Server) (func() error, *journal.Journal) {
+			return sdkSale(b, srv), nil
+		}},
 		{"bbolt", journaledSale},
 	}
 	for _, impl := range impls {

@@ -66,6 +66,7 @@ func main() {
 		raw, _ := r.Median("BenchmarkSaleInterleaved", "raw-ns/sale")
 		fmt.Fprintf(&table, "| %s | raw | %.0f | 1.00× | | |\n| %s | jupico | %.0f | %.2f× | | |\n", group, raw, group, ours, ratio)
 	}
+	add("256 goroutines, journal (ns/op)", "BenchmarkJournalConcurrent/goroutines=256/impl=", "BenchmarkJournalConcurrent/goroutines=256/impl=none", []string{"none", "bbolt"})
 	add("one call, server answering from memory", "BenchmarkCallPath/op=", "BenchmarkCallPath/op=sale", []string{"sale", "payout", "plan"})
 	add("256 goroutines (ns/op)", "BenchmarkConcurrent/goroutines=256/impl=", "BenchmarkConcurrent/goroutines=256/impl=raw-tuned", []string{"raw-tuned", "jupico", "raw-default"})
 
