@@ -79,4 +79,3 @@ func hasDuplicateKeys(s string) bool {
 	}
 	return false
 }
-

@@ -4,7 +4,6 @@ package journal_test
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jupico/jupico-go/internal/crashtest"
 	"github.com/jupico/jupico-go/jupico"
 	"github.com/jupico/jupico-go/jupico/journal"
 	"github.com/jupico/jupico-go/jupico/jupicotest"
@@ -41,14 +41,14 @@ func TestKillAtEachPoint(t *testing.T) {
 		// whether the intent made it to disk.
 		processed, journaled bool
 	}{
-		{point: atBeforeIntent, processed: false, journaled: false},
-		{point: atAfterIntent, processed: false, journaled: true},
+		{point: crashtest.BeforeIntent, processed: false, journaled: false},
+		{point: crashtest.AfterIntent, processed: false, journaled: true},
 		{point: "processed, answer not read", processed: true, journaled: true,
 			arrange: func(srv *jupicotest.Server) {
 				srv.Inject(jupicotest.Path(salePath), jupicotest.Fault{AfterProcessing: true, Delay: time.Hour})
 			},
 			ready: func(srv *jupicotest.Server) bool { return len(srv.Transactions()) == 1 }},
-		{point: atBeforeOutcome, processed: true, journaled: true},
+		{point: crashtest.BeforeOutcome, processed: true, journaled: true},
 		{point: "during the rollback's retries", processed: true, journaled: true,
 			arrange: func(srv *jupicotest.Server) {
 				srv.Inject(jupicotest.Path(salePath), jupicotest.Fault{Status: http.StatusInternalServerError, AfterProcessing: true})
@@ -60,23 +60,24 @@ func TestKillAtEachPoint(t *testing.T) {
 		t.Run(tc.point, func(t *testing.T) {
 			t.Parallel()
 			srv := jupicotest.NewServer(t)
-			env := append(fakeEnv(t, srv), "JOURNAL_PATH="+filepath.Join(t.TempDir(), "j"), "REFS="+ref, "CONCURRENCY=1",
+			env := append(crashtest.FakeEnv(t, srv), "JOURNAL_PATH="+filepath.Join(t.TempDir(), "j"), "REFS="+ref, "CONCURRENCY=1",
 				"KILL_POINT="+tc.point, "KILL_REF="+ref)
 			if tc.arrange != nil {
 				tc.arrange(srv)
 			}
-			c := start(t, "sales", env...)
+			c := crashtest.Start(t, "sales", env...)
 			if tc.ready == nil {
-				c.await(t, "AT "+tc.point, time.Minute)
+				c.Await(t, "AT "+tc.point, time.Minute)
 			} else {
 				require.Eventually(t, func() bool { return tc.ready(srv) }, time.Minute, 5*time.Millisecond)
 			}
-			c.kill(t)
+			c.Kill(t)
 			rollbacksBefore := len(srv.Rollbacks())
 			srv.Reset() // the faults end with the process; requests are counted from here
 
-			found, rolledBack, failed := recoverIn(t, env)
-			assert.Zero(t, failed)
+			r := crashtest.Recover(t, env)
+			found, rolledBack := r.Found, r.RolledBack
+			assert.Zero(t, r.Failed)
 			txs := srv.Transactions()
 			if tc.processed {
 				require.Len(t, txs, 1)
@@ -111,12 +112,11 @@ func TestKillAtEachPoint(t *testing.T) {
 func TestRecordedApprovalIsNeverRolledBack(t *testing.T) {
 	t.Parallel()
 	srv := jupicotest.NewServer(t)
-	env := append(fakeEnv(t, srv), "JOURNAL_PATH="+filepath.Join(t.TempDir(), "j"), "REFS=a,b,c", "CONCURRENCY=3")
-	lines := start(t, "sales", env...).wait(t, time.Minute)
+	env := append(crashtest.FakeEnv(t, srv), "JOURNAL_PATH="+filepath.Join(t.TempDir(), "j"), "REFS=a,b,c", "CONCURRENCY=3")
+	lines := crashtest.Start(t, "sales", env...).Wait(t, time.Minute)
 	assert.Len(t, lines, 3)
 	for range 2 {
-		found, _, _ := recoverIn(t, env)
-		assert.Zero(t, found)
+		assert.Zero(t, crashtest.Recover(t, env).Found)
 	}
 	assert.Empty(t, srv.Rollbacks())
 	for _, tx := range srv.Transactions() {
@@ -149,7 +149,7 @@ func TestThousandSalesWithRandomKills(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2026, 12))
 	srv := jupicotest.NewServer(t)
 	path := filepath.Join(t.TempDir(), "j")
-	base := append(fakeEnv(t, srv), "JOURNAL_PATH="+path)
+	base := append(crashtest.FakeEnv(t, srv), "JOURNAL_PATH="+path)
 	var queue []string
 	for i := range total {
 		ref := "r" + strconv.Itoa(i)
@@ -178,22 +178,18 @@ func TestThousandSalesWithRandomKills(t *testing.T) {
 		if rng.IntN(3) == 0 {
 			refuse = srv.Inject(jupicotest.Path(rollbackPath), jupicotest.Fault{Status: http.StatusServiceUnavailable})
 		}
-		c := start(t, "sales", append(base, "REFS="+strings.Join(refs, ","), "CONCURRENCY=16")...)
+		c := crashtest.Start(t, "sales", append(base, "REFS="+strings.Join(refs, ","), "CONCURRENCY=16")...)
 		var said []string
 		select {
 		case <-time.After(time.Duration(20+rng.IntN(600)) * time.Millisecond):
-			said = c.kill(t)
+			said = c.Kill(t)
 			killedChildren++
-		case err := <-c.done:
+		case err := <-c.Done:
 			require.NoError(t, err)
-			for l := range c.lines {
-				said = append(said, l)
-			}
+			said = c.Rest()
 		}
-		for _, l := range said {
-			if ref, ok := strings.CutSuffix(strings.TrimPrefix(l, "RESULT "), " approved"); ok {
-				told[ref] = true // the caller heard: approved
-			}
+		for _, ref := range crashtest.Told(said) {
+			told[ref] = true // the caller heard: approved
 		}
 		if refuse != nil {
 			refuse.Remove()
@@ -201,19 +197,16 @@ func TestThousandSalesWithRandomKills(t *testing.T) {
 		// Recover, crashing now and then part-way, until one completes.
 		for {
 			recoveries++
-			rc := start(t, "recover", base...)
+			rc := crashtest.Start(t, "recover", base...)
 			if rng.IntN(3) == 0 {
 				time.Sleep(time.Duration(rng.IntN(60)) * time.Millisecond)
-				rc.kill(t)
+				rc.Kill(t)
 				crashedRecoveries++
 				continue
 			}
-			lines := rc.wait(t, 2*time.Minute)
-			var got, rb, failed, reconcile int
-			_, err := fmt.Sscan(strings.TrimPrefix(lines[len(lines)-1], "RECOVERED "), &got, &rb, &failed, &reconcile)
-			require.NoError(t, err, "%q", lines)
-			found += got
-			require.Zero(t, failed, "nothing refuses rollbacks during recovery")
+			r := crashtest.ParseRecovery(t, rc.Wait(t, 2*time.Minute))
+			found += r.Found
+			require.Zero(t, r.Failed, "nothing refuses rollbacks during recovery")
 			break
 		}
 		// The sales the child never started go to the next one.
@@ -293,8 +286,8 @@ func TestFullDiskRefusesAndLosesNothing(t *testing.T) {
 	t.Parallel()
 	srv := jupicotest.NewServer(t)
 	path := filepath.Join(t.TempDir(), "j")
-	env := append(fakeEnv(t, srv), "JOURNAL_PATH="+path, "LIMIT="+strconv.Itoa(256<<10))
-	lines := start(t, "fill", env...).wait(t, 2*time.Minute)
+	env := append(crashtest.FakeEnv(t, srv), "JOURNAL_PATH="+path, "LIMIT="+strconv.Itoa(256<<10))
+	lines := crashtest.Start(t, "fill", env...).Wait(t, 2*time.Minute)
 	require.NotEmpty(t, lines)
 	last := lines[len(lines)-1]
 	require.True(t, strings.HasPrefix(last, "FULL "), "%q", lines)

@@ -7,11 +7,11 @@ import (
 	"go.uber.org/goleak"
 )
 
-// TestMain runs the tests, or, in a child process the kill tests start
-// (see child_test.go), the child's part.
+// TestMain runs the tests, or, in a child process the kill tests start,
+// the child's part (see child_test.go).
 func TestMain(m *testing.M) {
 	if mode := os.Getenv(childEnv); mode != "" {
-		os.Exit(childMain(mode))
+		os.Exit(runChild(mode))
 	}
 	goleak.VerifyTestMain(m)
 }
