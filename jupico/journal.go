@@ -257,11 +257,11 @@ func (c *Client) begin(ctx context.Context, op *wire.Operation, body []byte) (*J
 	return e, nil
 }
 
-// finish records that e is done with outcome, and reports whether the
-// journal has it.
-func (c *Client) finish(ctx context.Context, e *JournalEntry, outcome, txID string) bool {
+// finish records that e is done with outcome, and returns the journal's
+// error when it could not (logged too).
+func (c *Client) finish(ctx context.Context, e *JournalEntry, outcome, txID string) error {
 	if e == nil {
-		return true
+		return nil
 	}
 	e.State, e.Outcome, e.Updated = JournalDone, outcome, c.now()
 	if txID != "" {
@@ -269,9 +269,9 @@ func (c *Client) finish(ctx context.Context, e *JournalEntry, outcome, txID stri
 	}
 	if err := c.journal.Record(ctx, e); err != nil {
 		c.logJournal(ctx, "record the outcome", e, err)
-		return false
+		return err
 	}
-	return true
+	return nil
 }
 
 // owe records that e's outcome is unknown and its rollback is owed.
@@ -308,12 +308,13 @@ func (c *Client) settleAnswer(ctx context.Context, op *wire.Operation, body []by
 	if declined {
 		outcome = OutcomeDeclined
 	}
-	if c.finish(ctx, e, outcome, txID) || declined || op.Rollback == nil {
+	err := c.finish(ctx, e, outcome, txID)
+	if err == nil || declined || op.Rollback == nil {
 		// A decline needs no rollback, and an operation without one is
 		// listed for reconciliation at worst: the answer stands.
 		return nil
 	}
-	cause := fmt.Errorf("jupico: %s: approved, but the journal could not record it: %w", op.Name, ErrJournal)
+	cause := fmt.Errorf("jupico: %s: approved, but the journal could not record it: %w: %w", op.Name, ErrJournal, err)
 	return c.indeterminate(ctx, op, body, cause, e)
 }
 

@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -45,8 +46,11 @@ type Opener func(ctx context.Context) (jupico.Journal, func() error, error)
 // "RESULT <ref> <outcome>" for each; "recover" recovers and prints
 // "RECOVERED <found> <rolled back> <failed> <reconcile>"; "fill" runs
 // sales under a file-size limit of LIMIT bytes until the journal refuses
-// one, printing "FULL <sales sent> <error>". The fake is reached through
-// FAKE_URL, FAKE_CA, FAKE_USER and FAKE_PASS.
+// one, printing "FULL <sales sent> <error>"; "replica" runs the sales as
+// "sales" does, prints "SALES DONE", then recovers each time it reads the
+// line "recover" on its standard input, printing the report as "recover"
+// does, until its input ends. The fake is reached through FAKE_URL,
+// FAKE_CA, FAKE_USER and FAKE_PASS.
 func Main(mode string, open Opener) int {
 	env := os.Getenv
 	ctx := context.Background()
@@ -81,13 +85,7 @@ func Main(mode string, open Opener) int {
 	defer c.Close()
 	switch mode {
 	case "recover":
-		rep, err := c.Recover(ctx)
-		if err != nil {
-			fmt.Println("ERROR recover:", err)
-			return 4
-		}
-		fmt.Printf("RECOVERED %d %d %d %d\n", len(rep.Entries), rep.RolledBack, rep.Failed, rep.Reconcile)
-		return 0
+		return recoverOnce(ctx, c)
 	case "fill":
 		for i := 0; ; i++ {
 			_, err := c.CreditCard.Sale(ctx, Sale("fill-"+strconv.Itoa(i)))
@@ -116,6 +114,28 @@ func Main(mode string, open Opener) int {
 		})
 	}
 	wg.Wait()
+	if mode != "replica" {
+		return 0
+	}
+	fmt.Println("SALES DONE")
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		if in.Text() == "recover" {
+			if code := recoverOnce(ctx, c); code != 0 {
+				return code
+			}
+		}
+	}
+	return 0
+}
+
+func recoverOnce(ctx context.Context, c *jupico.Client) int {
+	rep, err := c.Recover(ctx)
+	if err != nil {
+		fmt.Println("ERROR recover:", err)
+		return 4
+	}
+	fmt.Printf("RECOVERED %d %d %d %d\n", len(rep.Entries), rep.RolledBack, rep.Failed, rep.Reconcile)
 	return 0
 }
 
@@ -167,7 +187,10 @@ func stop(point string) {
 // Child is a running child process and the lines it printed.
 type Child struct {
 	cmd   *exec.Cmd
+	stdin io.WriteCloser
 	lines chan string
+	// passed are the lines Await read past.
+	passed []string
 	// Done receives the child's exit once it ended and its output is read.
 	Done chan error
 }
@@ -192,11 +215,15 @@ func Start(t testing.TB, mode string, env ...string) *Child {
 	if err != nil {
 		t.Fatal(err)
 	}
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	c := &Child{cmd: cmd, lines: make(chan string, 4096), Done: make(chan error, 1)}
+	c := &Child{cmd: cmd, stdin: in, lines: make(chan string, 4096), Done: make(chan error, 1)}
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
@@ -226,11 +253,27 @@ func (c *Child) Await(t testing.TB, prefix string, timeout time.Duration) string
 			if strings.HasPrefix(l, prefix) {
 				return l
 			}
+			c.passed = append(c.passed, l)
 		case <-deadline:
 			t.Fatalf("child printed no %q within %v", prefix, timeout)
 		}
 	}
 }
+
+// Passed returns the lines Await read past on its way to the ones it
+// returned.
+func (c *Child) Passed() []string { return c.passed }
+
+// Send writes line to the child's standard input.
+func (c *Child) Send(t testing.TB, line string) {
+	t.Helper()
+	if _, err := io.WriteString(c.stdin, line+"\n"); err != nil {
+		t.Fatalf("writing to the child: %v", err)
+	}
+}
+
+// CloseInput ends the child's standard input.
+func (c *Child) CloseInput() { _ = c.stdin.Close() }
 
 // Kill sends SIGKILL, waits for the child to be gone, and returns the
 // lines it printed that were not read yet.

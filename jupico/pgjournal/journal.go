@@ -1,0 +1,336 @@
+// Package pgjournal is a jupico.Journal on PostgreSQL, shared by the
+// replicas of a service: when a replica dies with sales in flight, its
+// peers roll them back.
+//
+//	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
+//	j, err := pgjournal.Open(ctx, pool)
+//	defer j.Close(ctx)
+//	client, err := jupico.NewClient(jupico.WithJournal(j), jupico.WithRecoverOnStart())
+//
+// # Leases
+//
+// Each open journal is an owner with a lease in the leases table, renewed
+// by a heartbeat every third of the lease (WithLease, 30 s by default).
+// Recover on any replica claims the unfinished entries of owners whose
+// lease expired, in one transaction with FOR UPDATE SKIP LOCKED, so two
+// replicas recovering at once never take the same one: the first takes
+// the orphans, the other skips the rows it is taking. A replica records only while its lease is valid and only entries
+// it still owns: one that lost its lease (a long pause, a partition)
+// sends no new transaction, and learns through an error wrapping
+// ErrNotOwner that a peer took over an entry it was finishing.
+//
+// # Tables
+//
+// Open creates two tables if they are missing (it needs the right to):
+// the journal (default jupico_journal, see WithTable) and its leases
+// (the same name with _leases). Every entry is a row with readable
+// columns, so operators can query what is owed:
+//
+//	SELECT reference, operation, state, owner FROM jupico_journal WHERE state <> 'done';
+//
+// PostgreSQL makes a commit durable (synchronous_commit, the default) and
+// groups the commits of concurrent sessions into one flush of its log.
+package pgjournal
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/jupico/jupico-go/jupico"
+)
+
+// ErrNotOwner is wrapped by the error of a Record or Claim this journal
+// may not make: its lease expired, or a peer claimed the entry.
+var ErrNotOwner = errors.New("pgjournal: not the owner: the lease expired or a peer took the entry over")
+
+// Defaults.
+const (
+	DefaultTable = "jupico_journal"
+	DefaultLease = 30 * time.Second
+)
+
+// Journal is a jupico.Journal in a PostgreSQL table. Its methods are safe
+// for concurrent use.
+type Journal struct {
+	pool   *pgxpool.Pool
+	owner  string
+	lease  time.Duration
+	table  string // quoted
+	leases string // quoted
+
+	stop    chan struct{}
+	stopped chan struct{}
+	once    sync.Once
+}
+
+var _ jupico.Journal = (*Journal)(nil)
+
+// Option configures Open.
+type Option func(*options) error
+
+type options struct {
+	table string
+	lease time.Duration
+	owner string
+}
+
+var identifier = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,40}$`)
+
+// WithTable names the journal's table (its leases are the same name with
+// _leases): lower-case letters, digits and underscores.
+func WithTable(name string) Option {
+	return func(o *options) error {
+		if !identifier.MatchString(name) {
+			return fmt.Errorf("pgjournal: table name %q: use lower-case letters, digits and underscores", name)
+		}
+		o.table = name
+		return nil
+	}
+}
+
+// WithLease sets how long a replica's lease lasts without a heartbeat
+// (default DefaultLease): how long its peers wait before they roll back
+// what it left. The heartbeat renews it every third of that.
+func WithLease(d time.Duration) Option {
+	return func(o *options) error {
+		if d < 100*time.Millisecond {
+			return errors.New("pgjournal: lease must be at least 100ms")
+		}
+		o.lease = d
+		return nil
+	}
+}
+
+// WithOwner names this replica in the tables (default: host name, process
+// id and random digits). Two open journals must never share a name.
+func WithOwner(name string) Option {
+	return func(o *options) error {
+		if name == "" || len(name) > 200 {
+			return errors.New("pgjournal: owner name must be 1 to 200 bytes")
+		}
+		o.owner = name
+		return nil
+	}
+}
+
+// Open creates the tables if missing, takes a lease and starts its
+// heartbeat. Close ends both.
+func Open(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Journal, error) {
+	if pool == nil {
+		return nil, errors.New("pgjournal: nil pool")
+	}
+	o := options{table: DefaultTable, lease: DefaultLease}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	if o.owner == "" {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		host, _ := os.Hostname()
+		o.owner = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+	}
+	j := &Journal{pool: pool, owner: o.owner, lease: o.lease,
+		table: pgx.Identifier{o.table}.Sanitize(), leases: pgx.Identifier{o.table + "_leases"}.Sanitize(),
+		stop: make(chan struct{}), stopped: make(chan struct{})}
+	if err := j.migrate(ctx, o.table); err != nil {
+		return nil, err
+	}
+	if err := j.renew(ctx); err != nil {
+		return nil, err
+	}
+	go j.heartbeat()
+	return j, nil
+}
+
+func (j *Journal) migrate(ctx context.Context, table string) error {
+	_, err := j.pool.Exec(ctx, `
+CREATE TABLE IF NOT EXISTS `+j.table+` (
+	id             text PRIMARY KEY,
+	owner          text NOT NULL,
+	operation      text NOT NULL,
+	body           bytea NOT NULL,
+	reference      text NOT NULL DEFAULT '',
+	state          text NOT NULL,
+	outcome        text NOT NULL DEFAULT '',
+	transaction_id text NOT NULL DEFAULT '',
+	attempts       integer NOT NULL DEFAULT 0,
+	error          text NOT NULL DEFAULT '',
+	created        timestamptz NOT NULL,
+	updated        timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS `+pgx.Identifier{table + "_open"}.Sanitize()+` ON `+j.table+` (owner) WHERE state <> 'done';
+CREATE TABLE IF NOT EXISTS `+j.leases+` (
+	owner   text PRIMARY KEY,
+	expires timestamptz NOT NULL
+);`)
+	if err != nil {
+		return fmt.Errorf("pgjournal: create tables: %w", err)
+	}
+	return nil
+}
+
+// renew extends the lease from the database's clock.
+func (j *Journal) renew(ctx context.Context) error {
+	_, err := j.pool.Exec(ctx, `INSERT INTO `+j.leases+` (owner, expires) VALUES ($1, now() + $2::interval)
+ON CONFLICT (owner) DO UPDATE SET expires = EXCLUDED.expires`, j.owner, j.lease.String())
+	if err != nil {
+		return fmt.Errorf("pgjournal: renew lease: %w", err)
+	}
+	return nil
+}
+
+func (j *Journal) heartbeat() {
+	defer close(j.stopped)
+	t := time.NewTicker(j.lease / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-j.stop:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), j.lease/3)
+			_ = j.renew(ctx) // a failure is retried on the next tick; Record fences on the lease
+			cancel()
+		}
+	}
+}
+
+// Owner is this journal's name in the tables.
+func (j *Journal) Owner() string { return j.owner }
+
+// Record stores e, replacing the entry with its ID, and sets e.Owner to
+// this journal. It returns once PostgreSQL committed it. It fails with an
+// error wrapping ErrNotOwner when this journal's lease expired or a peer
+// claimed the entry.
+func (j *Journal) Record(ctx context.Context, e *jupico.JournalEntry) error {
+	e.Owner = j.owner
+	tag, err := j.pool.Exec(ctx, `
+INSERT INTO `+j.table+` (id, owner, operation, body, reference, state, outcome, transaction_id, attempts, error, created, updated)
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12
+WHERE EXISTS (SELECT 1 FROM `+j.leases+` WHERE owner = $2 AND expires > now())
+ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, outcome = EXCLUDED.outcome, transaction_id = EXCLUDED.transaction_id,
+	attempts = EXCLUDED.attempts, error = EXCLUDED.error, updated = EXCLUDED.updated
+WHERE `+j.table+`.owner = EXCLUDED.owner`,
+		e.ID, j.owner, e.Operation, []byte(e.Body), e.Reference, string(e.State), e.Outcome, e.TransactionID, e.Attempts, e.Err, e.Created, e.Updated)
+	if err != nil {
+		return fmt.Errorf("pgjournal: record: %w", err)
+	}
+	if tag.RowsAffected() != 1 {
+		return fmt.Errorf("pgjournal: record %s: %w", e.ID, ErrNotOwner)
+	}
+	return nil
+}
+
+const columns = `id, owner, operation, body, reference, state, outcome, transaction_id, attempts, error, created, updated`
+
+// Claim returns this journal's unfinished entries and takes over those of
+// owners whose lease expired, in one transaction: rows a concurrent claim
+// is taking are skipped, so peers never share an entry. It fails with an
+// error wrapping ErrNotOwner when this journal's own lease expired.
+func (j *Journal) Claim(ctx context.Context) ([]jupico.JournalEntry, error) {
+	var out []jupico.JournalEntry
+	err := pgx.BeginFunc(ctx, j.pool, func(tx pgx.Tx) error {
+		var live bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+j.leases+` WHERE owner = $1 AND expires > now())`, j.owner).Scan(&live); err != nil {
+			return err
+		}
+		if !live {
+			return fmt.Errorf("pgjournal: claim: %w", ErrNotOwner)
+		}
+		// Take the orphans: entries not done whose owner's lease is gone.
+		// Rows another replica's claim is taking are locked and skipped.
+		if _, err := tx.Exec(ctx, `
+UPDATE `+j.table+` SET owner = $1 WHERE id IN (
+	SELECT id FROM `+j.table+` t WHERE state <> 'done' AND owner <> $1
+	AND NOT EXISTS (SELECT 1 FROM `+j.leases+` l WHERE l.owner = t.owner AND l.expires > now())
+	FOR UPDATE SKIP LOCKED)`, j.owner); err != nil {
+			return err
+		}
+		// Within the transaction, the orphans taken are this owner's too.
+		rows, err := tx.Query(ctx, `SELECT `+columns+` FROM `+j.table+` WHERE owner = $1 AND state <> 'done' ORDER BY id`, j.owner)
+		if err != nil {
+			return err
+		}
+		if out, err = scan(rows); err != nil {
+			return err
+		}
+		// Forget the leases of owners long gone that own nothing open.
+		_, err = tx.Exec(ctx, `DELETE FROM `+j.leases+` l WHERE expires < now() - interval '1 hour'
+	AND NOT EXISTS (SELECT 1 FROM `+j.table+` t WHERE t.owner = l.owner AND t.state <> 'done')`)
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, ErrNotOwner) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("pgjournal: claim: %w", err)
+	}
+	return out, nil
+}
+
+// Compact deletes the done entries last recorded before t.
+func (j *Journal) Compact(ctx context.Context, before time.Time) (int, error) {
+	tag, err := j.pool.Exec(ctx, `DELETE FROM `+j.table+` WHERE state = 'done' AND updated < $1`, before)
+	if err != nil {
+		return 0, fmt.Errorf("pgjournal: compact: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// Entries returns every entry, oldest first: for inspection and tools.
+func (j *Journal) Entries(ctx context.Context) ([]jupico.JournalEntry, error) {
+	rows, err := j.pool.Query(ctx, `SELECT `+columns+` FROM `+j.table+` ORDER BY created, id`)
+	if err != nil {
+		return nil, fmt.Errorf("pgjournal: entries: %w", err)
+	}
+	out, err := scan(rows)
+	if err != nil {
+		return nil, fmt.Errorf("pgjournal: entries: %w", err)
+	}
+	return out, nil
+}
+
+func scan(rows pgx.Rows) ([]jupico.JournalEntry, error) {
+	defer rows.Close()
+	var out []jupico.JournalEntry
+	for rows.Next() {
+		var e jupico.JournalEntry
+		var state string
+		if err := rows.Scan(&e.ID, &e.Owner, &e.Operation, &e.Body, &e.Reference, &state, &e.Outcome, &e.TransactionID,
+			&e.Attempts, &e.Err, &e.Created, &e.Updated); err != nil {
+			return nil, err
+		}
+		e.State = jupico.JournalState(state)
+		e.Created, e.Updated = e.Created.UTC(), e.Updated.UTC()
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Close stops the heartbeat and ends the lease: from then on peers may
+// claim what this journal left unfinished. Close the client first. It
+// does not close the pool.
+func (j *Journal) Close(ctx context.Context) error {
+	var err error
+	j.once.Do(func() {
+		close(j.stop)
+		<-j.stopped
+		_, err = j.pool.Exec(ctx, `DELETE FROM `+j.leases+` WHERE owner = $1`, j.owner)
+	})
+	if err != nil {
+		return fmt.Errorf("pgjournal: end lease: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,199 @@
+//go:build linux
+
+package pgjournal_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/jupico/jupico-go/internal/crashtest"
+	"github.com/jupico/jupico-go/jupico"
+	"github.com/jupico/jupico-go/jupico/jupicotest"
+	"github.com/jupico/jupico-go/jupico/pgjournal"
+)
+
+// Three replicas (processes) sell against one fake Jupico, sharing a
+// journal table, with random faults at the fake. One is killed with
+// SIGKILL mid-run with sales in flight; once its lease has run out, the
+// two survivors recover at the same moment. Each sale the dead replica
+// left unfinished is taken by exactly one survivor and rolled back once;
+// then the fake's ledger is reconciled with the journal: nothing lost,
+// nothing doubled, and no sale a caller heard approved is reversed. Three
+// rounds kill a different replica at a different point.
+func TestReplicaKilledMidRunIsRecoveredByItsPeers(t *testing.T) {
+	t.Parallel()
+	for i, round := range []struct {
+		kill string
+		at   int // the share of its sales processed, in percent
+	}{{"a", 20}, {"b", 50}, {"c", 80}} {
+		t.Run(fmt.Sprintf("kill %s at %d%%", round.kill, round.at), func(t *testing.T) {
+			t.Parallel()
+			killedMidRun(t, uint64(i), round.kill, round.at)
+		})
+	}
+}
+
+func killedMidRun(t *testing.T, seed uint64, victim string, at int) {
+	const perReplica, lease = 200, time.Second
+	rng := rand.New(rand.NewPCG(2026, seed))
+	srv := jupicotest.NewServer(t)
+	table := freshTable(t)
+	ctx := context.Background()
+	// Create the tables before the replicas race to.
+	setup, err := pgjournal.Open(ctx, newPool(t), pgjournal.WithTable(table))
+	require.NoError(t, err)
+	require.NoError(t, setup.Close(ctx))
+
+	names := []string{"a", "b", "c"}
+	replicas := map[string]*crashtest.Child{}
+	for _, name := range names {
+		var refs []string
+		for i := range perReplica {
+			ref := fmt.Sprintf("%s%d", name, i)
+			refs = append(refs, ref)
+			this := jupicotest.And(jupicotest.Path(salePath), jupicotest.BodyContains(`"`+ref+`"`))
+			switch rng.IntN(10) {
+			case 0: // processed, then the answer is lost: the replica rolls it back
+				srv.Inject(this, jupicotest.Fault{DropConnection: true, AfterProcessing: true})
+			case 1, 2: // slow: likely in flight when a replica dies
+				srv.Inject(this, jupicotest.Fault{AfterProcessing: rng.IntN(2) == 0, Delay: 400 * time.Millisecond, Times: 1})
+			case 3: // outcome unknown
+				srv.Inject(this, jupicotest.Fault{Status: http.StatusInternalServerError, AfterProcessing: rng.IntN(2) == 0})
+			}
+		}
+		env := append(crashtest.FakeEnv(t, srv), "JOURNAL_URL="+sharedURL, "JOURNAL_TABLE="+table, "JOURNAL_OWNER=replica-"+name,
+			"JOURNAL_LEASE="+lease.String(), "REFS="+strings.Join(refs, ","), "CONCURRENCY=16")
+		replicas[name] = crashtest.Start(t, "replica", env...)
+	}
+
+	var survivors []string
+	for _, name := range names {
+		if name != victim {
+			survivors = append(survivors, name)
+		}
+	}
+	// Kill the victim once the fake has processed its share of its sales.
+	require.Eventually(t, func() bool { return processedOf(srv, victim) >= perReplica*at/100 }, time.Minute, time.Millisecond)
+	told := map[string]bool{}
+	for _, ref := range crashtest.Told(replicas[victim].Kill(t)) {
+		told[ref] = true
+	}
+	for _, name := range survivors {
+		replicas[name].Await(t, "SALES DONE", 2*time.Minute)
+		for _, ref := range crashtest.Told(replicas[name].Passed()) {
+			told[ref] = true
+		}
+	}
+
+	// What the victim left unfinished, as the table says.
+	pool := newPool(t)
+	var orphans int
+	require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM "+table+" WHERE owner = $1 AND state <> 'done'", "replica-"+victim).Scan(&orphans))
+	require.Positive(t, orphans, "the victim died with sales in flight")
+	// Its lease runs out; the survivors are live.
+	require.Eventually(t, func() bool {
+		var live int
+		_ = pool.QueryRow(ctx, "SELECT count(*) FROM "+table+"_leases WHERE expires > now()").Scan(&live)
+		return live == 2
+	}, 10*lease, 20*time.Millisecond)
+
+	srv.Reset() // faults end; rollbacks are counted from here
+	for _, name := range survivors {
+		replicas[name].Send(t, "recover")
+	}
+	var found, rolledBack int
+	for _, name := range survivors {
+		r := crashtest.ParseRecovery(t, []string{replicas[name].Await(t, "RECOVERED", 2*time.Minute)})
+		assert.Zero(t, r.Failed)
+		found += r.Found
+		rolledBack += r.RolledBack
+		t.Logf("replica %s recovered %d", name, r.Found)
+	}
+	for _, name := range survivors {
+		replicas[name].CloseInput()
+		for _, ref := range crashtest.Told(replicas[name].Wait(t, time.Minute)) {
+			told[ref] = true
+		}
+	}
+	assert.Equal(t, orphans, found, "every orphan taken by exactly one survivor")
+	assert.Equal(t, orphans, rolledBack)
+	perRef := map[string]int{}
+	for _, r := range srv.Rollbacks() {
+		for _, name := range names {
+			if ref := referenceIn(string(r.Body)); strings.HasPrefix(ref, name) {
+				perRef[ref]++
+			}
+		}
+	}
+	assert.Len(t, perRef, orphans, "one rollback per orphan during recovery")
+	for ref, n := range perRef {
+		assert.Equal(t, 1, n, "%s rolled back %d times during recovery", ref, n)
+		assert.True(t, strings.HasPrefix(ref, victim), "%s: only the dead replica's sales are recovered", ref)
+	}
+
+	// Reconcile the fake with the journal.
+	j := open(t, table)
+	entries, err := j.Entries(ctx)
+	require.NoError(t, err)
+	approved := map[string]bool{}
+	for _, e := range entries {
+		assert.True(t, e.Done(), "%s left %s", e.Reference, e.State)
+		if e.Outcome == jupico.OutcomeApproved {
+			approved[e.Reference] = true
+		}
+	}
+	var processed, reversed, doubled, lost int
+	seen := map[string]bool{}
+	for _, tx := range srv.Transactions() {
+		processed++
+		if seen[tx.Reference] {
+			doubled++
+		}
+		seen[tx.Reference] = true
+		if told[tx.Reference] {
+			assert.True(t, approved[tx.Reference], "%s: the caller heard approved before the journal had it", tx.Reference)
+		}
+		switch {
+		case approved[tx.Reference] && tx.Rollbacks > 0:
+			doubled++ // reversed although recorded approved
+		case approved[tx.Reference]:
+		case tx.Captured == 0 && tx.Rollbacks > 0:
+			reversed++
+		default:
+			lost++
+		}
+	}
+	t.Logf("%d sales by 3 replicas, %s killed: %d processed, %d approved (%d heard approved), %d orphans taken over, %d reversed in all; doubled %d, lost %d",
+		3*perReplica, victim, processed, len(approved), len(told), orphans, reversed, doubled, lost)
+	assert.Zero(t, doubled, "doubled")
+	assert.Zero(t, lost, "lost")
+}
+
+// processedOf counts the fake's transactions for the replica's sales.
+func processedOf(srv *jupicotest.Server, replica string) int {
+	n := 0
+	for _, tx := range srv.Transactions() {
+		if strings.HasPrefix(tx.Reference, replica) {
+			n++
+		}
+	}
+	return n
+}
+
+// referenceIn returns the reference member of a request body.
+func referenceIn(body string) string {
+	_, rest, ok := strings.Cut(body, `"reference":"`)
+	if !ok {
+		return ""
+	}
+	ref, _, _ := strings.Cut(rest, `"`)
+	return ref
+}
