@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"testing"
@@ -17,20 +19,43 @@ import (
 	"github.com/jupico/jupico-go/internal/pgtest"
 )
 
-// sharedURL is the database the tests share, set by TestMain.
-var sharedURL string
+// sharedURL is the database the tests share, set by TestMain; noPG is
+// why there is none.
+var sharedURL, noPG string
+
+// needPG skips the test when no PostgreSQL could be started here: only
+// then, and never when JUPICO_TEST_PG_URL names one (as CI does).
+func needPG(t testing.TB) {
+	t.Helper()
+	if noPG != "" {
+		t.Skip(noPG)
+	}
+}
 
 // TestMain provides the shared PostgreSQL (JUPICO_TEST_PG_URL, or a server
 // started here), publishes it as DATABASE_URL for the examples, and fails
-// the run if a test leaves a goroutine behind. Without PostgreSQL the run
-// fails: these tests never skip. In a child process the kill tests start,
-// it runs the child's part instead (see child_test.go).
+// the run if a test leaves a goroutine behind. When no server can be
+// started here (none installed, no URL given), every test skips saying so
+// and the examples, which cannot skip, are left out; a server that fails
+// to start or a URL that does not answer fails the run. In a child process
+// the kill tests start, it runs the child's part instead (see
+// child_test.go).
 func TestMain(m *testing.M) {
 	if mode := os.Getenv(crashtest.Env); mode != "" {
 		os.Exit(runChild(mode))
 	}
 	url, stop, err := pgtest.SetupShared()
-	if err != nil {
+	switch {
+	case errors.Is(err, pgtest.ErrNoPostgres):
+		noPG = err.Error()
+		fmt.Fprintln(os.Stderr, "pgjournal tests SKIP:", noPG)
+		flag.Parse()
+		if err := flag.Set("test.run", "^Test"); err != nil { // the examples cannot skip
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		url, stop = "", func() {}
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "pgjournal tests:", err)
 		os.Exit(1)
 	}
@@ -51,6 +76,7 @@ func TestMain(m *testing.M) {
 // ends.
 func newPool(t testing.TB) *pgxpool.Pool {
 	t.Helper()
+	needPG(t)
 	pool, err := pgxpool.New(context.Background(), sharedURL)
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +89,7 @@ func newPool(t testing.TB) *pgxpool.Pool {
 // when the test ends.
 func freshTable(t testing.TB) string {
 	t.Helper()
+	needPG(t)
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	name := "jt_" + hex.EncodeToString(b[:])

@@ -1,0 +1,114 @@
+package pgjournal_test
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/jupico/jupico-go/jupico"
+	"github.com/jupico/jupico-go/jupico/journal"
+	"github.com/jupico/jupico-go/jupico/jupicotest"
+	"github.com/jupico/jupico-go/jupico/pgjournal"
+)
+
+// journals builds the clients the benchmarks compare: no journal, the
+// bbolt file, and PostgreSQL.
+var journals = []struct {
+	name string
+	open func(b *testing.B) []jupico.Option
+}{
+	{"none", func(*testing.B) []jupico.Option { return nil }},
+	{"bbolt", func(b *testing.B) []jupico.Option {
+		j, err := journal.Open(filepath.Join(b.TempDir(), "jupico.journal"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = j.Close() })
+		return []jupico.Option{jupico.WithJournal(j)}
+	}},
+	{"postgres", func(b *testing.B) []jupico.Option {
+		needPG(b)
+		cfg, err := pgxpool.ParseConfig(sharedURL)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cfg.MaxConns = 32 // a connection per record in flight: the default (4 on two cores) queues them
+		pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(pool.Close)
+		j, err := pgjournal.Open(context.Background(), pool, pgjournal.WithTable(freshTable(b)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = j.Close(context.Background()) })
+		return []jupico.Option{jupico.WithJournal(j)}
+	}},
+}
+
+func saleOn(b *testing.B, opts []jupico.Option) func() error {
+	srv := jupicotest.Start()
+	b.Cleanup(srv.Close)
+	c := srv.Client(opts...)
+	b.Cleanup(func() { _ = c.Close() })
+	req := &jupico.ChargeRequest{SubMerchantID: "jpt-fs-demo-acc1-m1", Amount: jupico.Cents(2500),
+		PaymentToken: jupico.PermanentToken("card", "tok_visa_4242"), Reference: "order-1042"}
+	return func() error { _, err := c.CreditCard.Sale(context.Background(), req); return err }
+}
+
+// BenchmarkJournalSequential is a card sale one at a time with each
+// journal: what a sale pays for its two durable records (the intent, then
+// the outcome) when nothing shares the commits.
+func BenchmarkJournalSequential(b *testing.B) {
+	for _, impl := range journals {
+		b.Run("impl="+impl.name, func(b *testing.B) {
+			call := saleOn(b, impl.open(b))
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := call(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkJournalConcurrent runs 256 goroutines on one client with each
+// journal in turn: the throughput a service sees.
+func BenchmarkJournalConcurrent(b *testing.B) {
+	for _, impl := range journals {
+		b.Run("goroutines=256/impl="+impl.name, func(b *testing.B) {
+			call := saleOn(b, impl.open(b))
+			var warm sync.WaitGroup
+			for range 256 {
+				warm.Go(func() {
+					if err := call(); err != nil {
+						b.Error(err)
+					}
+				})
+			}
+			warm.Wait()
+			var done atomic.Int64
+			b.SetParallelism(128) // × GOMAXPROCS(2) = 256 goroutines
+			b.ReportAllocs()
+			b.ResetTimer()
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if err := call(); err != nil {
+						b.Error(err)
+						return
+					}
+					done.Add(1)
+				}
+			})
+			b.ReportMetric(float64(done.Load())/time.Since(start).Seconds(), "req/s")
+		})
+	}
+}
