@@ -16,22 +16,25 @@ import (
 	"github.com/jupico/jupico-go/jupico/pgjournal"
 )
 
+// counts returns how many records a journal wrote, in how many commits.
+type counts func() (records, commits int64)
+
 // journals builds the clients the benchmarks compare: no journal, the
 // bbolt file, and PostgreSQL.
 var journals = []struct {
 	name string
-	open func(b *testing.B) []jupico.Option
+	open func(b *testing.B) ([]jupico.Option, counts)
 }{
-	{"none", func(*testing.B) []jupico.Option { return nil }},
-	{"bbolt", func(b *testing.B) []jupico.Option {
+	{"none", func(*testing.B) ([]jupico.Option, counts) { return nil, nil }},
+	{"bbolt", func(b *testing.B) ([]jupico.Option, counts) {
 		j, err := journal.Open(filepath.Join(b.TempDir(), "jupico.journal"))
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { _ = j.Close() })
-		return []jupico.Option{jupico.WithJournal(j)}
+		return []jupico.Option{jupico.WithJournal(j)}, func() (int64, int64) { st := j.Stats(); return st.Records, st.Commits }
 	}},
-	{"postgres", func(b *testing.B) []jupico.Option {
+	{"postgres", func(b *testing.B) ([]jupico.Option, counts) {
 		needPG(b)
 		cfg, err := pgxpool.ParseConfig(sharedURL)
 		if err != nil {
@@ -48,7 +51,7 @@ var journals = []struct {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { _ = j.Close(context.Background()) })
-		return []jupico.Option{jupico.WithJournal(j)}
+		return []jupico.Option{jupico.WithJournal(j)}, func() (int64, int64) { st := j.Stats(); return st.Records, st.Commits }
 	}},
 }
 
@@ -68,7 +71,8 @@ func saleOn(b *testing.B, opts []jupico.Option) func() error {
 func BenchmarkJournalSequential(b *testing.B) {
 	for _, impl := range journals {
 		b.Run("impl="+impl.name, func(b *testing.B) {
-			call := saleOn(b, impl.open(b))
+			opts, _ := impl.open(b)
+			call := saleOn(b, opts)
 			b.ReportAllocs()
 			for b.Loop() {
 				if err := call(); err != nil {
@@ -84,7 +88,8 @@ func BenchmarkJournalSequential(b *testing.B) {
 func BenchmarkJournalConcurrent(b *testing.B) {
 	for _, impl := range journals {
 		b.Run("goroutines=256/impl="+impl.name, func(b *testing.B) {
-			call := saleOn(b, impl.open(b))
+			opts, count := impl.open(b)
+			call := saleOn(b, opts)
 			var warm sync.WaitGroup
 			for range 256 {
 				warm.Go(func() {
@@ -94,6 +99,10 @@ func BenchmarkJournalConcurrent(b *testing.B) {
 				})
 			}
 			warm.Wait()
+			var records0, commits0 int64
+			if count != nil {
+				records0, commits0 = count()
+			}
 			var done atomic.Int64
 			b.SetParallelism(128) // × GOMAXPROCS(2) = 256 goroutines
 			b.ReportAllocs()
@@ -109,6 +118,10 @@ func BenchmarkJournalConcurrent(b *testing.B) {
 				}
 			})
 			b.ReportMetric(float64(done.Load())/time.Since(start).Seconds(), "req/s")
+			if count != nil {
+				records, commits := count()
+				b.ReportMetric(float64(records-records0)/float64(max(commits-commits0, 1)), "records/commit")
+			}
 		})
 	}
 }

@@ -41,6 +41,7 @@ import (
 	"os"
 	"regexp"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -67,6 +68,13 @@ type Journal struct {
 	lease  time.Duration
 	table  string // quoted
 	leases string // quoted
+
+	queue   chan *record
+	writing sync.WaitGroup
+	records atomic.Int64
+	commits atomic.Int64
+	mu      sync.RWMutex // Close holds it to end the queue
+	closed  bool
 
 	stop    chan struct{}
 	stopped chan struct{}
@@ -143,7 +151,7 @@ func Open(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Journal, er
 	}
 	j := &Journal{pool: pool, owner: o.owner, lease: o.lease,
 		table: pgx.Identifier{o.table}.Sanitize(), leases: pgx.Identifier{o.table + "_leases"}.Sanitize(),
-		stop: make(chan struct{}), stopped: make(chan struct{})}
+		queue: make(chan *record, 4*maxBatch), stop: make(chan struct{}), stopped: make(chan struct{})}
 	if err := j.migrate(ctx, o.table); err != nil {
 		return nil, err
 	}
@@ -151,6 +159,10 @@ func Open(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Journal, er
 		return nil, err
 	}
 	go j.heartbeat()
+	for range writers {
+		j.writing.Add(1)
+		go j.writer()
+	}
 	return j, nil
 }
 
@@ -213,24 +225,152 @@ func (j *Journal) Owner() string { return j.owner }
 // Record stores e, replacing the entry with its ID, and sets e.Owner to
 // this journal. It returns once PostgreSQL committed it. It fails with an
 // error wrapping ErrNotOwner when this journal's lease expired or a peer
-// claimed the entry.
+// claimed the entry, and with ErrClosed after Close.
+//
+// Records from concurrent callers are written together: a few writers
+// each take what is waiting and store it in one statement and one commit,
+// so a busy service pays a round trip and a log flush per batch, not per
+// record.
 func (j *Journal) Record(ctx context.Context, e *jupico.JournalEntry) error {
 	e.Owner = j.owner
-	tag, err := j.pool.Exec(ctx, `
-INSERT INTO `+j.table+` (id, owner, operation, body, reference, state, outcome, transaction_id, attempts, error, created, updated)
-SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12
-WHERE EXISTS (SELECT 1 FROM `+j.leases+` WHERE owner = $2 AND expires > now())
+	r := &record{e: *e, done: make(chan error, 1)}
+	j.mu.RLock()
+	if j.closed {
+		j.mu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case j.queue <- r:
+		j.mu.RUnlock()
+	case <-ctx.Done():
+		j.mu.RUnlock()
+		return ctx.Err()
+	}
+	select {
+	case err := <-r.done:
+		return err
+	case <-ctx.Done():
+		// The record may still be written: an intent left so is rolled
+		// back by Recover, harmlessly, as the request was never sent.
+		return ctx.Err()
+	}
+}
+
+// Stats counts what the journal wrote.
+type Stats struct {
+	// Records is how many records were written (or failed), Commits in
+	// how many statements, each its own transaction.
+	Records, Commits int64
+}
+
+// Stats returns the journal's counters so far.
+func (j *Journal) Stats() Stats {
+	return Stats{Records: j.records.Load(), Commits: j.commits.Load()}
+}
+
+// ErrClosed is returned by Record after Close.
+var ErrClosed = errors.New("pgjournal: journal closed")
+
+// record is an entry waiting for a writer.
+type record struct {
+	e    jupico.JournalEntry
+	done chan error
+}
+
+// writers write the records waiting, in batches, until Close.
+const (
+	writers  = 4
+	maxBatch = 512
+)
+
+func (j *Journal) writer() {
+	defer j.writing.Done()
+	var carry *record
+	for {
+		first := carry
+		carry = nil
+		if first == nil {
+			var ok bool
+			if first, ok = <-j.queue; !ok {
+				return
+			}
+		}
+		batch := []*record{first}
+		ids := map[string]bool{first.e.ID: true}
+	gather:
+		for len(batch) < maxBatch {
+			select {
+			case r, ok := <-j.queue:
+				if !ok {
+					break gather
+				}
+				if ids[r.e.ID] { // one statement may not change a row twice
+					carry = r
+					break gather
+				}
+				ids[r.e.ID] = true
+				batch = append(batch, r)
+			default:
+				break gather
+			}
+		}
+		j.write(batch)
+	}
+}
+
+// write stores a batch in one statement, fenced like a single record: only
+// while the lease is valid, and only over rows this journal owns.
+func (j *Journal) write(batch []*record) {
+	n := len(batch)
+	var (
+		ids, ops, refs, states, outcomes, txIDs, errs = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		bodies                                        = make([][]byte, n)
+		attempts                                      = make([]int32, n)
+		created, updated                              = make([]time.Time, n), make([]time.Time, n)
+	)
+	for i, r := range batch {
+		e := &r.e
+		ids[i], ops[i], refs[i], states[i], outcomes[i], txIDs[i], errs[i] = e.ID, e.Operation, e.Reference, string(e.State), e.Outcome, e.TransactionID, e.Err
+		bodies[i], attempts[i], created[i], updated[i] = e.Body, int32(min(e.Attempts, 1<<30)), e.Created, e.Updated // #nosec G115 -- clamped
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), j.lease)
+	defer cancel()
+	rows, err := j.pool.Query(ctx, `
+INSERT INTO `+j.table+` (`+columns+`)
+SELECT u.id, $1, u.operation, u.body, u.reference, u.state, u.outcome, u.transaction_id, u.attempts, u.error, u.created, u.updated
+FROM unnest($2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[], $8::text[], $9::integer[], $10::text[], $11::timestamptz[], $12::timestamptz[])
+	AS u(id, operation, body, reference, state, outcome, transaction_id, attempts, error, created, updated)
+WHERE EXISTS (SELECT 1 FROM `+j.leases+` WHERE owner = $1 AND expires > now())
 ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, outcome = EXCLUDED.outcome, transaction_id = EXCLUDED.transaction_id,
 	attempts = EXCLUDED.attempts, error = EXCLUDED.error, updated = EXCLUDED.updated
-WHERE `+j.table+`.owner = EXCLUDED.owner`,
-		e.ID, j.owner, e.Operation, []byte(e.Body), e.Reference, string(e.State), e.Outcome, e.TransactionID, e.Attempts, e.Err, e.Created, e.Updated)
-	if err != nil {
-		return fmt.Errorf("pgjournal: record: %w", err)
+WHERE `+j.table+`.owner = EXCLUDED.owner
+RETURNING id`, j.owner, ids, ops, bodies, refs, states, outcomes, txIDs, attempts, errs, created, updated)
+	j.commits.Add(1)
+	j.records.Add(int64(n))
+	stored := make(map[string]bool, n)
+	if err == nil {
+		for rows.Next() {
+			var id string
+			if err = rows.Scan(&id); err != nil {
+				break
+			}
+			stored[id] = true
+		}
+		rows.Close()
+		if err == nil {
+			err = rows.Err()
+		}
 	}
-	if tag.RowsAffected() != 1 {
-		return fmt.Errorf("pgjournal: record %s: %w", e.ID, ErrNotOwner)
+	for _, r := range batch {
+		switch {
+		case err != nil:
+			r.done <- fmt.Errorf("pgjournal: record: %w", err)
+		case !stored[r.e.ID]:
+			r.done <- fmt.Errorf("pgjournal: record %s: %w", r.e.ID, ErrNotOwner)
+		default:
+			r.done <- nil
+		}
 	}
-	return nil
 }
 
 const columns = `id, owner, operation, body, reference, state, outcome, transaction_id, attempts, error, created, updated`
@@ -249,17 +389,32 @@ func (j *Journal) Claim(ctx context.Context) ([]jupico.JournalEntry, error) {
 		if !live {
 			return fmt.Errorf("pgjournal: claim: %w", ErrNotOwner)
 		}
-		// Take the orphans: entries not done whose owner's lease is gone.
-		// Rows another replica's claim is taking are locked and skipped.
-		if _, err := tx.Exec(ctx, `
-UPDATE `+j.table+` SET owner = $1 WHERE id IN (
-	SELECT id FROM `+j.table+` t WHERE state <> 'done' AND owner <> $1
+		// Take the orphans: entries not done whose owner's lease is gone,
+		// in two statements. The first locks the candidates, skipping rows
+		// another replica's claim holds. A row that replica claimed and
+		// committed meanwhile can still come back from it (PostgreSQL
+		// rechecks a row changed under a lock against the table's own
+		// conditions, not against the leases joined), so the second,
+		// with a fresh snapshot and the rows locked, checks again and
+		// takes only what is still an orphan.
+		rows, err := tx.Query(ctx, `SELECT id FROM `+j.table+` t WHERE state <> 'done' AND owner <> $1
 	AND NOT EXISTS (SELECT 1 FROM `+j.leases+` l WHERE l.owner = t.owner AND l.expires > now())
-	FOR UPDATE SKIP LOCKED)`, j.owner); err != nil {
+	FOR UPDATE OF t SKIP LOCKED`, j.owner)
+		if err != nil {
 			return err
 		}
+		locked, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		if len(locked) > 0 {
+			if _, err := tx.Exec(ctx, `UPDATE `+j.table+` t SET owner = $1 WHERE id = ANY($2) AND state <> 'done' AND owner <> $1
+	AND NOT EXISTS (SELECT 1 FROM `+j.leases+` l WHERE l.owner = t.owner AND l.expires > now())`, j.owner, locked); err != nil {
+				return err
+			}
+		}
 		// Within the transaction, the orphans taken are this owner's too.
-		rows, err := tx.Query(ctx, `SELECT `+columns+` FROM `+j.table+` WHERE owner = $1 AND state <> 'done' ORDER BY id`, j.owner)
+		rows, err = tx.Query(ctx, `SELECT `+columns+` FROM `+j.table+` WHERE owner = $1 AND state <> 'done' ORDER BY id`, j.owner)
 		if err != nil {
 			return err
 		}
@@ -325,6 +480,11 @@ func scan(rows pgx.Rows) ([]jupico.JournalEntry, error) {
 func (j *Journal) Close(ctx context.Context) error {
 	var err error
 	j.once.Do(func() {
+		j.mu.Lock()
+		j.closed = true
+		close(j.queue)
+		j.mu.Unlock()
+		j.writing.Wait() // what was queued is written
 		close(j.stop)
 		<-j.stopped
 		_, err = j.pool.Exec(ctx, `DELETE FROM `+j.leases+` WHERE owner = $1`, j.owner)

@@ -222,3 +222,54 @@ func TestOptionsAreValidated(t *testing.T) {
 	assert.NotEqual(t, a.Owner(), b.Owner())
 	assert.NotEmpty(t, a.Owner())
 }
+
+// Concurrent records share statements, and each is fenced on its own: in
+// a batch, a record over an entry a peer owns fails, the others land.
+func TestConcurrentRecordsAreBatchedAndFencedOneByOne(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	table := freshTable(t)
+	j := open(t, table, pgjournal.WithOwner("mine"))
+	peer := open(t, table, pgjournal.WithOwner("peer"))
+	const n = 300
+	for i := 0; i < n; i += 2 { // the peer owns the even ones
+		require.NoError(t, peer.Record(ctx, entry(fmt.Sprintf("%04d", i), "p", jupico.JournalIntent)))
+	}
+	before := j.Stats()
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			errs[i] = j.Record(ctx, entry(fmt.Sprintf("%04d", i), "m", jupico.JournalDone))
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		if i%2 == 0 {
+			assert.ErrorIs(t, err, pgjournal.ErrNotOwner, "%d", i)
+		} else {
+			assert.NoError(t, err, "%d", i)
+		}
+	}
+	st := j.Stats()
+	assert.Equal(t, int64(n), st.Records-before.Records)
+	assert.Less(t, st.Commits-before.Commits, int64(n), "records shared statements")
+	t.Logf("%d records in %d statements", st.Records-before.Records, st.Commits-before.Commits)
+	all, err := j.Entries(ctx)
+	require.NoError(t, err)
+	require.Len(t, all, n)
+	for _, e := range all {
+		if e.Owner == "peer" {
+			assert.Equal(t, jupico.JournalIntent, e.State, "the peer's entry is untouched")
+		} else {
+			assert.Equal(t, jupico.JournalDone, e.State)
+		}
+	}
+
+	// After Close, nothing is recorded.
+	require.NoError(t, j.Close(ctx))
+	assert.ErrorIs(t, j.Record(ctx, entry("9999", "late", jupico.JournalIntent)), pgjournal.ErrClosed)
+}
