@@ -36,12 +36,7 @@ var journals = []struct {
 	}},
 	{"postgres", func(b *testing.B) ([]jupico.Option, counts) {
 		needPG(b)
-		cfg, err := pgxpool.ParseConfig(sharedURL)
-		if err != nil {
-			b.Fatal(err)
-		}
-		cfg.MaxConns = 32 // a connection per record in flight: the default (4 on two cores) queues them
-		pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+		pool, err := pgxpool.New(context.Background(), sharedURL) // the default pool: four connections on two cores
 		if err != nil {
 			b.Fatal(err)
 		}

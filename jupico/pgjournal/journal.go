@@ -28,8 +28,14 @@
 //
 //	SELECT reference, operation, state, owner FROM jupico_journal WHERE state <> 'done';
 //
-// PostgreSQL makes a commit durable (synchronous_commit, the default) and
-// groups the commits of concurrent sessions into one flush of its log.
+// # Durability and cost
+//
+// Record returns once PostgreSQL committed the record, which with
+// synchronous_commit on (the default; Open refuses a pool with it off,
+// ErrNotDurable) means it is in the server's log on disk. Records from
+// concurrent sales share a statement and a commit, so a busy service pays
+// a round trip and a log flush per batch. Give the pool enough
+// connections for the writers (four) besides the rest of the service.
 package pgjournal
 
 import (
@@ -53,6 +59,12 @@ import (
 // ErrNotOwner is wrapped by the error of a Record or Claim this journal
 // may not make: its lease expired, or a peer claimed the entry.
 var ErrNotOwner = errors.New("pgjournal: not the owner: the lease expired or a peer took the entry over")
+
+// ErrNotDurable is returned by Open when the pool's sessions run with
+// synchronous_commit off: PostgreSQL would acknowledge a record before it
+// is on disk, and a crash of the server could lose an intent. Turn it on
+// for the journal's role or database (it is on by default).
+var ErrNotDurable = errors.New("pgjournal: synchronous_commit is off: a record could be lost in a server crash; turn it on for the journal's role or database")
 
 // Defaults.
 const (
@@ -152,6 +164,13 @@ func Open(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Journal, er
 	j := &Journal{pool: pool, owner: o.owner, lease: o.lease,
 		table: pgx.Identifier{o.table}.Sanitize(), leases: pgx.Identifier{o.table + "_leases"}.Sanitize(),
 		queue: make(chan *record, 4*maxBatch), stop: make(chan struct{}), stopped: make(chan struct{})}
+	var commit string
+	if err := pool.QueryRow(ctx, `SELECT current_setting('synchronous_commit')`).Scan(&commit); err != nil {
+		return nil, fmt.Errorf("pgjournal: %w", err)
+	}
+	if commit == "off" {
+		return nil, ErrNotDurable
+	}
 	if err := j.migrate(ctx, o.table); err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -215,6 +216,16 @@ func TestOptionsAreValidated(t *testing.T) {
 	}
 	_, err := pgjournal.Open(context.Background(), nil)
 	assert.Error(t, err, "a nil pool")
+
+	// A pool whose commits are not durable is refused.
+	cfg, err := pgxpool.ParseConfig(sharedURL)
+	require.NoError(t, err)
+	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "off"
+	lax, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	require.NoError(t, err)
+	defer lax.Close()
+	_, err = pgjournal.Open(context.Background(), lax, pgjournal.WithTable(freshTable(t)))
+	assert.ErrorIs(t, err, pgjournal.ErrNotDurable)
 
 	// Unnamed journals get distinct names.
 	table := freshTable(t)
