@@ -215,7 +215,7 @@ func (c *Client) Recover(ctx context.Context) (*RecoveryReport, error) {
 func (c *Client) recoverOne(ctx context.Context, e *JournalEntry, rep *RecoveryReport) {
 	op := operationNamed(e.Operation)
 	if op == nil || op.Rollback == nil {
-		c.finish(ctx, e, OutcomeReconcile, "")
+		_ = c.finish(ctx, e, OutcomeReconcile, "")
 		rep.Reconcile++
 		c.hook(ctx, RollbackEvent{Operation: e.Operation, Reference: e.Reference, Recovered: true, Err: ErrReconcile})
 		return
@@ -232,7 +232,7 @@ func (c *Client) recoverOne(ctx context.Context, e *JournalEntry, rep *RecoveryR
 		}
 		rep.Failed++
 	} else {
-		c.finish(ctx, e, OutcomeRolledBack, "")
+		_ = c.finish(ctx, e, OutcomeRolledBack, "")
 		rep.RolledBack++
 	}
 	c.hook(ctx, RollbackEvent{Operation: e.Operation, Reference: e.Reference, Recovered: true, Acknowledged: err == nil, Err: err,

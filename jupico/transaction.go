@@ -262,7 +262,7 @@ func (c *Client) exchange(ctx context.Context, op *wire.Operation, body []byte) 
 		if op.Kind == wire.KindTransaction && errors.As(err, &pe) && pe.Unknown {
 			return nil, e, c.indeterminate(ctx, op, body, newRequestError(err), e)
 		}
-		c.finish(ctx, e, OutcomeNotProcessed, "")
+		_ = c.finish(ctx, e, OutcomeNotProcessed, "")
 		return nil, e, newRequestError(err)
 	}
 	switch resp.Outcome {
@@ -279,7 +279,7 @@ func (c *Client) exchange(ctx context.Context, op *wire.Operation, body []byte) 
 	}
 	// retryable (503, 429) once retries ran out, rejected (4xx), and any
 	// failure of a read or write: not processed, or harmless to repeat.
-	c.finish(ctx, e, OutcomeNotProcessed, "")
+	_ = c.finish(ctx, e, OutcomeNotProcessed, "")
 	return nil, e, newAPIError(op.Name, resp)
 }
 
@@ -327,7 +327,7 @@ func decodeTransaction(resp *pipeline.Response) (*Transaction, bool) {
 func (c *Client) indeterminate(ctx context.Context, op *wire.Operation, body []byte, cause error, j *JournalEntry) error {
 	e := &IndeterminateError{Operation: op.Name, Cause: cause}
 	if op.Rollback == nil {
-		c.finish(ctx, j, OutcomeReconcile, "")
+		_ = c.finish(ctx, j, OutcomeReconcile, "")
 		return e
 	}
 	e.Rollback = &RollbackRequest{Operation: op.Name, Body: body}
@@ -347,7 +347,7 @@ func (c *Client) indeterminate(ctx context.Context, op *wire.Operation, body []b
 	if j != nil {
 		j.Attempts += attempts
 		if err == nil {
-			c.finish(rctx, j, OutcomeRolledBack, "")
+			_ = c.finish(rctx, j, OutcomeRolledBack, "")
 		} else {
 			j.Err = err.Error()
 			c.owe(rctx, j) // Recover sends it again

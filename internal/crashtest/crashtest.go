@@ -70,7 +70,7 @@ func Main(mode string, open Opener) int {
 	defer closeJ()
 	hooked := &pausing{Journal: j, point: env("KILL_POINT"), ref: env("KILL_REF")}
 	pool := x509.NewCertPool()
-	caPEM, _ := os.ReadFile(env("FAKE_CA"))
+	caPEM, _ := os.ReadFile(env("FAKE_CA")) // #nosec G703 -- the CA file the parent test wrote for its child
 	pool.AppendCertsFromPEM(caPEM)
 	c, err := jupico.NewClient(jupico.WithBaseURL(env("FAKE_URL")), jupico.WithRootCAs(pool),
 		jupico.WithCredentials(credentials.Static(env("FAKE_USER"), env("FAKE_PASS"))),
@@ -209,7 +209,7 @@ func FakeEnv(t testing.TB, srv *jupicotest.Server) []string {
 // Start runs this test binary as a child in mode with env added.
 func Start(t testing.TB, mode string, env ...string) *Child {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$") // #nosec G204 -- this test binary, re-run as the child
+	cmd := exec.Command(os.Args[0], "-test.run=^$") // #nosec G204 G702 -- this test binary, re-run as the child
 	cmd.Env = append(append(os.Environ(), Env+"="+mode), env...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {

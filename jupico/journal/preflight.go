@@ -77,8 +77,10 @@ func preflight(path string) error {
 	if !found {
 		return corrupt(path, "no valid header page")
 	}
-	if need := int64(best.pgid) * int64(best.pageSize); size < need {
-		return corrupt(path, fmt.Sprintf("torn: %d bytes, but its data needs %d", size, need))
+	// In pages, so that no product can overflow: size is not negative and
+	// the page size is at least minPageSize.
+	if have := uint64(size) / uint64(best.pageSize); best.pgid > have { // #nosec G115 -- size is a file's size, not negative
+		return corrupt(path, fmt.Sprintf("torn: %d bytes, but its data needs %d pages of %d", size, best.pgid, best.pageSize))
 	}
 	return nil
 }

@@ -177,7 +177,7 @@ func Open(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Journal, er
 	if err := j.renew(ctx); err != nil {
 		return nil, err
 	}
-	go j.heartbeat()
+	go j.heartbeat() // #nosec G118 -- the lease outlives Open's context: Close stops the heartbeat
 	for range writers {
 		j.writing.Add(1)
 		go j.writer()
