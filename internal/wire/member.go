@@ -1,6 +1,9 @@
 package wire
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"unicode/utf8"
+)
 
 // StringMember returns the string value of the top-level member name of
 // the JSON object body, without decoding the rest: the journal reads a
@@ -37,9 +40,11 @@ func StringMember(body []byte, name string) (value string, ok bool) {
 			if len(val) < 2 || val[0] != '"' {
 				return "", false
 			}
-			if !hasByte(val, '\\') {
-				return string(val[1 : len(val)-1]), true
+			if inner := val[1 : len(val)-1]; !hasByte(inner, '\\') && utf8.Valid(inner) {
+				return string(inner), true
 			}
+			// Escapes, or bytes that are not UTF-8 (which encoding/json
+			// replaces with U+FFFD): decode as encoding/json does.
 			var s string
 			if json.Unmarshal(val, &s) != nil {
 				return "", false
