@@ -61,8 +61,8 @@ func TestSaleFaultsAreRolledBackOnce(t *testing.T) {
 			t.Parallel()
 			srv := jupicotest.NewServer(t)
 			srv.InjectFault(salePath, tc.fault)
-			var hooks hookLog
-			c := srv.Client(fast, jupico.WithTransactionTimeout(1500*time.Millisecond), jupico.WithRollbackHook(hooks.hook))
+			var hooks jupicotest.RollbackRecorder
+			c := srv.Client(fast, jupico.WithTransactionTimeout(1500*time.Millisecond), jupico.WithRollbackHook(hooks.Hook))
 
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
@@ -82,7 +82,7 @@ func TestSaleFaultsAreRolledBackOnce(t *testing.T) {
 
 			assert.Len(t, srv.RequestsTo(salePath), 1, "an unknown outcome is never retried")
 			assert.Len(t, srv.Rollbacks(), 1, "exactly one rollback")
-			assert.Len(t, hooks.all(), 1)
+			assert.Len(t, hooks.Events(), 1)
 			txs := srv.Transactions()
 			if !tc.processed {
 				assert.Empty(t, txs, "nothing was processed, the rollback reverses nothing")

@@ -51,8 +51,8 @@ func TestMoneyMovingOperationsAreNeverRetried(t *testing.T) {
 			t.Run(op.Name+"/"+tc.name, func(t *testing.T) {
 				t.Parallel()
 				srv := jupicotest.NewServer(t)
-				var hooks hookLog
-				c := srv.Client(fast, jupico.WithTransactionTimeout(300*time.Millisecond), jupico.WithRollbackHook(hooks.hook))
+				var hooks jupicotest.RollbackRecorder
+				c := srv.Client(fast, jupico.WithTransactionTimeout(300*time.Millisecond), jupico.WithRollbackHook(hooks.Hook))
 				got := run(t, srv, c, op)
 				srv.InjectFault(op.Path, tc.fault)
 				before := len(srv.RequestsTo(op.Path))
@@ -72,7 +72,7 @@ func TestMoneyMovingOperationsAreNeverRetried(t *testing.T) {
 				assert.Contains(t, err.Error(), "reconcile")
 				assert.Len(t, srv.RequestsTo(op.Path), before+1, "sent exactly once")
 				assert.Empty(t, srv.Rollbacks(), "no card rollback is invented for it")
-				assert.Empty(t, hooks.all())
+				assert.Empty(t, hooks.Events())
 			})
 		}
 		t.Run(op.Name+"/503 is retried", func(t *testing.T) {

@@ -353,13 +353,15 @@ func (c *Client) indeterminate(ctx context.Context, op *wire.Operation, body []b
 			c.owe(rctx, j) // Recover sends it again
 		}
 	}
-	c.hook(ctx, RollbackEvent{Operation: op.Name, Reference: referenceIn(j), Cause: cause, Acknowledged: err == nil, Err: err, Attempts: attempts, Duration: time.Since(start)})
+	c.hook(ctx, RollbackEvent{Operation: op.Name, Reference: referenceIn(j, body), Cause: cause, Acknowledged: err == nil, Err: err, Attempts: attempts, Duration: time.Since(start)})
 	return e
 }
 
-func referenceIn(j *JournalEntry) string {
+// referenceIn returns the reference of a transaction: its journal entry's,
+// read once when it was recorded, else its body's.
+func referenceIn(j *JournalEntry, body []byte) string {
 	if j == nil {
-		return ""
+		return referenceOf(body)
 	}
 	return j.Reference
 }

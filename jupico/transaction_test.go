@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,23 +16,6 @@ import (
 )
 
 const salePath = "/v1/transactions/creditcard/sale"
-
-type hookLog struct {
-	mu     sync.Mutex
-	events []jupico.RollbackEvent
-}
-
-func (h *hookLog) hook(_ context.Context, e jupico.RollbackEvent) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.events = append(h.events, e)
-}
-
-func (h *hookLog) all() []jupico.RollbackEvent {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return append([]jupico.RollbackEvent(nil), h.events...)
-}
 
 func TestIndeterminateOutcomesAreRolledBackOnce(t *testing.T) {
 	t.Parallel()
@@ -58,8 +40,8 @@ func TestIndeterminateOutcomesAreRolledBackOnce(t *testing.T) {
 			t.Parallel()
 			srv := jupicotest.NewServer(t)
 			srv.InjectFault(salePath, tc.fault)
-			var hooks hookLog
-			c := srv.Client(fast, jupico.WithTransactionTimeout(500*time.Millisecond), jupico.WithRollbackHook(hooks.hook))
+			var hooks jupicotest.RollbackRecorder
+			c := srv.Client(fast, jupico.WithTransactionTimeout(500*time.Millisecond), jupico.WithRollbackHook(hooks.Hook))
 			ctx, cancel := context.Background(), context.CancelFunc(func() {})
 			if tc.ctx != nil {
 				ctx, cancel = tc.ctx()
@@ -87,10 +69,11 @@ func TestIndeterminateOutcomesAreRolledBackOnce(t *testing.T) {
 			assert.True(t, bytes.Equal(sales[0].Body, rbs[0].Body), "the rollback carries the original body")
 			assert.Equal(t, jupicotest.DefaultUsername, rbs[0].Username)
 
-			ev := hooks.all()
+			ev := hooks.Events()
 			require.Len(t, ev, 1)
 			assert.True(t, ev[0].Acknowledged)
 			assert.Equal(t, "creditcard.sale", ev[0].Operation)
+			assert.Equal(t, "order-1042", ev[0].Reference, "without a journal too")
 			assert.Equal(t, 1, ev[0].Attempts)
 		})
 	}
@@ -99,8 +82,8 @@ func TestIndeterminateOutcomesAreRolledBackOnce(t *testing.T) {
 func TestNoRollbackWhenTheOutcomeIsKnown(t *testing.T) {
 	t.Parallel()
 	srv := jupicotest.NewServer(t)
-	var hooks hookLog
-	c := srv.Client(fast, jupico.WithRollbackHook(hooks.hook))
+	var hooks jupicotest.RollbackRecorder
+	c := srv.Client(fast, jupico.WithRollbackHook(hooks.Hook))
 	ctx := context.Background()
 
 	decline := charge(9023)
@@ -112,7 +95,7 @@ func TestNoRollbackWhenTheOutcomeIsKnown(t *testing.T) {
 	_, err = c.CreditCard.Sale(ctx, charge(100))
 	assert.ErrorIs(t, err, jupico.ErrServiceUnavailable)
 
-	bad := srv.Client(fast, jupico.WithCredentials(credentials.Static("jupicotest", "wrong")), jupico.WithRollbackHook(hooks.hook))
+	bad := srv.Client(fast, jupico.WithCredentials(credentials.Static("jupicotest", "wrong")), jupico.WithRollbackHook(hooks.Hook))
 	_, err = bad.CreditCard.Sale(ctx, charge(100))
 	assert.ErrorIs(t, err, jupico.ErrUnauthorized)
 
@@ -126,7 +109,7 @@ func TestNoRollbackWhenTheOutcomeIsKnown(t *testing.T) {
 	assert.ErrorIs(t, err, jupico.ErrValidation)
 
 	assert.Empty(t, srv.Rollbacks())
-	assert.Empty(t, hooks.all())
+	assert.Empty(t, hooks.Events())
 }
 
 func TestRollbackIsRetriedUntilAcknowledged(t *testing.T) {
@@ -135,13 +118,13 @@ func TestRollbackIsRetriedUntilAcknowledged(t *testing.T) {
 	srv.InjectFault(salePath, jupicotest.Fault{Status: http.StatusInternalServerError})
 	srv.InjectFault("/v1/transactions/creditcard/rollback", jupicotest.Fault{Status: http.StatusServiceUnavailable, Times: 1})
 	srv.InjectFault("/v1/transactions/creditcard/rollback", jupicotest.Fault{Status: http.StatusInternalServerError, Times: 1})
-	var hooks hookLog
+	var hooks jupicotest.RollbackRecorder
 	c := srv.Client(fast, jupico.WithRollbackRetry(jupico.RetryPolicy{MaxAttempts: 5, MinDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond}),
-		jupico.WithRollbackHook(hooks.hook))
+		jupico.WithRollbackHook(hooks.Hook))
 	_, err := c.CreditCard.Sale(context.Background(), charge(1500))
 	assert.ErrorIs(t, err, jupico.ErrRolledBack)
 	assert.Len(t, srv.Rollbacks(), 3)
-	ev := hooks.all()
+	ev := hooks.Events()
 	require.Len(t, ev, 1)
 	assert.True(t, ev[0].Acknowledged)
 	assert.Equal(t, 3, ev[0].Attempts)
@@ -152,9 +135,9 @@ func TestFailedRollbackIsReported(t *testing.T) {
 	srv := jupicotest.NewServer(t)
 	srv.InjectFault(salePath, jupicotest.Fault{Status: http.StatusInternalServerError})
 	srv.InjectFault("/v1/transactions/creditcard/rollback", jupicotest.Fault{Status: http.StatusInternalServerError})
-	var hooks hookLog
+	var hooks jupicotest.RollbackRecorder
 	c := srv.Client(fast, jupico.WithRollbackRetry(jupico.RetryPolicy{MaxAttempts: 4, MinDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond}),
-		jupico.WithRollbackHook(hooks.hook))
+		jupico.WithRollbackHook(hooks.Hook))
 	_, err := c.CreditCard.Sale(context.Background(), charge(1500))
 	require.ErrorIs(t, err, jupico.ErrIndeterminate)
 	assert.NotErrorIs(t, err, jupico.ErrRolledBack)
@@ -165,7 +148,7 @@ func TestFailedRollbackIsReported(t *testing.T) {
 	assert.ErrorIs(t, ie.RollbackErr, jupico.ErrServerError)
 	assert.Contains(t, err.Error(), "rollback failed")
 	assert.Len(t, srv.Rollbacks(), 4)
-	ev := hooks.all()
+	ev := hooks.Events()
 	require.Len(t, ev, 1)
 	assert.False(t, ev[0].Acknowledged)
 	assert.Error(t, ev[0].Err)

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -34,24 +33,6 @@ func sale(cents int64, ref string) *jupico.ChargeRequest {
 		Reference: ref, Description: "journal test"}
 }
 
-// events collects rollback hook events.
-type events struct {
-	mu  sync.Mutex
-	all []jupico.RollbackEvent
-}
-
-func (e *events) hook(_ context.Context, ev jupico.RollbackEvent) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.all = append(e.all, ev)
-}
-
-func (e *events) list() []jupico.RollbackEvent {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return append([]jupico.RollbackEvent(nil), e.all...)
-}
-
 func byRef(t *testing.T, j *journal.Journal, ref string) jupico.JournalEntry {
 	t.Helper()
 	all, err := j.Entries(context.Background())
@@ -71,8 +52,8 @@ func TestEveryOutcomeIsJournaled(t *testing.T) {
 	t.Parallel()
 	srv := jupicotest.NewServer(t)
 	j := open(t, filepath.Join(t.TempDir(), "j"))
-	var ev events
-	c := srv.Client(fast, jupico.WithJournal(j), jupico.WithRollbackHook(ev.hook), jupico.WithTransactionTimeout(300*time.Millisecond),
+	var ev jupicotest.RollbackRecorder
+	c := srv.Client(fast, jupico.WithJournal(j), jupico.WithRollbackHook(ev.Hook), jupico.WithTransactionTimeout(300*time.Millisecond),
 		jupico.WithRollbackRetry(jupico.RetryPolicy{MaxAttempts: 2, MinDelay: time.Millisecond, MaxDelay: time.Millisecond}))
 	ctx := context.Background()
 
@@ -137,7 +118,7 @@ func TestEveryOutcomeIsJournaled(t *testing.T) {
 	require.Len(t, rep.Entries, 1)
 	assert.Equal(t, "order-5", rep.Entries[0].Reference)
 	assert.Equal(t, jupico.OutcomeRolledBack, byRef(t, j, "order-5").Outcome)
-	last := ev.list()[len(ev.list())-1]
+	last := ev.Events()[len(ev.Events())-1]
 	assert.True(t, last.Recovered)
 	assert.True(t, last.Acknowledged)
 	assert.Equal(t, "order-5", last.Reference)
@@ -255,16 +236,16 @@ func TestRecoverOnStartRollsBackWhatADeadProcessLeft(t *testing.T) {
 	assert.Equal(t, jupico.Cents(2500), srv.Transactions()[0].Captured, "still charged")
 
 	j2 := open(t, path)
-	var ev events
-	c2 := srv.Client(jupico.WithJournal(j2), jupico.WithRecoverOnStart(), jupico.WithRollbackHook(ev.hook))
-	require.Eventually(t, func() bool { return len(ev.list()) == 2 }, 10*time.Second, 10*time.Millisecond)
+	var ev jupicotest.RollbackRecorder
+	c2 := srv.Client(jupico.WithJournal(j2), jupico.WithRecoverOnStart(), jupico.WithRollbackHook(ev.Hook))
+	require.Eventually(t, func() bool { return len(ev.Events()) == 2 }, 10*time.Second, 10*time.Millisecond)
 	require.NoError(t, c2.Close())
 	txs := srv.Transactions()
 	require.Len(t, txs, 1)
 	assert.Zero(t, txs[0].Captured, "the next process rolled it back")
 	assert.Equal(t, 1, txs[0].Rollbacks)
 	var reconcile, rolled int
-	for _, e := range ev.list() {
+	for _, e := range ev.Events() {
 		assert.True(t, e.Recovered)
 		switch {
 		case errors.Is(e.Err, jupico.ErrReconcile):

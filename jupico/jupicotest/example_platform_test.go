@@ -2,6 +2,7 @@ package jupicotest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jupico/jupico-go/jupico"
@@ -39,4 +40,26 @@ func ExampleServer_AdvanceInvite() {
 	// onMerchantSubmit Onboarding
 	// onMerchantActivation Onboarding
 	// active
+}
+
+// A test of a service's handling of an unknown outcome: Jupico answers 500
+// after processing the sale, the client rolls it back, and the hook hears
+// of it.
+func ExampleRollbackRecorder() {
+	srv := jupicotest.Start()
+	defer srv.Close()
+	var rollbacks jupicotest.RollbackRecorder
+	client := srv.Client(jupico.WithRollbackHook(rollbacks.Hook))
+	defer client.Close()
+
+	srv.InjectFault("/v1/transactions/creditcard/sale", jupicotest.Fault{Status: 500, AfterProcessing: true, Times: 1})
+	_, err := client.CreditCard.Sale(context.Background(), &jupico.ChargeRequest{SubMerchantID: "m1", Amount: jupico.Cents(2500),
+		PaymentToken: jupico.PermanentToken("card", "tok_visa_4242"), Reference: "order-9"})
+	fmt.Println(errors.Is(err, jupico.ErrRolledBack))
+	for _, e := range rollbacks.Events() {
+		fmt.Println(e.Reference, e.Acknowledged)
+	}
+	// Output:
+	// true
+	// order-9 true
 }

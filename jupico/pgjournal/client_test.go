@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,24 +25,6 @@ var fast = jupico.WithRetry(jupico.RetryPolicy{MaxAttempts: 3, MinDelay: time.Mi
 func sale(ref string) *jupico.ChargeRequest {
 	return &jupico.ChargeRequest{SubMerchantID: "jpt-fs-demo-acc1-m1", Amount: jupico.Cents(2500),
 		PaymentToken: jupico.PermanentToken("card", "tok_visa_4242"), Reference: ref}
-}
-
-// events collects rollback hook events.
-type events struct {
-	mu  sync.Mutex
-	all []jupico.RollbackEvent
-}
-
-func (e *events) hook(_ context.Context, ev jupico.RollbackEvent) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.all = append(e.all, ev)
-}
-
-func (e *events) list() []jupico.RollbackEvent {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return append([]jupico.RollbackEvent(nil), e.all...)
 }
 
 // Every outcome a client journals lands in the table, done.
@@ -94,12 +75,12 @@ func TestPeerRecoversWhatADeadReplicaOwed(t *testing.T) {
 	down.Remove()
 	require.Equal(t, jupico.Cents(2500), srv.Transactions()[0].Captured, "still charged")
 
-	var ev events
+	var ev jupicotest.RollbackRecorder
 	peer := open(t, table, pgjournal.WithOwner("replica-b"))
-	c2 := srv.Client(jupico.WithJournal(peer), jupico.WithRecoverOnStart(), jupico.WithRollbackHook(ev.hook))
-	require.Eventually(t, func() bool { return len(ev.list()) == 1 }, 10*time.Second, 10*time.Millisecond)
+	c2 := srv.Client(jupico.WithJournal(peer), jupico.WithRecoverOnStart(), jupico.WithRollbackHook(ev.Hook))
+	require.Eventually(t, func() bool { return len(ev.Events()) == 1 }, 10*time.Second, 10*time.Millisecond)
 	require.NoError(t, c2.Close())
-	e := ev.list()[0]
+	e := ev.Events()[0]
 	assert.True(t, e.Recovered)
 	assert.True(t, e.Acknowledged)
 	assert.Equal(t, "order-1", e.Reference)
