@@ -11,6 +11,7 @@
 # is redis-server --sentinel, so the redis-sentinel package is not needed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. .ci/lib.sh
 export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.27.3}"
 
 MODULES=(webhook/redisstore jupico/redislimit)
@@ -42,16 +43,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A free loopback port: one where nothing answers a connection.
-port=
-for _ in $(seq 20); do
-	p=$((20000 + RANDOM % 40000))
-	if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-		port=$p
-		break
-	fi
-done
-[ -n "$port" ] || { echo "no free port found" >&2; exit 1; }
+port=$(free_port)
 
 redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no \
 	--dir "$tmp" --daemonize yes --pidfile "$pidfile" --logfile "$tmp/redis.log"
@@ -77,13 +69,5 @@ export JUPICO_TEST_REDIS_ADDR="127.0.0.1:$port"
 echo "redis on $JUPICO_TEST_REDIS_ADDR"
 
 for m in "${MODULES[@]}"; do
-	echo "--> $m: go.mod tidy"
-	(cd "$m" && go mod tidy -diff >/dev/null) || {
-		echo "$m: go.mod/go.sum are not tidy; run 'go mod tidy' there" >&2
-		exit 1
-	}
-	echo "--> $m: go vet"
-	(cd "$m" && go vet ./...)
-	echo "--> $m: tests with the race detector"
-	(cd "$m" && go test -race -count=1 ./...)
+	check_module "$m"
 done

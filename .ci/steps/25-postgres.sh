@@ -9,6 +9,7 @@
 # side, and always stops the server.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. .ci/lib.sh
 export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.27.3}"
 MODULE=jupico/pgjournal
 
@@ -48,16 +49,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A free loopback port: one where nothing answers a connection.
-port=
-for _ in $(seq 20); do
-	p=$((20000 + RANDOM % 40000))
-	if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-		port=$p
-		break
-	fi
-done
-[ -n "$port" ] || { echo "no free port found" >&2; exit 1; }
+port=$(free_port)
 
 "${as[@]}" "$bin/initdb" -D "$data" -U postgres -A trust -E UTF8 --no-sync >"$tmp/initdb.log" 2>&1 || {
 	cat "$tmp/initdb.log" >&2
@@ -72,14 +64,6 @@ started=1
 export JUPICO_TEST_PG_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
 echo "postgres on 127.0.0.1:$port"
 
-echo "--> $MODULE: go.mod tidy"
-(cd "$MODULE" && go mod tidy -diff >/dev/null) || {
-	echo "$MODULE: go.mod/go.sum are not tidy; run 'go mod tidy' there" >&2
-	exit 1
-}
-echo "--> $MODULE: go vet"
-(cd "$MODULE" && go vet ./...)
-echo "--> $MODULE: tests with the race detector"
-(cd "$MODULE" && go test -race -count=1 ./...)
+check_module "$MODULE"
 echo "--> $MODULE: the journals' throughput (reported, not a budget)"
 (cd "$MODULE" && go test -run '^$' -bench 'Journal' -benchtime 500ms -count 1 . | grep -E '^Benchmark')

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jupico/jupico-go/credentials"
+	"github.com/jupico/jupico-go/internal/benchload"
 	"github.com/jupico/jupico-go/internal/transport"
 	"github.com/jupico/jupico-go/jupico"
 	"github.com/jupico/jupico-go/jupico/jupicotest"
@@ -156,20 +157,7 @@ func BenchmarkConcurrent(b *testing.B) {
 			call := impl.call(b, srv)
 			// Warm up with the full concurrency so the pool reaches its
 			// steady size; handshakes are counted from then on.
-			var warm sync.WaitGroup
-			for range 256 {
-				warm.Add(1)
-				go func() {
-					defer warm.Done()
-					for range 4 {
-						if err := call(); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				}()
-			}
-			warm.Wait()
+			benchload.Warm(b, benchload.Goroutines, call)
 			conns0 := srv.Connections()
 			var mu sync.Mutex
 			var lat []time.Duration

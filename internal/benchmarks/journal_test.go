@@ -3,11 +3,9 @@ package benchmarks
 import (
 	"context"
 	"path/filepath"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
+	"github.com/jupico/jupico-go/internal/benchload"
 	"github.com/jupico/jupico-go/jupico"
 	"github.com/jupico/jupico-go/jupico/journal"
 	"github.com/jupico/jupico-go/jupico/jupicotest"
@@ -73,44 +71,17 @@ func BenchmarkJournalConcurrent(b *testing.B) {
 		b.Run("goroutines=256/impl="+impl.name, func(b *testing.B) {
 			srv := startFake(b)
 			call, j := impl.call(b, srv)
-			var warm sync.WaitGroup
-			for range 256 {
-				warm.Go(func() {
-					for range 4 {
-						if err := call(); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				})
-			}
-			warm.Wait()
+			benchload.Warm(b, benchload.Goroutines, call)
 			var before journal.Stats
 			if j != nil {
 				before = j.Stats()
 			}
 			conns0 := srv.Connections()
-			var done atomic.Int64
-			b.SetParallelism(128) // × GOMAXPROCS(2) = 256 goroutines
-			b.ReportAllocs()
-			b.ResetTimer()
-			start := time.Now()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					if err := call(); err != nil {
-						b.Error(err)
-						return
-					}
-					done.Add(1)
-				}
-			})
-			elapsed := time.Since(start)
-			b.StopTimer()
-			b.ReportMetric(float64(done.Load())/elapsed.Seconds(), "req/s")
-			b.ReportMetric(float64(srv.Connections()-conns0)/float64(done.Load()), "handshakes/op")
+			done := benchload.Parallel(b, call)
+			b.ReportMetric(float64(srv.Connections()-conns0)/float64(done), "handshakes/op")
 			if j != nil {
 				st := j.Stats()
-				b.ReportMetric(float64(st.Commits-before.Commits)/float64(done.Load()), "syncs/sale")
+				b.ReportMetric(float64(st.Commits-before.Commits)/float64(done), "syncs/sale")
 				b.ReportMetric(float64(st.Records-before.Records)/float64(max(st.Commits-before.Commits, 1)), "records/sync")
 			}
 		})

@@ -5,10 +5,12 @@
 // PostgreSQL refuses to run as root, and CI runs as root: then the server
 // runs as the unprivileged user nobody, which owns its directory. When no
 // server binary is found (on PATH or under /usr/lib/postgresql) the helpers
-// return ErrNoPostgres: the tests that use them fail, never skip.
+// return ErrNoPostgres, the one case in which the tests skip, saying why;
+// a server that fails to start fails them.
 //
 // It is a package of the root module, imported only by tests, and uses only
-// the standard library, so that it adds no dependency to the root module.
+// the standard library (and internal/testproc), so that it adds no
+// dependency to the root module.
 package pgtest
 
 import (
@@ -24,6 +26,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/jupico/jupico-go/internal/testproc"
 )
 
 // EnvURL names the variable that points the tests at a disposable
@@ -94,11 +98,11 @@ func Start() (*Server, error) {
 	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	if out, err := initdb.CombinedOutput(); err != nil {
 		_ = os.RemoveAll(dir)
-		return nil, fmt.Errorf("initdb: %w\n%s", err, lastLines(string(out), 5))
+		return nil, fmt.Errorf("initdb: %w\n%s", err, testproc.LastLines(string(out), 5))
 	}
 	var last error
 	for range 5 { // another process may take the free port first
-		port, err := freePort()
+		port, err := testproc.FreePort()
 		if err != nil {
 			_ = os.RemoveAll(dir)
 			return nil, err
@@ -175,7 +179,7 @@ func (s *Server) start(bin, data string, port int, cred *syscall.Credential) err
 
 func (s *Server) logTail(n int) string {
 	logged, _ := os.ReadFile(s.logPath()) // #nosec G304 -- the log of the server started here
-	return lastLines(string(logged), n)
+	return testproc.LastLines(string(logged), n)
 }
 
 // Stop shuts the server down (fast shutdown: clients are disconnected) and
@@ -204,18 +208,4 @@ func SetupShared() (url string, stop func(), err error) {
 		return "", nil, err
 	}
 	return s.url, s.Stop, nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }

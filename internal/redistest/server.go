@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jupico/jupico-go/internal/testproc"
 )
 
 // EnvAddr names the variable that points the tests at a disposable Redis
@@ -65,7 +67,7 @@ func startServer(dir string, lead, extra []string) (*Server, error) {
 	}
 	var last error
 	for range 5 { // another process may take the free port first
-		port, err := freePort()
+		port, err := testproc.FreePort()
 		if err != nil {
 			return nil, err
 		}
@@ -98,7 +100,7 @@ func (s *Server) logPath() string { return filepath.Join(s.dir, "redis.log") }
 // logTail returns the last n lines of the server's log file.
 func (s *Server) logTail(n int) string {
 	log, _ := os.ReadFile(s.logPath()) // #nosec G304 -- the log of a server these helpers started
-	return lastLines(string(log), n)
+	return testproc.LastLines(string(log), n)
 }
 
 // start runs the process and waits until it is ready.
@@ -183,21 +185,6 @@ func waitReady(addr, password string, pid int, sentinel bool, within time.Durati
 	return err
 }
 
-// freePort returns a loopback TCP port that was free a moment ago.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
-}
-
 // NewServer starts a redis-server of the test's own with the options in
 // extra, killed when the test ends. Tests that stop or reconfigure Redis
 // use one instead of the shared server.
@@ -214,7 +201,7 @@ func NewServer(t testing.TB, extra ...string) *Server {
 // DeadAddr returns a loopback address where nothing listens.
 func DeadAddr(t testing.TB) string {
 	t.Helper()
-	port, err := freePort()
+	port, err := testproc.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}

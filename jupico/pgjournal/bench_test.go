@@ -3,13 +3,11 @@ package pgjournal_test
 import (
 	"context"
 	"path/filepath"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/jupico/jupico-go/internal/benchload"
 	"github.com/jupico/jupico-go/jupico"
 	"github.com/jupico/jupico-go/jupico/journal"
 	"github.com/jupico/jupico-go/jupico/jupicotest"
@@ -85,34 +83,12 @@ func BenchmarkJournalConcurrent(b *testing.B) {
 		b.Run("goroutines=256/impl="+impl.name, func(b *testing.B) {
 			opts, count := impl.open(b)
 			call := saleOn(b, opts)
-			var warm sync.WaitGroup
-			for range 256 {
-				warm.Go(func() {
-					if err := call(); err != nil {
-						b.Error(err)
-					}
-				})
-			}
-			warm.Wait()
+			benchload.Warm(b, benchload.Goroutines, call)
 			var records0, commits0 int64
 			if count != nil {
 				records0, commits0 = count()
 			}
-			var done atomic.Int64
-			b.SetParallelism(128) // × GOMAXPROCS(2) = 256 goroutines
-			b.ReportAllocs()
-			b.ResetTimer()
-			start := time.Now()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					if err := call(); err != nil {
-						b.Error(err)
-						return
-					}
-					done.Add(1)
-				}
-			})
-			b.ReportMetric(float64(done.Load())/time.Since(start).Seconds(), "req/s")
+			benchload.Parallel(b, call)
 			if count != nil {
 				records, commits := count()
 				b.ReportMetric(float64(records-records0)/float64(max(commits-commits0, 1)), "records/commit")

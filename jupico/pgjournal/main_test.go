@@ -13,10 +13,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"go.uber.org/goleak"
 
 	"github.com/jupico/jupico-go/internal/crashtest"
 	"github.com/jupico/jupico-go/internal/pgtest"
+	"github.com/jupico/jupico-go/internal/testproc"
 )
 
 // sharedURL is the database the tests share, set by TestMain; noPG is
@@ -61,15 +61,7 @@ func TestMain(m *testing.M) {
 	}
 	sharedURL = url
 	os.Setenv("DATABASE_URL", url)
-	code := m.Run()
-	stop()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	os.Exit(testproc.Run(m, stop))
 }
 
 // newPool returns a pool on the shared database, closed when the test

@@ -6,9 +6,9 @@ import (
 	"testing"
 
 	"github.com/jupico/jupico-go/internal/redistest"
+	"github.com/jupico/jupico-go/internal/testproc"
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/logging"
-	"go.uber.org/goleak"
 )
 
 // sharedAddr is the address of the Redis that most tests share, set by
@@ -52,13 +52,5 @@ func TestMain(m *testing.M) {
 	// Several tests talk to Redis servers that are down on purpose; keep
 	// the client's reports of failed dials out of the output.
 	logging.Disable()
-	code := m.Run()
-	stop()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	os.Exit(testproc.Run(m, stop))
 }

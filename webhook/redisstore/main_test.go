@@ -6,9 +6,9 @@ import (
 	"testing"
 
 	"github.com/jupico/jupico-go/internal/redistest"
+	"github.com/jupico/jupico-go/internal/testproc"
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/logging"
-	"go.uber.org/goleak"
 )
 
 // sharedAddr is the address of the Redis that most tests share, set by
@@ -51,13 +51,5 @@ func TestMain(m *testing.M) {
 	// the client's reports of failed dials out of the output.
 	logging.Disable()
 	os.Setenv("REDIS_ADDR", addr)
-	code := m.Run()
-	stop()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	os.Exit(testproc.Run(m, stop))
 }

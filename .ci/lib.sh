@@ -1,0 +1,31 @@
+# Shell functions the CI steps share; source it from a step.
+
+# free_port prints a loopback port where nothing answers a connection, or
+# fails.
+free_port() {
+	local p
+	for _ in $(seq 20); do
+		p=$((20000 + RANDOM % 40000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	echo "no free port found" >&2
+	return 1
+}
+
+# check_module DIR checks a nested module: its go.mod and go.sum are tidy,
+# go vet passes, and its tests pass with the race detector.
+check_module() {
+	local m=$1
+	echo "--> $m: go.mod tidy"
+	(cd "$m" && go mod tidy -diff >/dev/null) || {
+		echo "$m: go.mod/go.sum are not tidy; run 'go mod tidy' there" >&2
+		return 1
+	}
+	echo "--> $m: go vet"
+	(cd "$m" && go vet ./...)
+	echo "--> $m: tests with the race detector"
+	(cd "$m" && go test -race -count=1 ./...)
+}
