@@ -37,9 +37,12 @@ func Warm(b testing.TB, n int, call func() error) {
 // Parallel times b.N calls of call from Goroutines goroutines (allocations
 // reported), reports their rate as req/s, and returns how many succeeded.
 // The timer is stopped when it returns.
-func Parallel(b *testing.B, call func() error) int64 {
+func Parallel(b *testing.B, call func() error) int64 { return ParallelN(b, Goroutines, call) }
+
+// ParallelN is Parallel from about n goroutines (a multiple of GOMAXPROCS).
+func ParallelN(b *testing.B, n int, call func() error) int64 {
 	var done atomic.Int64
-	b.SetParallelism(max(1, Goroutines/runtime.GOMAXPROCS(0)))
+	b.SetParallelism(max(1, n/runtime.GOMAXPROCS(0)))
 	b.ReportAllocs()
 	b.ResetTimer()
 	start := time.Now()

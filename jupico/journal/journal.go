@@ -219,6 +219,7 @@ func (j *Journal) Record(ctx context.Context, e *jupico.JournalEntry) error {
 	}
 	w := writes.Get().(*write)
 	w.key, w.val, w.at = append(w.key[:0], e.ID...), val, time.Now()
+	w.id, w.intent = e.ID, e.State == jupico.JournalIntent
 	j.mu.RLock()
 	if j.closed {
 		j.mu.RUnlock()
@@ -236,7 +237,7 @@ func (j *Journal) Record(ctx context.Context, e *jupico.JournalEntry) error {
 	// Once queued, the write happens: wait for it whatever ctx says, so
 	// the caller never sends a request whose intent may still be lost.
 	err = <-w.done
-	w.val = nil
+	w.val, w.id = nil, ""
 	writes.Put(w)
 	return err
 }
@@ -245,44 +246,63 @@ func (j *Journal) Record(ctx context.Context, e *jupico.JournalEntry) error {
 // its channel, which the writer sends on once per use.
 type write struct {
 	key, val []byte
+	id       string    // the entry's ID, as the writer's open set keys it
+	intent   bool      // the entry is an intent: its transaction is about to be sent
 	at       time.Time // when it was queued
 	done     chan error
 }
 
 var writes = sync.Pool{New: func() any { return &write{done: make(chan error, 1)} }}
 
-// gather is how long a batch may gather records, counted from when its
-// first record arrived, once the last commit showed that several callers
-// write at once: a commit costs about the same for one record as for a
-// hundred, so under load a short wait buys fewer, fuller commits. A
-// record that arrived during the previous commit has waited already; a
-// lone writer never waits.
-const gather = time.Millisecond
+// gatherMax bounds how long a commit waits for more records, counted from
+// when its first record was queued.
+//
+// A commit costs about the same for one record as for a hundred: two
+// syncs of the file, each a flush of the disk and a tenth of a
+// millisecond or more of kernel CPU. Under load the writer therefore
+// waits for the records of the transactions in flight before committing,
+// so that a sync serves many of them. How many it waits for scales with
+// how many are in flight (half as many as remain open): a lone caller
+// never waits and a few callers barely do (with 8 callers, 1.5x the sales
+// a second a fixed 1 ms wait allowed; internal/benchmarks), and gatherMax
+// caps the wait when the machine is too busy for them to arrive sooner. A
+// record that arrived during the previous commit has waited already: its
+// wait counts from when it was queued.
+const gatherMax = 3 * time.Millisecond
 
 // writer commits the records waiting, all of them in one transaction and
 // one sync, until the journal is closed.
 func (j *Journal) writer() {
 	defer close(j.stopped)
 	batch := make([]*write, 0, 64)
+	// open holds the transactions of this process between their intent and
+	// their next record: those sent, or about to be, whose next record the
+	// writer can expect soon. Only this goroutine touches it.
+	open := make(map[string]struct{})
 	wait := time.NewTimer(time.Hour)
 	wait.Stop()
-	last := 0 // records in the previous commit
 	for w := range j.writes {
-		batch = append(batch[:0], w)
-		left := gather - time.Since(w.at)
-		waiting := last > 1 && left > 0
+		batch = append(batch[:0], track(open, w))
+		left := gatherMax - time.Since(w.at)
+		waiting := left > 0 && !enough(batch, open)
 		if waiting {
 			wait.Reset(left)
 		}
 	more:
 		for len(batch) < maxBatch {
+			if waiting && enough(batch, open) {
+				waiting = false
+				if !wait.Stop() {
+					<-wait.C
+				}
+			}
 			if !waiting {
 				select {
 				case w, ok := <-j.writes:
 					if !ok {
 						break more
 					}
-					batch = append(batch, w)
+					batch = append(batch, track(open, w))
 				default:
 					break more
 				}
@@ -293,7 +313,7 @@ func (j *Journal) writer() {
 				if !ok {
 					break more
 				}
-				batch = append(batch, w)
+				batch = append(batch, track(open, w))
 			case <-wait.C:
 				waiting = false
 			}
@@ -301,7 +321,6 @@ func (j *Journal) writer() {
 		if waiting && !wait.Stop() {
 			<-wait.C
 		}
-		last = len(batch)
 		err := j.db.Update(func(tx *bolt.Tx) error {
 			b := tx.Bucket(bucket)
 			b.FillPercent = 0.9 // keys grow with time: pack the pages they append to
@@ -314,6 +333,11 @@ func (j *Journal) writer() {
 		})
 		if err != nil {
 			err = fmt.Errorf("journal: write %s: %w", j.path, err)
+			for _, w := range batch {
+				if w.intent {
+					delete(open, w.id) // refused: it will not be sent
+				}
+			}
 		} else {
 			j.commits.Add(1)
 			j.records.Add(int64(len(batch)))
@@ -322,6 +346,21 @@ func (j *Journal) writer() {
 			w.done <- err
 		}
 	}
+}
+
+// enough tells whether batch holds the records worth waiting for: at
+// least half as many as transactions remain open.
+func enough(batch []*write, open map[string]struct{}) bool { return 2*len(batch) >= len(open) }
+
+// track notes w's transaction as open (an intent) or no longer open (any
+// later record of it), and returns w.
+func track(open map[string]struct{}, w *write) *write {
+	if w.intent {
+		open[w.id] = struct{}{}
+	} else {
+		delete(open, w.id)
+	}
+	return w
 }
 
 // Claim returns every entry that is not done. The file is this process's
