@@ -45,6 +45,7 @@ type refreshConfig struct {
 	backoffMin time.Duration
 	backoffMax time.Duration
 	onError    func(error)
+	onRefresh  func(RefreshEvent)
 }
 
 func defaultRefreshConfig() refreshConfig {
@@ -161,6 +162,33 @@ func WithOnRefreshError(f func(err error)) RefreshOption {
 	return func(c *refreshConfig) { c.onError = f }
 }
 
+// RefreshEvent describes one read of the provider by a cache, for
+// metrics: see WithOnRefresh.
+type RefreshEvent struct {
+	// Err is the provider's error (it carries no secret values); nil when
+	// it returned a value.
+	Err error
+	// Changed is set when the value differs from the one cached before (a
+	// rotation), or when none was (the first value, or the first after
+	// failures left nothing to serve).
+	Changed bool
+	// Duration is how long the provider took.
+	Duration time.Duration
+}
+
+// WithOnRefresh sets a function called after every read of the provider,
+// successful or not, including background ones that callers never see,
+// for metrics. It runs where WithOnRefreshError's function does, under the
+// same rules: from the refreshing goroutine, one call at a time, before
+// the callers waiting for the refresh are released; it must not block for
+// long, and must not call Invalidate or Close. Nil, the default, means
+// none. A read whose answer is discarded (it returned the value just
+// rejected, read before the rejection) is not reported: the read that
+// replaces it is.
+func WithOnRefresh(f func(RefreshEvent)) RefreshOption {
+	return func(c *refreshConfig) { c.onRefresh = f }
+}
+
 // Phases of a cached value, read lock-free on the hot path.
 const (
 	phaseFresh    int32 = iota // serve it
@@ -200,6 +228,7 @@ type entry[T any] struct {
 // closed and read after.
 type flight[T any] struct {
 	done    chan struct{}
+	start   time.Time // when the provider was asked
 	settled bool
 	stale   bool
 	again   bool
@@ -350,7 +379,7 @@ func (e *engine[T]) closedGet(en *entry[T], now time.Time) (T, error) {
 // keeps ctx's values but not its cancellation: it is bounded by the refresh
 // timeout and by close. e.mu must be held.
 func (e *engine[T]) startFlight(ctx context.Context) *flight[T] {
-	f := &flight[T]{done: make(chan struct{})}
+	f := &flight[T]{done: make(chan struct{}), start: time.Now()}
 	e.flight = f
 	e.busy.Store(true)
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.cfg.timeout)
@@ -430,6 +459,9 @@ func (e *engine[T]) finish(f *flight[T], v T, expires time.Time, err error) {
 	}
 	if err != nil && e.cfg.onError != nil {
 		e.cfg.onError(err)
+	}
+	if e.cfg.onRefresh != nil {
+		e.cfg.onRefresh(RefreshEvent{Err: err, Changed: changed, Duration: time.Since(f.start)})
 	}
 	e.release(f)
 }

@@ -57,11 +57,14 @@ func (m *ResponseMeta) meta() *ResponseMeta { return m }
 func call[T any, PT interface {
 	*T
 	responder
-}](ctx context.Context, c *Client, op *wire.Operation, req request) (*T, error) {
+}](ctx context.Context, c *Client, op *wire.Operation, req request) (_ *T, err error) {
 	body, err := encodeRequest(op, req)
 	if err != nil {
 		return nil, err
 	}
+	ctx, ob := c.startCall(ctx, op, nil)
+	var resp *pipeline.Response
+	defer func() { ob.end(resp, err) }()
 	resp, e, err := c.exchange(ctx, op, body)
 	defer c.release(e)
 	if err != nil {
@@ -82,14 +85,16 @@ func call[T any, PT interface {
 }
 
 // read validates and writes a read's body for op and sends it: the answer
-// to decode, as exchange returns it.
-func (c *Client) read(ctx context.Context, op *wire.Operation, req request) (*pipeline.Response, error) {
+// to decode, as exchange returns it, and the call's observation, which the
+// caller ends once it decoded the answer (nil for a request not sent).
+func (c *Client) read(ctx context.Context, op *wire.Operation, req request) (*pipeline.Response, *callObs, error) {
 	body, err := encodeRequest(op, req)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	ctx, ob := c.startCall(ctx, op, nil)
 	resp, _, err := c.exchange(ctx, op, body)
-	return resp, err
+	return resp, ob, err
 }
 
 // decodeData reads data (absent or null: nothing) into out and keeps it as

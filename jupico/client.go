@@ -68,6 +68,8 @@ type Client struct {
 	rollbackHook    func(context.Context, RollbackEvent)
 	logger          *slog.Logger
 	now             func() time.Time
+	observer        Observer // nil: none
+	host            string   // the API's host, as observers are told
 	journalState
 }
 
@@ -99,7 +101,11 @@ func NewClient(opts ...Option) (*Client, error) {
 	// (a lock-free load) unless the caller brought one of their own.
 	var ownCache *credentials.Cache
 	if _, ok := cfg.creds.(*credentials.Cache); !ok {
-		ownCache = credentials.NewCache(cfg.creds)
+		var opts []credentials.CacheOption
+		if cfg.observer != nil {
+			opts = append(opts, RefreshObserver(cfg.observer))
+		}
+		ownCache = credentials.NewCache(cfg.creds, opts...)
 		cfg.creds = ownCache
 	}
 	if cfg.logger == nil {
@@ -123,7 +129,14 @@ func NewClient(opts ...Option) (*Client, error) {
 		// WithTransactionTimeout), headers and body included.
 		ResponseHeaderTimeout: -1,
 	})
-	p := pipeline.New(pipeline.Config{
+	c := &Client{env: cfg.env, baseURL: cfg.baseURL, cache: ownCache,
+		noAutoRollback: cfg.noAutoRollback, rollbackTimeout: cfg.rollbackTimeout, rollbackHook: cfg.rollbackHook,
+		logger: cfg.logger, now: time.Now, observer: cfg.observer, host: base.Host}
+	var pobs pipeline.Observer
+	if cfg.observer != nil {
+		pobs = observer{c}
+	}
+	c.p = pipeline.New(pipeline.Config{
 		BaseURL:            base,
 		Transport:          t,
 		Middleware:         cfg.middleware,
@@ -135,6 +148,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		RollbackRetry:      pipeline.Retry{MaxAttempts: rbRetry.MaxAttempts, MinDelay: rbRetry.MinDelay, MaxDelay: rbRetry.MaxDelay},
 		Timeout:            cfg.timeout,
 		TransactionTimeout: cfg.txnTimeout,
+		Observer:           pobs,
 	})
 	if cfg.recoverOnStart && cfg.journal == nil {
 		return nil, invalid("WithRecoverOnStart needs WithJournal")
@@ -142,9 +156,6 @@ func NewClient(opts ...Option) (*Client, error) {
 	if cfg.journalRetention == 0 {
 		cfg.journalRetention = DefaultJournalRetention
 	}
-	c := &Client{p: p, env: cfg.env, baseURL: cfg.baseURL, cache: ownCache,
-		noAutoRollback: cfg.noAutoRollback, rollbackTimeout: cfg.rollbackTimeout, rollbackHook: cfg.rollbackHook,
-		logger: cfg.logger, now: time.Now}
 	c.journal, c.journalRetention = cfg.journal, cfg.journalRetention
 	// Every service is the client's one service value under its own type,
 	// so its methods show in godoc and the client allocates it once.
@@ -198,15 +209,16 @@ func (c *Client) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())
 
 // do sends op and decodes the envelope's data into out (when non-nil) for a
 // success. It returns the raw response for callers that need more.
-func (c *Client) do(ctx context.Context, op *wire.Operation, in, out any) (*pipeline.Response, error) {
+func (c *Client) do(ctx context.Context, op *wire.Operation, in, out any) (resp *pipeline.Response, err error) {
 	var body []byte
 	if in != nil {
-		var err error
 		if body, err = wire.Marshal(in); err != nil {
 			return nil, fmt.Errorf("jupico: %s: encode request: %w", op.Name, err)
 		}
 	}
-	resp, _, err := c.exchange(ctx, op, body)
+	ctx, ob := c.startCall(ctx, op, nil)
+	defer func() { ob.end(resp, err) }()
+	resp, _, err = c.exchange(ctx, op, body)
 	if err != nil {
 		return nil, err
 	}

@@ -95,6 +95,8 @@ type config struct {
 	journal          Journal
 	journalRetention time.Duration
 	recoverOnStart   bool
+
+	observer Observer
 }
 
 func invalid(format string, args ...any) error {

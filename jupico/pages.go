@@ -88,8 +88,9 @@ type listRequest interface {
 func list[T any, PT interface {
 	*T
 	responder
-}](ctx context.Context, c *Client, op *wire.Operation, f listRequest) (*Page[T], error) {
-	resp, err := c.read(ctx, op, f)
+}](ctx context.Context, c *Client, op *wire.Operation, f listRequest) (_ *Page[T], err error) {
+	resp, ob, err := c.read(ctx, op, f)
+	defer func() { ob.end(resp, err) }()
 	if err != nil {
 		return nil, err
 	}

@@ -127,9 +127,10 @@ func (s *QueryService) Transactions(ctx context.Context, f *TransactionFilter) (
 	return s.page(ctx, f.query())
 }
 
-func (s *QueryService) page(ctx context.Context, q *transactionQuery) (*TransactionPage, error) {
+func (s *QueryService) page(ctx context.Context, q *transactionQuery) (_ *TransactionPage, err error) {
 	op := &wire.QueryTransactions
-	resp, err := s.c.read(ctx, op, q)
+	resp, ob, err := s.c.read(ctx, op, q)
+	defer func() { ob.end(resp, err) }()
 	if err != nil {
 		return nil, err
 	}

@@ -21,8 +21,10 @@ type StatusResult struct {
 // Status calls GET /status, the health check. It is a read, so it is
 // retried on transport failures, 429, 502, 503 and 504. A non-2xx answer
 // returns an *APIError; a failure with no answer returns a *RequestError.
-func (c *Client) Status(ctx context.Context) (*StatusResult, error) {
+func (c *Client) Status(ctx context.Context) (_ *StatusResult, err error) {
+	ctx, ob := c.startCall(ctx, &wire.Status, nil)
 	resp, err := c.p.Do(ctx, &wire.Status, nil)
+	defer func() { ob.end(resp, err) }()
 	if err != nil {
 		return nil, newRequestError(err)
 	}

@@ -209,11 +209,14 @@ func WithRollbackHook(fn func(context.Context, RollbackEvent)) Option {
 
 // transact sends a card or eCheck transaction and maps every outcome
 // Jupico defines.
-func (c *Client) transact(ctx context.Context, op *wire.Operation, in any) (*Transaction, error) {
+func (c *Client) transact(ctx context.Context, op *wire.Operation, in any) (_ *Transaction, err error) {
 	body, err := wire.Marshal(in)
 	if err != nil {
 		return nil, fmt.Errorf("jupico: %s: encode request: %w", op.Name, err)
 	}
+	ctx, ob := c.startCall(ctx, op, nil)
+	var resp *pipeline.Response
+	defer func() { ob.end(resp, err) }()
 	resp, e, err := c.exchange(ctx, op, body)
 	defer c.release(e)
 	if err != nil {
@@ -326,13 +329,18 @@ func decodeTransaction(resp *pipeline.Response) (*Transaction, bool) {
 // told to reconcile.
 func (c *Client) indeterminate(ctx context.Context, op *wire.Operation, body []byte, cause error, j *JournalEntry) error {
 	e := &IndeterminateError{Operation: op.Name, Cause: cause}
+	obs := RollbackInfo{Operation: op.Name, Cause: errorCategory(cause), Call: callContext(ctx)}
 	if op.Rollback == nil {
 		_ = c.finish(ctx, j, OutcomeReconcile, "")
+		obs.Result = RollbackReconcile
+		c.observeRollback(ctx, obs)
 		return e
 	}
 	e.Rollback = &RollbackRequest{Operation: op.Name, Body: body}
 	c.owe(ctx, j)
 	if c.noAutoRollback {
+		obs.Result = RollbackLeftToCaller
+		c.observeRollback(ctx, obs)
 		return e
 	}
 	// The caller's cancellation must not stop the reversal of a charge that
@@ -354,7 +362,19 @@ func (c *Client) indeterminate(ctx context.Context, op *wire.Operation, body []b
 		}
 	}
 	c.hook(ctx, RollbackEvent{Operation: op.Name, Reference: referenceIn(j, body), Cause: cause, Acknowledged: err == nil, Err: err, Attempts: attempts, Duration: time.Since(start)})
+	if c.observer != nil {
+		obs.Result, obs.Attempts, obs.Start, obs.Duration, obs.Error = rollbackResult(err), attempts, start, time.Since(start), errorCategory(err)
+		c.observeRollback(ctx, obs)
+	}
 	return e
+}
+
+// rollbackResult is the Rollback result constant for a rollback's error.
+func rollbackResult(err error) string {
+	if err != nil {
+		return RollbackFailed
+	}
+	return RollbackAcknowledged
 }
 
 // referenceIn returns the reference of a transaction: its journal entry's,
@@ -367,8 +387,10 @@ func referenceIn(j *JournalEntry, body []byte) string {
 }
 
 // sendRollback sends a rollback and reports how many attempts ran.
-func (c *Client) sendRollback(ctx context.Context, op *wire.Operation, body []byte) (int, error) {
+func (c *Client) sendRollback(ctx context.Context, op *wire.Operation, body []byte) (_ int, err error) {
+	ctx, ob := c.startCall(ctx, op, callContext(ctx))
 	resp, err := c.p.Do(ctx, op, body)
+	defer func() { ob.end(resp, err) }()
 	if err != nil {
 		var pe *pipeline.Error
 		attempts := 0

@@ -66,6 +66,7 @@ type Handler struct {
 	onReject func(r *http.Request, reason error)
 	proxies  []netip.Prefix
 	maxBody  int64
+	obs      Observer
 }
 
 // HandlerOption configures a Handler. Options validate their argument, and
@@ -210,30 +211,41 @@ func NewHandler(auth Authenticator, fn func(ctx context.Context, e *Event) error
 
 // ServeHTTP handles one delivery; see Handler for the answers.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.obs == nil {
+		h.serve(w, r, nil)
+		return
+	}
+	ob := &delivery{info: DeliveryInfo{Start: time.Now()}}
+	defer h.observe(r, ob) // also when the event function cut the connection
+	h.serve(w, r, ob)
+}
+
+// serve is ServeHTTP; ob, when non-nil, learns what the Observer is told.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ob *delivery) {
 	if h.auth == nil || h.fn == nil || h.store == nil {
-		h.reject(w, r, http.StatusInternalServerError, detail(ErrInvalidOption, "handler not built with NewHandler"))
+		h.reject(w, r, ob, http.StatusInternalServerError, detail(ErrInvalidOption, "handler not built with NewHandler"))
 		return
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		h.reject(w, r, http.StatusMethodNotAllowed, ErrMethodNotAllowed)
+		h.reject(w, r, ob, http.StatusMethodNotAllowed, ErrMethodNotAllowed)
 		return
 	}
 	clientIP, secure := clientView(r, h.proxies)
 	if !secure {
-		h.reject(w, r, http.StatusForbidden, ErrInsecureTransport)
+		h.reject(w, r, ob, http.StatusForbidden, ErrInsecureTransport)
 		return
 	}
 	if !isJSON(r.Header["Content-Type"]) {
-		h.reject(w, r, http.StatusUnsupportedMediaType, ErrUnsupportedMediaType)
+		h.reject(w, r, ob, http.StatusUnsupportedMediaType, ErrUnsupportedMediaType)
 		return
 	}
 	body, err := readBody(w, r, h.maxBody)
 	if err != nil {
 		if errors.Is(err, ErrBodyTooLarge) {
-			h.reject(w, r, http.StatusRequestEntityTooLarge, err)
+			h.reject(w, r, ob, http.StatusRequestEntityTooLarge, err)
 		} else {
-			h.reject(w, r, http.StatusBadRequest, err)
+			h.reject(w, r, ob, http.StatusBadRequest, err)
 		}
 		return
 	}
@@ -242,22 +254,28 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := h.auth.Authenticate(d); err != nil {
 		switch {
 		case errors.Is(err, ErrInvalidSecret):
-			h.reject(w, r, http.StatusInternalServerError, err)
+			h.reject(w, r, ob, http.StatusInternalServerError, err)
 		case errors.Is(err, ErrBodyTooLarge):
-			h.reject(w, r, http.StatusRequestEntityTooLarge, err)
+			h.reject(w, r, ob, http.StatusRequestEntityTooLarge, err)
 		default:
-			h.reject(w, r, http.StatusUnauthorized, err)
+			h.reject(w, r, ob, http.StatusUnauthorized, err)
 		}
 		return
 	}
+	if ob != nil {
+		ob.info.Verified = true
+	}
 	e, err := decodeEvent(body)
 	if err != nil {
-		h.reject(w, r, http.StatusBadRequest, err)
+		h.reject(w, r, ob, http.StatusBadRequest, err)
 		return
+	}
+	if ob != nil {
+		ob.info.EventType = e.Type
 	}
 	e.ID, err = deliveryID(r.Header, body)
 	if err != nil {
-		h.reject(w, r, http.StatusBadRequest, err)
+		h.reject(w, r, ob, http.StatusBadRequest, err)
 		return
 	}
 
@@ -265,13 +283,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, ErrInProgress):
 		w.Header().Set("Retry-After", retryAfterSeconds)
-		h.reject(w, r, http.StatusServiceUnavailable, err)
+		h.reject(w, r, ob, http.StatusServiceUnavailable, err)
 		return
 	case err != nil:
 		w.Header().Set("Retry-After", retryAfterSeconds)
-		h.reject(w, r, http.StatusServiceUnavailable, fmt.Errorf("%w: seen: %w", ErrReplayStore, err))
+		h.reject(w, r, ob, http.StatusServiceUnavailable, fmt.Errorf("%w: seen: %w", ErrReplayStore, err))
 		return
 	case seen:
+		if ob != nil {
+			ob.seen = true
+		}
+		ob.answered(http.StatusOK, nil)
 		w.WriteHeader(http.StatusOK)
 		return
 	}
@@ -290,7 +312,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.notify(r, err)
 			panic(http.ErrAbortHandler) // the caller asked for the connection to be cut
 		}
-		h.reject(w, r, http.StatusInternalServerError, err)
+		h.reject(w, r, ob, http.StatusInternalServerError, err)
 		return
 	}
 	dctx, cancel := context.WithTimeout(bg, storeTimeout)
@@ -299,6 +321,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if doneErr != nil {
 		h.notify(r, fmt.Errorf("%w: done: %w", ErrReplayStore, doneErr))
 	}
+	ob.answered(http.StatusOK, nil)
 	w.WriteHeader(http.StatusOK)
 }
 
@@ -318,7 +341,8 @@ func (h *Handler) run(ctx context.Context, e *Event) (err error) {
 	return nil
 }
 
-func (h *Handler) reject(w http.ResponseWriter, r *http.Request, code int, reason error) {
+func (h *Handler) reject(w http.ResponseWriter, r *http.Request, ob *delivery, code int, reason error) {
+	ob.answered(code, reason)
 	h.notify(r, reason)
 	http.Error(w, http.StatusText(code), code) // keeps Allow and Retry-After
 }

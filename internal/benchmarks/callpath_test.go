@@ -31,8 +31,9 @@ var (
 // BenchmarkCallPath measures one call through the SDK per operation
 // against a server that answers from memory: a card sale (the hand-tuned
 // path), a payout (a transaction through the generic path every platform
-// operation takes) and a plan (a write through it). The gate holds the
-// generic path's allocations to the sale's.
+// operation takes), a plan (a write through it) and a card sale with an
+// Observer that does nothing. The gate holds the generic path's
+// allocations to the sale's.
 func BenchmarkCallPath(b *testing.B) {
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -48,6 +49,15 @@ func BenchmarkCallPath(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer c.Close()
+	// The same client with an Observer that does nothing: what the
+	// observation points cost on their own (an OpenTelemetry observer's
+	// cost is measured in jupico/jupicotel).
+	observed, err := jupico.NewClient(jupico.WithBaseURL(srv.URL), jupico.WithRootCAs(srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs),
+		jupico.WithCredentials(credentials.Static("user", "password")), jupico.WithObserver(jupico.NopObserver{}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer observed.Close()
 	ctx := context.Background()
 	ops := []struct {
 		name string
@@ -56,6 +66,7 @@ func BenchmarkCallPath(b *testing.B) {
 		{"sale", func() error { _, err := c.CreditCard.Sale(ctx, saleReq); return err }},
 		{"payout", func() error { _, err := c.Payouts.Create(ctx, payoutReq); return err }},
 		{"plan", func() error { _, err := c.Plans.Create(ctx, planReq); return err }},
+		{"observed-sale", func() error { _, err := observed.CreditCard.Sale(ctx, saleReq); return err }},
 	}
 	for _, op := range ops {
 		b.Run("op="+op.name, func(b *testing.B) {

@@ -64,6 +64,30 @@ type Config struct {
 	Timeout            time.Duration
 	TransactionTimeout time.Duration
 	MaxResponseBytes   int64
+	// Observer, optional, sees each attempt and what followed a 401.
+	Observer Observer
+}
+
+// Observer sees each attempt of a call and each re-send after a 401. Its
+// methods run on the call's goroutine, with the call's context.
+type Observer interface {
+	Attempt(ctx context.Context, op *wire.Operation, a Attempt)
+	Reauth(ctx context.Context, op *wire.Operation, changed bool, readErr error)
+}
+
+// Attempt describes one attempt to an Observer.
+type Attempt struct {
+	N         int
+	Start     time.Time
+	Duration  time.Duration // to the response's headers, or the failure
+	Status    int           // 0: no answer
+	RequestID string
+	// Err is the failure with no answer, classified (a *Error); nil when
+	// an answer came.
+	Err *Error
+	// Retry is set when another attempt follows: "status", "connection"
+	// or "timeout".
+	Retry string
 }
 
 // Pipeline is safe for concurrent use.
@@ -102,7 +126,11 @@ func New(cfg Config) *Pipeline {
 			RetryWaitMax: r.MaxDelay,
 			RetryMax:     r.MaxAttempts - 1,
 			CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
-				return checkRetry(kind, ctx, resp, err)
+				again, cerr := checkRetry(kind, ctx, resp, err)
+				if p.cfg.Observer != nil {
+					p.observeAttempt(ctx, resp, err, again)
+				}
+				return again, cerr
 			},
 			Backoff:      p.backoff,
 			ErrorHandler: giveUp,
@@ -286,7 +314,40 @@ func (p *Pipeline) reauth(ctx context.Context, st *callState) bool {
 		inv.Invalidate(st.used)
 	}
 	now, err := p.cfg.Credentials.Retrieve(ctx)
-	return err == nil && !now.IsZero() && !now.Equal(st.used)
+	changed := err == nil && !now.IsZero() && !now.Equal(st.used)
+	if p.cfg.Observer != nil {
+		p.cfg.Observer.Reauth(ctx, st.op, changed, err)
+	}
+	return changed
+}
+
+// observeAttempt reports the attempt that just ended, with whether another
+// follows.
+func (p *Pipeline) observeAttempt(ctx context.Context, resp *http.Response, err error, again bool) {
+	st := stateFrom(ctx)
+	if st == nil {
+		return
+	}
+	a := Attempt{N: st.attempts, Start: st.attStart, Duration: st.attDur}
+	if a.Start.IsZero() { // refused before it was sent (limiter, credentials)
+		a.Start = time.Now()
+	}
+	if resp != nil {
+		a.Status, a.RequestID = resp.StatusCode, resp.Header.Get(wire.HeaderRequestID)
+	} else if err != nil {
+		a.Err = p.failure(ctx, st.op, st, err)
+	}
+	if again {
+		switch {
+		case resp != nil:
+			a.Retry = "status"
+		case a.Err != nil && a.Err.Kind == ErrTimeout:
+			a.Retry = "timeout"
+		default:
+			a.Retry = "connection"
+		}
+	}
+	p.cfg.Observer.Attempt(ctx, st.op, a)
 }
 
 // readCapped reads at most max bytes, failing (not truncating) past that.
@@ -336,6 +397,8 @@ type callState struct {
 	bodyFailed      bool
 	reauths         int
 	used            credentials.Credentials
+	attStart        time.Time     // the attempt's start, for the Observer
+	attDur          time.Duration // and its time to headers or failure
 	wroteHeaders    atomic.Bool
 	reached         atomic.Bool
 	handshakeFailed atomic.Bool
@@ -379,6 +442,7 @@ func (a *attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 	st := stateFrom(ctx)
 	st.attempts++
 	st.unknown = false
+	st.attStart, st.attDur = time.Time{}, 0
 	st.wroteHeaders.Store(false)
 	st.reached.Store(false)
 	st.handshakeFailed.Store(false)
@@ -406,7 +470,9 @@ func (a *attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	actx := a.p.deadlines.start(ctx, timeout)
 	start := time.Now()
+	st.attStart = start
 	resp, err := a.next.RoundTrip(req.WithContext(actx))
+	st.attDur = time.Since(start)
 	if err == nil && !st.reached.Load() {
 		resp.Body.Close()
 		resp, err = nil, &Error{Kind: ErrTransportPolicy, Err: transport.ErrBypassed}

@@ -1,0 +1,475 @@
+package jupico
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jupico/jupico-go/credentials"
+	"github.com/jupico/jupico-go/internal/pipeline"
+	"github.com/jupico/jupico-go/internal/wire"
+)
+
+// Observer sees what the client does, for metrics and traces: every call
+// and each of its attempts, every rollback and its result, every re-send
+// after a 401 and every credentials refresh. Set it with WithObserver;
+// package jupico/jupicotel implements it on OpenTelemetry.
+//
+// What an Observer is given never holds a credential, a request or
+// response body, a header value, a token, a query string, a card number or
+// a merchant's reference: operation names, URL path templates (the
+// operation's constant path), status codes, Jupico's error codes, request
+// IDs, counts, durations and the categories below. Errors are given as a
+// category, never as their text.
+//
+// Methods are called on the goroutine of the call they describe, in order
+// for that call (CallStart, then Attempt for each attempt, Reauth when a
+// 401 was answered, CallEnd, then Rollback when an unknown outcome was
+// rolled back), and concurrently for different calls: an implementation
+// must be safe for concurrent use and return quickly. With no Observer
+// set the client does none of this work.
+//
+// Embed NopObserver in an implementation so that methods added to this
+// interface in later versions do nothing until it defines them.
+type Observer interface {
+	// CallStart is called before a call's first attempt. The context it
+	// returns is the call's from then on (its attempts run under it, and
+	// CallEnd and Attempt receive it), so an implementation may start a
+	// span there; return ctx to add nothing.
+	CallStart(ctx context.Context, c CallInfo) context.Context
+	// Attempt is called after each attempt, once it is known whether
+	// another follows.
+	Attempt(ctx context.Context, c CallInfo, a AttemptInfo)
+	// CallEnd is called when the call has its answer, or has given up.
+	CallEnd(ctx context.Context, c CallInfo, r CallResult)
+	// Rollback is called when a transaction whose outcome is unknown was
+	// rolled back (or could not be), by the call itself or by Recover.
+	Rollback(ctx context.Context, r RollbackInfo)
+	// Reauth is called when an attempt was refused with 401: whether the
+	// credentials had changed meanwhile, and so the request was sent
+	// again with the new ones.
+	Reauth(ctx context.Context, r ReauthInfo)
+	// CredentialsRefresh is called after every read of the credentials
+	// provider by the client's cache, including background refreshes:
+	// ctx is then not a call's.
+	CredentialsRefresh(ctx context.Context, r RefreshInfo)
+}
+
+// NopObserver does nothing. Embed it in an Observer to implement only the
+// methods of interest.
+type NopObserver struct{}
+
+var _ Observer = NopObserver{}
+
+// CallStart returns ctx.
+func (NopObserver) CallStart(ctx context.Context, _ CallInfo) context.Context { return ctx }
+
+// Attempt does nothing.
+func (NopObserver) Attempt(context.Context, CallInfo, AttemptInfo) {}
+
+// CallEnd does nothing.
+func (NopObserver) CallEnd(context.Context, CallInfo, CallResult) {}
+
+// Rollback does nothing.
+func (NopObserver) Rollback(context.Context, RollbackInfo) {}
+
+// Reauth does nothing.
+func (NopObserver) Reauth(context.Context, ReauthInfo) {}
+
+// CredentialsRefresh does nothing.
+func (NopObserver) CredentialsRefresh(context.Context, RefreshInfo) {}
+
+// Kinds of operation, as CallInfo.Kind names them: they decide how a call
+// is retried.
+const (
+	// KindRead: a query or lookup; retried on any transport failure and on
+	// 429, 502, 503 and 504.
+	KindRead = "read"
+	// KindWrite: a change that moves no money; retried only when the
+	// request never left, and on 503.
+	KindWrite = "write"
+	// KindTransaction: moves money; retried only when the request never
+	// left, and on 503; an unknown outcome is rolled back.
+	KindTransaction = "transaction"
+	// KindRollback: a system reversal; safe to repeat, retried on any
+	// failure.
+	KindRollback = "rollback"
+)
+
+// CallInfo describes a call: one operation sent to Jupico, with its
+// attempts.
+type CallInfo struct {
+	// Operation names it, e.g. "creditcard.sale"; Kind is one of the Kind
+	// constants.
+	Operation, Kind string
+	// Method and Path are the HTTP method and the operation's path, a
+	// constant with no identifiers or query (url.template in OpenTelemetry's
+	// terms); Host is the API's host and port.
+	Method, Path, Host string
+	// Start is when the call started.
+	Start time.Time
+	// RollbackOf, for a rollback the client sent because a call's outcome
+	// was unknown, is the context CallStart returned for that call, so that
+	// an implementation can link the two; nil otherwise (a rollback sent by
+	// Recover or by CreditCardService.Rollback).
+	RollbackOf context.Context
+}
+
+// AttemptInfo describes one attempt of a call.
+type AttemptInfo struct {
+	// Attempt counts the call's attempts from 1.
+	Attempt int
+	// Start is when the attempt started; Duration how long it took to the
+	// response's headers or to its failure.
+	Start    time.Time
+	Duration time.Duration
+	// StatusCode is the HTTP status answered; 0 when none was.
+	StatusCode int
+	// RequestID is the answer's request identifier, when it carried one.
+	RequestID string
+	// Error is the category of a failure with no answer (the Error
+	// constants), "" when an answer came.
+	Error string
+	// MaybeProcessed is set for a failure after the request was written:
+	// Jupico may have processed it.
+	MaybeProcessed bool
+	// Retry says why another attempt follows (the Retry constants); "" when
+	// none does.
+	Retry string
+}
+
+// Categories of a failure with no answer, as AttemptInfo.Error,
+// CallResult.Error and RollbackInfo.Error name them.
+const (
+	ErrorTimeout     = "timeout"
+	ErrorConnection  = "connection"
+	ErrorTLS         = "tls"
+	ErrorCertificate = "certificate"
+	ErrorCredentials = "credentials"
+	ErrorRateLimiter = "rate_limiter"
+	ErrorPolicy      = "transport_policy" // a redirect, a middleware's rewrite
+	ErrorTooLarge    = "response_too_large"
+	ErrorCanceled    = "canceled"
+	// ErrorStatus: Jupico answered with an error status (its code and
+	// Jupico's error code say which).
+	ErrorStatus = "status"
+	// ErrorUnreadable: the answer was not the JSON the contract describes.
+	ErrorUnreadable = "unreadable"
+	// ErrorJournal: the journal could not record the transaction.
+	ErrorJournal = "journal"
+	// ErrorOther: anything else.
+	ErrorOther = "other"
+)
+
+// Reasons another attempt follows, as AttemptInfo.Retry names them.
+const (
+	RetryStatus     = "status"     // 429, 502, 503 or 504 (503 only for writes and transactions)
+	RetryConnection = "connection" // the request never left, or (reads, rollbacks) the answer broke off
+	RetryTimeout    = "timeout"    // reads and rollbacks only
+	RetryReauth     = "reauth"     // 401 with credentials that changed meanwhile
+)
+
+// Outcomes of a call, as CallResult.Outcome names them.
+const (
+	// OutcomeSucceeded: a 2xx success.
+	OutcomeSucceeded = "succeeded"
+	// OutcomeDeclinedCall: a transaction declined (402); nothing moved.
+	OutcomeDeclinedCall = "declined"
+	// OutcomeRejected: Jupico refused the request and processed nothing
+	// (4xx other than 402, or 429 and 503 once retries ran out).
+	OutcomeRejected = "rejected"
+	// OutcomeIndeterminate: a transaction whose outcome is unknown (500,
+	// a failure after it was written, an unreadable answer): it is rolled
+	// back when it has a rollback.
+	OutcomeIndeterminate = "indeterminate"
+	// OutcomeFailed: no usable answer, and for a transaction nothing was
+	// sent, or the call is not a transaction.
+	OutcomeFailed = "failed"
+)
+
+// CallResult describes how a call ended.
+type CallResult struct {
+	// Outcome is one of the Outcome constants of a call.
+	Outcome string
+	// Attempts is how many attempts ran; Duration how long the call took.
+	Attempts int
+	Duration time.Duration
+	// StatusCode is the last HTTP status answered (0 when none was) and
+	// Code Jupico's error code in the answer, e.g. "invalid_payload".
+	StatusCode int
+	Code       string
+	// RequestID is the answer's request identifier, when it carried one.
+	RequestID string
+	// Error is the category of the failure, "" for an answer the caller
+	// receives as a success or a decline.
+	Error string
+}
+
+// Results of a rollback, as RollbackInfo.Result names them.
+const (
+	// RollbackAcknowledged: Jupico acknowledged the rollback.
+	RollbackAcknowledged = "acknowledged"
+	// RollbackFailed: it was not acknowledged; it stays owed (recorded in
+	// the journal when there is one, else left to the caller).
+	RollbackFailed = "failed"
+	// RollbackReconcile: the operation has no documented rollback; it was
+	// reported for reconciliation.
+	RollbackReconcile = "reconcile"
+	// RollbackLeftToCaller: WithoutAutoRollback is set; the
+	// *IndeterminateError carries the rollback to send.
+	RollbackLeftToCaller = "left_to_caller"
+)
+
+// RollbackInfo describes the rollback of a transaction whose outcome was
+// unknown.
+type RollbackInfo struct {
+	// Operation is the transaction's, e.g. "creditcard.sale".
+	Operation string
+	// Result is one of the Rollback result constants.
+	Result string
+	// Recovered is set when Recover sent it, for a transaction a previous
+	// process (or a peer) left unknown.
+	Recovered bool
+	// Cause is the category of why the outcome was unknown (the Error
+	// constants); "" for a recovered one.
+	Cause string
+	// Attempts and Duration are the rollback's own; Error the category of
+	// its failure when it was not acknowledged.
+	Attempts int
+	Start    time.Time
+	Duration time.Duration
+	Error    string
+	// Call is the context CallStart returned for the transaction's call,
+	// so that an implementation can link to it; nil for a recovered one.
+	Call context.Context
+}
+
+// ReauthInfo describes what followed a 401.
+type ReauthInfo struct {
+	// Operation is the call's.
+	Operation string
+	// Changed is set when the credentials had changed since the refused
+	// attempt, and the request was sent again with them.
+	Changed bool
+	// Error is the category of a failure to read the credentials again,
+	// "" when they were read.
+	Error string
+}
+
+// RefreshInfo describes a read of the credentials provider by the cache.
+type RefreshInfo struct {
+	// Changed is set when the provider returned credentials different from
+	// the ones cached before (a rotation).
+	Changed bool
+	// Duration is how long the provider took.
+	Duration time.Duration
+	// Error is ErrorCredentials when the provider failed, "" when it
+	// returned credentials.
+	Error string
+}
+
+// RefreshObserver returns the credentials.Cache option that reports the
+// cache's refreshes to o: pass it to credentials.NewCache when you give
+// the client a cache of your own (with a cache it builds, WithObserver
+// does it).
+func RefreshObserver(o Observer) credentials.RefreshOption {
+	return credentials.WithOnRefresh(func(ev credentials.RefreshEvent) {
+		info := RefreshInfo{Changed: ev.Changed, Duration: ev.Duration}
+		if ev.Err != nil {
+			info.Error = ErrorCredentials
+		}
+		o.CredentialsRefresh(context.Background(), info)
+	})
+}
+
+// WithObserver sends what the client does to o (see Observer). With a
+// credentials cache the client builds, its refreshes are reported too;
+// with a *credentials.Cache of your own, build it with RefreshObserver(o).
+func WithObserver(o Observer) Option {
+	return func(c *config) error {
+		if o == nil {
+			return invalid("nil observer")
+		}
+		c.observer = o
+		return nil
+	}
+}
+
+// kindNames are the Kind constants by wire kind.
+var kindNames = [wire.NumKinds]string{wire.KindRead: KindRead, wire.KindWrite: KindWrite, wire.KindTransaction: KindTransaction, wire.KindRollback: KindRollback}
+
+// callKey is the context key of a call's observation.
+type callKey struct{}
+
+// callObs is one observed call: made only when an Observer is set. It is
+// also the context CallStart is given: the caller's, with the call's
+// observation as the value of callKey (one allocation for both).
+type callObs struct {
+	context.Context
+	o    Observer
+	ctx  context.Context // the call's, as CallStart returned it
+	info CallInfo
+	done bool
+}
+
+// startCall reports a call's start to the Observer and returns the call's
+// context; without an Observer it returns ctx and nil, on which end does
+// nothing.
+func (c *Client) startCall(ctx context.Context, op *wire.Operation, rollbackOf context.Context) (context.Context, *callObs) {
+	if c.observer == nil {
+		return ctx, nil
+	}
+	ob := &callObs{Context: ctx, o: c.observer, info: CallInfo{Operation: op.Name, Kind: kindNames[op.Kind], Method: op.Method, Path: op.Path,
+		Host: c.host, Start: time.Now(), RollbackOf: rollbackOf}}
+	ctx = ob.o.CallStart(ob, ob.info)
+	ob.ctx = ctx
+	return ctx, ob
+}
+
+// Value returns ob for callKey, and the caller's context's values.
+func (ob *callObs) Value(key any) any {
+	if key == (callKey{}) {
+		return ob
+	}
+	return ob.Context.Value(key)
+}
+
+// end reports how the call ended: resp is its answer when one was read,
+// err what the caller is given.
+func (ob *callObs) end(resp *pipeline.Response, err error) {
+	if ob == nil || ob.done {
+		return
+	}
+	ob.done = true
+	r := CallResult{Duration: time.Since(ob.info.Start), Outcome: OutcomeSucceeded}
+	if resp != nil {
+		r.Attempts, r.StatusCode, r.RequestID = resp.Attempts, resp.StatusCode, resp.RequestID
+		if resp.Envelope != nil && resp.Envelope.Error != nil {
+			r.Code = resp.Envelope.Error.Code
+		}
+	}
+	if err != nil {
+		r.classify(err)
+	}
+	if len(r.Code) > maxObservedCode {
+		r.Code = r.Code[:maxObservedCode]
+	}
+	ob.o.CallEnd(ob.ctx, ob.info, r)
+}
+
+// classify fills r from the error a call's caller is given.
+func (r *CallResult) classify(err error) {
+	var (
+		ie *IndeterminateError
+		ae *APIError
+		re *RequestError
+	)
+	cause := err
+	if errors.As(err, &ie) {
+		r.Outcome, cause = OutcomeIndeterminate, ie.Cause
+	}
+	switch {
+	case errors.As(cause, &ae):
+		r.Attempts, r.StatusCode, r.Code, r.RequestID = ae.Attempts, ae.HTTPStatus, string(ae.Code), ae.RequestID
+		r.Error = ErrorStatus
+		switch {
+		case r.Outcome == OutcomeIndeterminate:
+		case errors.Is(ae, ErrDeclined):
+			r.Outcome, r.Error = OutcomeDeclinedCall, ""
+		case ae.HTTPStatus < 500 || ae.HTTPStatus == 503:
+			r.Outcome = OutcomeRejected
+		default:
+			r.Outcome = OutcomeFailed
+		}
+	case errors.As(cause, &re):
+		r.Attempts, r.Error = re.Attempts, errorCategory(re)
+		if r.Outcome != OutcomeIndeterminate {
+			r.Outcome = OutcomeFailed
+		}
+	default:
+		r.Error = errorCategory(cause)
+		if r.Outcome != OutcomeIndeterminate {
+			r.Outcome = OutcomeFailed
+		}
+	}
+}
+
+// maxObservedCode bounds Jupico's error code as observed: it comes from
+// the answer, and observers may use it as an attribute.
+const maxObservedCode = 64
+
+// errorCategory is the Error constant for err.
+func errorCategory(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, ErrJournal):
+		return ErrorJournal
+	case errors.Is(err, ErrMalformedAnswer):
+		return ErrorUnreadable
+	case errors.Is(err, ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+		return ErrorTimeout
+	case errors.Is(err, context.Canceled):
+		return ErrorCanceled
+	case errors.Is(err, ErrCertificate):
+		return ErrorCertificate
+	case errors.Is(err, ErrTLSHandshake):
+		return ErrorTLS
+	case errors.Is(err, ErrCredentials):
+		return ErrorCredentials
+	case errors.Is(err, ErrRateLimiter):
+		return ErrorRateLimiter
+	case errors.Is(err, ErrTransportPolicy), errors.Is(err, ErrRedirect):
+		return ErrorPolicy
+	case errors.Is(err, ErrResponseTooLarge):
+		return ErrorTooLarge
+	case errors.Is(err, ErrConnection):
+		return ErrorConnection
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ErrorStatus
+	}
+	return ErrorOther
+}
+
+// observer adapts the client's Observer to the pipeline's, which reports
+// attempts and re-sends after a 401.
+type observer struct{ c *Client }
+
+func (a observer) Attempt(ctx context.Context, _ *wire.Operation, at pipeline.Attempt) {
+	ob, _ := ctx.Value(callKey{}).(*callObs)
+	if ob == nil {
+		return
+	}
+	info := AttemptInfo{Attempt: at.N, Start: at.Start, Duration: at.Duration, StatusCode: at.Status, RequestID: at.RequestID, Retry: at.Retry}
+	if at.Err != nil {
+		info.Error, info.MaybeProcessed = errorCategory(at.Err), at.Err.Unknown
+	}
+	ob.o.Attempt(ctx, ob.info, info)
+}
+
+func (a observer) Reauth(ctx context.Context, op *wire.Operation, changed bool, readErr error) {
+	r := ReauthInfo{Operation: op.Name, Changed: changed}
+	if readErr != nil {
+		r.Error = ErrorCredentials
+	}
+	a.c.observer.Reauth(ctx, r)
+}
+
+// callContext returns the context CallStart returned for the call ctx
+// belongs to, nil when it belongs to none (or no Observer is set).
+func callContext(ctx context.Context) context.Context {
+	if ob, _ := ctx.Value(callKey{}).(*callObs); ob != nil {
+		return ob.ctx
+	}
+	return nil
+}
+
+// observeRollback reports a rollback of a transaction whose outcome was
+// unknown.
+func (c *Client) observeRollback(ctx context.Context, r RollbackInfo) {
+	if c.observer != nil {
+		c.observer.Rollback(ctx, r)
+	}
+}
