@@ -75,6 +75,15 @@
 // with WithRecoverOnStart) rolls back what a dead process left unknown.
 // Package jupico/journal keeps the journal in a local file.
 //
+// # Metrics and traces
+//
+// WithObserver reports every call, attempt, rollback, re-send after a 401
+// and credentials refresh to an Observer, without a credential, body,
+// header value, token or reference in anything it is given. Package
+// jupico/jupicotel is an Observer on OpenTelemetry: a span per call and
+// the metrics operators watch. With no Observer the client does none of
+// this work.
+//
 // # Errors
 //
 // An HTTP answer that is not a success is an *APIError; errors.Is matches

@@ -122,6 +122,10 @@
 // deadline, but not the request's cancellation: once processing has started,
 // a sender that stops waiting does not abort it halfway.
 //
+// WithObserver reports every delivery to an Observer (for metrics): its
+// result, the category of why it was not processed, and the event's type,
+// never a header value, the body or a secret.
+//
 // # De-duplication
 //
 // Deliveries are de-duplicated by Event.ID through a ReplayStore, only after
