@@ -59,6 +59,8 @@ type Server struct {
 
 	whOnce sync.Once
 	wh     webhookState // see deliver.go
+
+	listen listenConfig // see listen.go
 }
 
 // Request is what the fake recorded of one request it received.
@@ -104,6 +106,7 @@ func start(t testing.TB, opts []Option) *Server {
 	}
 	s.routes()
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.applyListen()
 	s.srv.EnableHTTP2 = true
 	// Go's HTTP/2 server runs 250 handlers per connection by default and
 	// closes the connection (ENHANCE_YOUR_CALM) once more than four times

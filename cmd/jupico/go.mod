@@ -1,0 +1,22 @@
+module github.com/jupico/jupico-go/cmd/jupico
+
+go 1.25.0
+
+toolchain go1.27.3
+
+replace github.com/jupico/jupico-go => ../..
+
+require (
+	github.com/jupico/jupico-go v0.0.0
+	github.com/stretchr/testify v1.12.1
+	golang.org/x/term v0.45.0
+)
+
+require (
+	github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
+	github.com/hashicorp/go-retryablehttp v0.7.8 // indirect
+	go.etcd.io/bbolt v1.5.0 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
+	golang.org/x/sys v0.47.0 // indirect
+	golang.org/x/time v0.15.0 // indirect
+)

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jupico/jupico-go/jupico"
+	"github.com/jupico/jupico-go/jupico/journal"
+)
+
+const journalListHelp = `List the entries of a journal file (package jupico/journal, bbolt), oldest
+first: each money-moving request the client recorded, where it stands
+(intent, rollback-owed, done) and its outcome. The request bodies (payment
+tokens and amounts, never credentials) are shown with --body only. The file
+must not be open in another process. Exits 1 when it cannot be read (in use,
+corrupt).`
+
+const journalRecoverHelp = `Finish what a journal file holds unfinished, as the client's Recover does:
+roll back every card transaction whose outcome is unknown, report the others
+(which have no rollback) for reconciliation by their reference, and delete
+done entries older than the retention. The file must not be open in another
+process. Exits 0 when nothing is owed any more, 1 when a rollback was not
+acknowledged (the next recover tries it again) or the journal cannot be read.`
+
+// entryView is one journal entry in the output.
+type entryView struct {
+	ID            string          `json:"id"`
+	Operation     string          `json:"operation"`
+	Reference     string          `json:"reference,omitempty"`
+	State         string          `json:"state"`
+	Outcome       string          `json:"outcome,omitempty"`
+	TransactionID string          `json:"transactionId,omitempty"`
+	Attempts      int             `json:"attempts,omitempty"`
+	Error         string          `json:"error,omitempty"`
+	Created       time.Time       `json:"created"`
+	Updated       time.Time       `json:"updated"`
+	Body          json.RawMessage `json:"body,omitempty"`
+}
+
+func viewOf(en jupico.JournalEntry, body bool) entryView {
+	v := entryView{
+		ID: en.ID, Operation: en.Operation, Reference: en.Reference, State: string(en.State), Outcome: en.Outcome,
+		TransactionID: en.TransactionID, Attempts: en.Attempts, Error: en.Err, Created: en.Created, Updated: en.Updated,
+	}
+	if body {
+		v.Body = en.Body
+	}
+	return v
+}
+
+func writeEntries(w io.Writer, entries []entryView, body bool) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tOPERATION\tREFERENCE\tSTATE\tOUTCOME\tATTEMPTS\tCREATED")
+	for _, en := range entries {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", en.ID, en.Operation, dash(en.Reference), en.State, dash(en.Outcome),
+			en.Attempts, en.Created.UTC().Format(time.RFC3339))
+		if body {
+			fmt.Fprintf(tw, "\tbody %s\t\t\t\t\t\n", en.Body)
+		}
+	}
+	_ = tw.Flush()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// openJournal opens an existing journal file: list and recover never
+// create one.
+func openJournal(path string) (*journal.Journal, error) {
+	if path == "" {
+		return nil, exit(exitUsage, "--file is required")
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, exit(exitUsage, "--file: %w", err)
+	}
+	j, err := journal.Open(path)
+	switch {
+	case errors.Is(err, journal.ErrLocked):
+		return nil, exit(exitFailed, "%w: stop the service using it first", err)
+	case err != nil:
+		return nil, exit(exitFailed, "%w", err)
+	}
+	return j, nil
+}
+
+func runJournalList(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "journal list")
+	file := fs.String("file", "", "the journal file (required)")
+	body := fs.Bool("body", false, "show each entry's request body")
+	if err := parse(e, fs, args, "--file PATH [--body] [--json]", journalListHelp); err != nil {
+		return err
+	}
+	j, err := openJournal(*file)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	entries, err := j.Entries(ctx)
+	if err != nil {
+		return exit(exitFailed, "%w", err)
+	}
+	views := make([]entryView, 0, len(entries))
+	open := 0
+	for _, en := range entries {
+		views = append(views, viewOf(en, *body))
+		if !en.Done() {
+			open++
+		}
+	}
+	if e.json {
+		e.printJSON(map[string]any{"file": *file, "entries": views, "unfinished": open})
+		return nil
+	}
+	writeEntries(e.stdout, views, *body)
+	fmt.Fprintf(e.stdout, "\n%d entries, %d unfinished\n", len(views), open)
+	return nil
+}
+
+// recoverResult is what jupico journal recover --json prints.
+type recoverResult struct {
+	File       string      `json:"file"`
+	Entries    []entryView `json:"entries"`
+	RolledBack int         `json:"rolledBack"`
+	Failed     int         `json:"failed"`
+	Reconcile  int         `json:"reconcile"`
+	Compacted  int         `json:"compacted"`
+}
+
+func runJournalRecover(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "journal recover")
+	var c conn
+	c.register(fs, e)
+	file := fs.String("file", "", "the journal file (required)")
+	retention := fs.Duration("retention", jupico.DefaultJournalRetention, "delete done entries older than this")
+	if err := parse(e, fs, args, "--file PATH [--env sandbox|production | --base-url URL --ca-file F] [--json]", journalRecoverHelp); err != nil {
+		return err
+	}
+	if *file == "" {
+		return exit(exitUsage, "--file is required")
+	}
+	creds, err := apiCredentials(ctx, e, true)
+	if err != nil {
+		return err
+	}
+	if _, _, err := c.options(); err != nil {
+		return err
+	}
+	j, err := openJournal(*file)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	client, _, err := newClient(&c, creds, jupico.WithJournal(j), jupico.WithJournalRetention(*retention))
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	rep, err := client.Recover(ctx)
+	if err != nil {
+		return exit(exitFailed, "%w", err)
+	}
+	res := recoverResult{File: *file, Entries: []entryView{}, RolledBack: rep.RolledBack, Failed: rep.Failed, Reconcile: rep.Reconcile, Compacted: rep.Compacted}
+	for _, en := range rep.Entries {
+		res.Entries = append(res.Entries, viewOf(en, false))
+	}
+	if e.json {
+		e.printJSON(res)
+	} else {
+		writeEntries(e.stdout, res.Entries, false)
+		fmt.Fprintf(e.stdout, "\nrolled back %d, not acknowledged %d, to reconcile %d, compacted %d\n",
+			res.RolledBack, res.Failed, res.Reconcile, res.Compacted)
+		if res.Reconcile > 0 {
+			fmt.Fprintln(e.stdout, "entries to reconcile have no rollback: look them up by reference and settle them by hand")
+		}
+	}
+	if res.Failed > 0 {
+		return exit(exitFailed, "%d rollbacks not acknowledged; run recover again", res.Failed)
+	}
+	return nil
+}

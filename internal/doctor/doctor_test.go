@@ -1,0 +1,57 @@
+package doctor_test
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/jupico/jupico-go/internal/doctor"
+	"github.com/jupico/jupico-go/jupico/jupicotest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestCheckToolchain(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ version, result, detail string }{
+		{doctor.MinGoVersion, doctor.Pass, "built with " + doctor.MinGoVersion},
+		{"go1.28.0 X:nocoverageredesign", doctor.Pass, "built with go1.28.0"},
+		{"go1.27.2", doctor.Fail, "older than " + doctor.MinGoVersion},
+		{"go1.24.0", doctor.Fail, "rebuild with a patched toolchain"},
+		{"devel go1.28-abcdef", doctor.Skip, "not a release"},
+	} {
+		r := doctor.CheckToolchain(tc.version)
+		assert.Equal(t, tc.result, r.Result, tc.version)
+		assert.Contains(t, r.Detail, tc.detail, tc.version)
+	}
+}
+
+func TestRunAgainstTheFake(t *testing.T) {
+	t.Parallel()
+	fake := jupicotest.NewServer(t)
+	cfg := doctor.Config{
+		Target:      "the fake",
+		Options:     fake.ClientOptions(),
+		Credentials: fake.Credentials(),
+		Toolchain:   true,
+		GoVersion:   "go1.20.1",
+	}
+	rep := doctor.Run(context.Background(), cfg)
+	require.Len(t, rep.Checks, 7)
+	assert.Equal(t, 1, rep.Failed, "the old toolchain")
+	require.ErrorIs(t, rep.Err(), doctor.ErrChecksFailed)
+	assert.Equal(t, doctor.Skip, rep.Checks[5].Result, "no webhook secret")
+	var out bytes.Buffer
+	require.NoError(t, rep.WriteText(&out))
+	assert.Regexp(t, `go toolchain +FAIL +built with go1\.20\.1`, out.String())
+	assert.Contains(t, out.String(), "1 of 7 checks failed")
+
+	cfg.GoVersion, cfg.WebhookSecret = "", fake.WebhookSecret()
+	rep = doctor.Run(context.Background(), cfg)
+	require.NoError(t, rep.Err())
+	assert.NotContains(t, rep.Checks[5].Detail, fake.WebhookSecret())
+}
