@@ -48,8 +48,10 @@ func TestCacheReportsEveryRefresh(t *testing.T) {
 	require.Error(t, err, "the provider fails and nothing is left to serve")
 
 	require.Len(t, got, 4)
-	assert.True(t, got[0].Changed, "the first value")
+	assert.True(t, got[0].Initial, "the first value")
+	assert.False(t, got[0].Changed, "a first value is no rotation")
 	assert.False(t, got[1].Changed, "the same value again")
+	assert.False(t, got[1].Initial)
 	assert.True(t, got[2].Changed, "a rotation")
 	for _, ev := range got[:3] {
 		assert.NoError(t, ev.Err)

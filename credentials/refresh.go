@@ -168,9 +168,11 @@ type RefreshEvent struct {
 	// Err is the provider's error (it carries no secret values); nil when
 	// it returned a value.
 	Err error
-	// Changed is set when the value differs from the one cached before (a
-	// rotation), or when none was (the first value, or the first after
-	// failures left nothing to serve).
+	// Initial is set when no value was cached before: the first read, or
+	// the first after failures left nothing to serve.
+	Initial bool
+	// Changed is set when the value differs from the one cached before: a
+	// rotation. It is never set with Initial.
 	Changed bool
 	// Duration is how long the provider took.
 	Duration time.Duration
@@ -461,7 +463,7 @@ func (e *engine[T]) finish(f *flight[T], v T, expires time.Time, err error) {
 		e.cfg.onError(err)
 	}
 	if e.cfg.onRefresh != nil {
-		e.cfg.onRefresh(RefreshEvent{Err: err, Changed: changed, Duration: time.Since(f.start)})
+		e.cfg.onRefresh(RefreshEvent{Err: err, Initial: !hadPrev, Changed: changed && hadPrev, Duration: time.Since(f.start)})
 	}
 	e.release(f)
 }

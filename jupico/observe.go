@@ -23,9 +23,12 @@ import (
 // category, never as their text.
 //
 // Methods are called on the goroutine of the call they describe, in order
-// for that call (CallStart, then Attempt for each attempt, Reauth when a
-// 401 was answered, CallEnd, then Rollback when an unknown outcome was
-// rolled back), and concurrently for different calls: an implementation
+// for that call: CallStart; Attempt for each attempt (reported once it is
+// known what follows it, so after the Reauth that decided a re-send after
+// a 401); when the outcome of a transaction is unknown, the rollback's own
+// call (CallStart, Attempt, CallEnd, with RollbackOf set) and then
+// Rollback; last CallEnd, so the rollback happens within the call it
+// undoes. Different calls are reported concurrently: an implementation
 // must be safe for concurrent use and return quickly. With no Observer
 // set the client does none of this work.
 //
@@ -127,11 +130,11 @@ type AttemptInfo struct {
 	StatusCode int
 	// RequestID is the answer's request identifier, when it carried one.
 	RequestID string
-	// Error is the category of a failure with no answer (the Error
-	// constants), "" when an answer came.
+	// Error is the category of a failure with no answer, or of an answer
+	// whose body could not be read (the Error constants); "" otherwise.
 	Error string
-	// MaybeProcessed is set for a failure after the request was written:
-	// Jupico may have processed it.
+	// MaybeProcessed is set for such a failure after the request was
+	// written: Jupico may have processed it.
 	MaybeProcessed bool
 	// Retry says why another attempt follows (the Retry constants); "" when
 	// none does.
@@ -166,14 +169,15 @@ const (
 	RetryStatus     = "status"     // 429, 502, 503 or 504 (503 only for writes and transactions)
 	RetryConnection = "connection" // the request never left, or (reads, rollbacks) the answer broke off
 	RetryTimeout    = "timeout"    // reads and rollbacks only
-	RetryReauth     = "reauth"     // 401 with credentials that changed meanwhile
+	RetryReauth     = "reauth"     // 401, and the credentials had changed meanwhile
 )
 
 // Outcomes of a call, as CallResult.Outcome names them.
 const (
 	// OutcomeSucceeded: a 2xx success.
 	OutcomeSucceeded = "succeeded"
-	// OutcomeDeclinedCall: a transaction declined (402); nothing moved.
+	// OutcomeDeclinedCall: a transaction Jupico declined (its answer says
+	// so, with a decline code); nothing moved.
 	OutcomeDeclinedCall = "declined"
 	// OutcomeRejected: Jupico refused the request and processed nothing
 	// (4xx other than 402, or 429 and 503 once retries ran out).
@@ -258,8 +262,11 @@ type ReauthInfo struct {
 
 // RefreshInfo describes a read of the credentials provider by the cache.
 type RefreshInfo struct {
+	// Initial is set when no credentials were cached before: the first
+	// read, or the first after failures left nothing to serve.
+	Initial bool
 	// Changed is set when the provider returned credentials different from
-	// the ones cached before (a rotation).
+	// the ones cached before (a rotation); never with Initial.
 	Changed bool
 	// Duration is how long the provider took.
 	Duration time.Duration
@@ -274,7 +281,7 @@ type RefreshInfo struct {
 // does it).
 func RefreshObserver(o Observer) credentials.RefreshOption {
 	return credentials.WithOnRefresh(func(ev credentials.RefreshEvent) {
-		info := RefreshInfo{Changed: ev.Changed, Duration: ev.Duration}
+		info := RefreshInfo{Initial: ev.Initial, Changed: ev.Changed, Duration: ev.Duration}
 		if ev.Err != nil {
 			info.Error = ErrorCredentials
 		}

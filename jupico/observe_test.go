@@ -71,7 +71,7 @@ func (r *recorder) Reauth(ctx context.Context, ra jupico.ReauthInfo) {
 }
 
 func (r *recorder) CredentialsRefresh(_ context.Context, rf jupico.RefreshInfo) {
-	r.add(rf, "refresh changed=%t err=%s", rf.Changed, rf.Error)
+	r.add(rf, "refresh initial=%t changed=%t err=%s", rf.Initial, rf.Changed, rf.Error)
 }
 
 // take returns the lines seen since the last take.
@@ -101,7 +101,7 @@ func TestObserverSeesACallAndItsAttempts(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{
 		"start #1 creditcard.sale transaction POST /v1/transactions/creditcard/sale of=<nil>",
-		"refresh changed=true err=",
+		"refresh initial=true changed=false err=",
 		"attempt #1 creditcard.sale 1 status=200 err= maybe=false retry=",
 		"end #1 creditcard.sale succeeded status=200 code= attempts=1 err=",
 	}, rec.take(), "the first attempt reads the credentials: one refresh")
@@ -126,7 +126,7 @@ func TestObserverSeesACallAndItsAttempts(t *testing.T) {
 		"end #3 creditcard.sale declined status=200 code=tx_cc_declined_insufficient_funds attempts=1 err=",
 	}, rec.take())
 
-	srv.InjectFault("/status", jupicotest.Fault{DropConnection: true})
+	dropped := srv.InjectFault("/status", jupicotest.Fault{DropConnection: true})
 	_, err = c.Status(ctx)
 	require.ErrorIs(t, err, jupico.ErrConnection)
 	assert.Equal(t, []string{
@@ -136,6 +136,17 @@ func TestObserverSeesACallAndItsAttempts(t *testing.T) {
 		"attempt #4 status 3 status=0 err=connection maybe=true retry=",
 		"end #4 status failed status=0 code= attempts=3 err=connection",
 	}, rec.take(), "a read is retried after a dropped connection, and gives up")
+	dropped.Remove()
+
+	srv.InjectFault("/status", jupicotest.Fault{Body: []byte(`{"success":true,"status":"succeeded","data":{}}`), ResetAfter: 5, Times: 1})
+	_, err = c.Status(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{
+		"start #5 status read GET /status of=<nil>",
+		"attempt #5 status 1 status=200 err=connection maybe=true retry=connection",
+		"attempt #5 status 2 status=200 err= maybe=false retry=",
+		"end #5 status succeeded status=200 code= attempts=2 err=",
+	}, rec.take(), "an answer that broke off mid-body is read again, and says so")
 }
 
 func TestObserverSeesTheRollbackOfAnUnknownOutcome(t *testing.T) {
@@ -196,22 +207,22 @@ func TestObserverSeesReauthAndRefreshFailures(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{
 		"start #1 status read GET /status of=<nil>",
-		"refresh changed=true err=",
-		"attempt #1 status 1 status=401 err= maybe=false retry=",
-		"refresh changed=true err=",
+		"refresh initial=true changed=false err=",
+		"refresh initial=false changed=true err=",
+		"attempt #1 status 1 status=401 err= maybe=false retry=reauth",
 		"reauth #1 status changed=true err=",
 		"attempt #1 status 2 status=200 err= maybe=false retry=",
 		"end #1 status succeeded status=200 code= attempts=2 err=",
-	}, rec.take(), "the key rotated: the provider is asked again and the new key sent")
+	}, rec.take(), "the key rotated: the provider is asked again and the new key sent (the refused attempt is reported once that is known)")
 
 	stale, rec := client(func(int) (credentials.Credentials, error) { return oldCreds, nil })
 	_, err = stale.Status(ctx)
 	require.ErrorIs(t, err, jupico.ErrUnauthorized)
 	assert.Equal(t, []string{
 		"start #1 status read GET /status of=<nil>",
-		"refresh changed=true err=",
+		"refresh initial=true changed=false err=",
+		"refresh initial=false changed=false err=",
 		"attempt #1 status 1 status=401 err= maybe=false retry=",
-		"refresh changed=false err=",
 		"reauth #1 status changed=false err=",
 		"end #1 status rejected status=401 code=auth_invalid_api_token attempts=1 err=status",
 	}, rec.take(), "the same key again: not sent again")
@@ -223,7 +234,7 @@ func TestObserverSeesReauthAndRefreshFailures(t *testing.T) {
 	require.ErrorIs(t, err, jupico.ErrCredentials)
 	assert.Equal(t, []string{
 		"start #1 status read GET /status of=<nil>",
-		"refresh changed=false err=credentials",
+		"refresh initial=true changed=false err=credentials",
 		"attempt #1 status 1 status=0 err=credentials maybe=false retry=",
 		"end #1 status failed status=0 code= attempts=1 err=credentials",
 	}, rec.take(), "a failed refresh, and nothing sent")

@@ -85,8 +85,8 @@ type Attempt struct {
 	// Err is the failure with no answer, classified (a *Error); nil when
 	// an answer came.
 	Err *Error
-	// Retry is set when another attempt follows: "status", "connection"
-	// or "timeout".
+	// Retry is set when another attempt follows: "status", "connection",
+	// "timeout" or "reauth".
 	Retry string
 }
 
@@ -187,6 +187,13 @@ func (p *Pipeline) Do(ctx context.Context, op *wire.Operation, body []byte) (*Re
 		if !errors.As(err, &pe) || (pe.Kind != ErrConnection && pe.Kind != ErrTimeout) {
 			break
 		}
+		if p.cfg.Observer != nil {
+			retry := "connection"
+			if pe.Kind == ErrTimeout {
+				retry = "timeout"
+			}
+			p.flushAttempt(ctx, st, retry, pe)
+		}
 		t := time.NewTimer(p.backoff(r.MinDelay, r.MaxDelay, st.attempts-1, nil))
 		select {
 		case <-ctx.Done():
@@ -203,6 +210,9 @@ func (p *Pipeline) Do(ctx context.Context, op *wire.Operation, body []byte) (*Re
 		// them: a second rotation may land while this one is in flight, so
 		// each new key gets its try, up to maxReauths.
 		resp, err = p.send(ctx, op, body, st)
+	}
+	if p.cfg.Observer != nil {
+		p.flushAttempt(ctx, st, "", err)
 	}
 	return resp, err
 }
@@ -316,6 +326,11 @@ func (p *Pipeline) reauth(ctx context.Context, st *callState) bool {
 	now, err := p.cfg.Credentials.Retrieve(ctx)
 	changed := err == nil && !now.IsZero() && !now.Equal(st.used)
 	if p.cfg.Observer != nil {
+		retry := ""
+		if changed {
+			retry = "reauth"
+		}
+		p.flushAttempt(ctx, st, retry, nil)
 		p.cfg.Observer.Reauth(ctx, st.op, changed, err)
 	}
 	return changed
@@ -337,15 +352,36 @@ func (p *Pipeline) observeAttempt(ctx context.Context, resp *http.Response, err 
 	} else if err != nil {
 		a.Err = p.failure(ctx, st.op, st, err)
 	}
-	if again {
-		switch {
-		case resp != nil:
-			a.Retry = "status"
-		case a.Err != nil && a.Err.Kind == ErrTimeout:
-			a.Retry = "timeout"
-		default:
-			a.Retry = "connection"
-		}
+	if !again {
+		// What follows is not known yet: a re-send after a 401, or after
+		// the body broke off, or nothing (flushAttempt reports it).
+		st.pend, st.hasPend = a, true
+		return
+	}
+	switch {
+	case resp != nil:
+		a.Retry = "status"
+	case a.Err != nil && a.Err.Kind == ErrTimeout:
+		a.Retry = "timeout"
+	default:
+		a.Retry = "connection"
+	}
+	p.cfg.Observer.Attempt(ctx, st.op, a)
+}
+
+// flushAttempt reports the attempt observeAttempt held back, now that what
+// follows it is known: retry says why another attempt follows ("" when
+// none does), and err is a failure reading its answer, if any.
+func (p *Pipeline) flushAttempt(ctx context.Context, st *callState, retry string, err error) {
+	if !st.hasPend {
+		return
+	}
+	a := st.pend
+	st.hasPend = false
+	a.Retry = retry
+	var pe *Error
+	if a.Err == nil && errors.As(err, &pe) {
+		a.Err = pe
 	}
 	p.cfg.Observer.Attempt(ctx, st.op, a)
 }
@@ -399,6 +435,8 @@ type callState struct {
 	used            credentials.Credentials
 	attStart        time.Time     // the attempt's start, for the Observer
 	attDur          time.Duration // and its time to headers or failure
+	pend            Attempt       // the last attempt, until flushAttempt reports it
+	hasPend         bool
 	wroteHeaders    atomic.Bool
 	reached         atomic.Bool
 	handshakeFailed atomic.Bool
