@@ -25,7 +25,14 @@ if [ -z "${SKIP_RUN:-}" ]; then
 	done
 	rm -f results/bench.test
 fi
+# The OpenTelemetry observer lives in its own module (jupico/jupicotel):
+# its cost per call is measured there, against the same fake, in the
+# same run.
+if [ -z "${SKIP_RUN:-}" ]; then
+	(cd ../../jupico/jupicotel && go test -run '^$' -bench . -benchmem -count "$COUNT" -benchtime "$BENCHTIME" .) | tee results/otel.txt
+fi
 go run "$BENCHSTAT" -col /impl results/bench.txt > results/benchstat.txt || go run "$BENCHSTAT" results/bench.txt > results/benchstat.txt
+go run "$BENCHSTAT" results/otel.txt > results/otel-benchstat.txt
 go run ./cmd/benchchart -in results/bench.txt -svg results/chart.svg -md results/table.md
 gate_ok=0
 go run ./cmd/benchgate results/bench.txt > results/gate.txt || gate_ok=$?
@@ -55,6 +62,16 @@ sha=$(grep -qm1 ' sha_ni' /proc/cpuinfo && echo yes || echo no)
 	echo '```'
 	echo
 	cat findings.md
+	echo
+	echo "## The OpenTelemetry observer (jupico/jupicotel)"
+	echo
+	echo "A card sale against the fake with no observer, with the observer on no-op providers (no SDK"
+	echo "installed) and on the SDK (every span sampled and exported, metrics aggregated); then the"
+	echo "observer's three calls of a call alone. The difference between the Sale rows is its cost per call."
+	echo
+	echo '```'
+	cat results/otel-benchstat.txt
+	echo '```'
 	echo
 	echo "## benchstat"
 	echo
