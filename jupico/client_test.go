@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jupico/jupico-go/credentials"
+	"github.com/jupico/jupico-go/internal/testproc"
 	"github.com/jupico/jupico-go/jupico"
 	"github.com/jupico/jupico-go/jupico/jupicotest"
 )
@@ -271,7 +272,7 @@ func TestRetryAfterIsCapped(t *testing.T) {
 	t.Parallel()
 	srv := jupicotest.NewServer(t)
 	srv.InjectFault("/status", jupicotest.Fault{Status: http.StatusTooManyRequests, RetryAfter: "36000", Times: 1})
-	var logs syncBuffer
+	var logs testproc.Buffer
 	c := srv.Client(
 		jupico.WithRetry(jupico.RetryPolicy{MaxAttempts: 2, MinDelay: time.Millisecond, MaxDelay: 20 * time.Millisecond}),
 		jupico.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
@@ -407,9 +408,9 @@ func TestNoSecretsInLogsErrorsOrFormatting(t *testing.T) {
 	const user, pass = "leak-canary-user", "Zq7-LEAK-CANARY-p4ss"
 	encoded := base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
 	srv := jupicotest.NewServer(t, jupicotest.WithCredentials(user, pass))
-	var logs syncBuffer
+	var logs testproc.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	var jsonLogs syncBuffer
+	var jsonLogs testproc.Buffer
 	jsonLogger := slog.New(slog.NewJSONHandler(&jsonLogs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 
 	var out []string

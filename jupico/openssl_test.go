@@ -29,6 +29,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jupico/jupico-go/credentials"
+	"github.com/jupico/jupico-go/internal/testproc"
 	"github.com/jupico/jupico-go/jupico"
 )
 
@@ -392,7 +393,7 @@ func startOpenSSL(t *testing.T, bin string, leaf leafCert, args []string) string
 	full := append([]string{"s_server", "-accept", "127.0.0.1:0", "-www", "-cert", leaf.certFile, "-key", leaf.keyFile}, args...)
 	cmd := exec.Command(bin, full...) // #nosec G204 -- test-only: the binary comes from PATH and the arguments are the test's own constants
 	out := &watchBuffer{seen: make(chan struct{}, 1)}
-	var stderr syncBuffer
+	var stderr testproc.Buffer
 	cmd.Stdout, cmd.Stderr = out, &stderr
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)

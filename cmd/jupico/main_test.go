@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/base64"
@@ -29,6 +28,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jupico/jupico-go/credentials"
+	"github.com/jupico/jupico-go/internal/testproc"
 	"github.com/jupico/jupico-go/jupico"
 	"github.com/jupico/jupico-go/jupico/journal"
 	"github.com/jupico/jupico-go/jupico/jupicotest"
@@ -527,7 +527,7 @@ func startFake(t *testing.T, extra ...string) *fakeProc {
 	cmd.Env = []string{"HOME=" + t.TempDir()}
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	stderr := new(syncBuffer)
+	stderr := new(testproc.Buffer)
 	cmd.Stderr = stderr
 	require.NoError(t, cmd.Start())
 	p := &fakeProc{cmd: cmd, caFile: ca, stdout: bufio.NewReader(out), done: make(chan error, 1)}
@@ -689,23 +689,4 @@ func TestFakeTextOutputAndInterrupt(t *testing.T) {
 	r := cli(t, nil, "fake", "--addr", l.Addr().String())
 	assert.Equal(t, exitFailed, r.code)
 	assert.Contains(t, r.stderr, "listen")
-}
-
-// syncBuffer is a bytes.Buffer safe for a process to write while the test
-// reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

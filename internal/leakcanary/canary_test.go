@@ -1,7 +1,6 @@
 package leakcanary_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"log/slog"
@@ -13,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jupico/jupico-go/internal/redact"
+	"github.com/jupico/jupico-go/internal/testproc"
 )
 
 // Canary secrets: distinctive values that appear nowhere else, so finding
@@ -97,24 +97,6 @@ func TestCanariesAreDistinctiveAndDetected(t *testing.T) {
 	assert.Empty(t, leaks("jupico: creditcard.sale: declined, user "+canaryUser), "a username is not a secret")
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // fanout sends every record to several handlers and counts them.
 type fanout struct {
 	hs []slog.Handler
@@ -176,7 +158,7 @@ func (f fanout) WithGroup(name string) slog.Handler {
 // debugLogs is a logger at Debug that writes JSON and text, as the two
 // standard slog handlers format them, and counts the records.
 type debugLogs struct {
-	text, json syncBuffer
+	text, json testproc.Buffer
 	records    countRecords
 }
 

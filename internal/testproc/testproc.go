@@ -5,10 +5,12 @@
 package testproc
 
 import (
+	"bytes"
 	"fmt"
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -44,4 +46,25 @@ func Run(m *testing.M, stop func()) int {
 		}
 	}
 	return code
+}
+
+// Buffer is a bytes.Buffer safe for concurrent writers (a logger, a child
+// process's output) while a test reads it.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write appends p.
+func (s *Buffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// String returns what was written so far.
+func (s *Buffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -47,21 +47,11 @@ func BenchmarkSale(b *testing.B) {
 	}
 	b.Run("none", func(b *testing.B) { run(b) })
 	b.Run("otel-noop", func(b *testing.B) {
-		obs, err := jupicotel.New(jupicotel.WithTracerProvider(tracenoop.NewTracerProvider()), jupicotel.WithMeterProvider(metricnoop.NewMeterProvider()))
-		if err != nil {
-			b.Fatal(err)
-		}
+		obs := noopObserver(b)
 		run(b, jupico.WithObserver(obs))
 	})
 	b.Run("otel-sdk", func(b *testing.B) {
-		tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(discard{}))
-		defer tp.Shutdown(ctx)
-		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
-		defer mp.Shutdown(ctx)
-		obs, err := jupicotel.New(jupicotel.WithTracerProvider(tp), jupicotel.WithMeterProvider(mp))
-		if err != nil {
-			b.Fatal(err)
-		}
+		obs := sdkObserver(b)
 		run(b, jupico.WithObserver(obs))
 	})
 }
@@ -83,21 +73,34 @@ func BenchmarkObserver(b *testing.B) {
 		}
 	}
 	b.Run("otel-noop", func(b *testing.B) {
-		obs, err := jupicotel.New(jupicotel.WithTracerProvider(tracenoop.NewTracerProvider()), jupicotel.WithMeterProvider(metricnoop.NewMeterProvider()))
-		if err != nil {
-			b.Fatal(err)
-		}
+		obs := noopObserver(b)
 		run(b, obs)
 	})
 	b.Run("otel-sdk", func(b *testing.B) {
-		tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(discard{}))
-		defer tp.Shutdown(ctx)
-		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
-		defer mp.Shutdown(ctx)
-		obs, err := jupicotel.New(jupicotel.WithTracerProvider(tp), jupicotel.WithMeterProvider(mp))
-		if err != nil {
-			b.Fatal(err)
-		}
+		obs := sdkObserver(b)
 		run(b, obs)
 	})
+}
+
+// noopObserver is the observer on no-op providers: an SDK not installed.
+func noopObserver(b *testing.B) *jupicotel.Observer {
+	obs, err := jupicotel.New(jupicotel.WithTracerProvider(tracenoop.NewTracerProvider()), jupicotel.WithMeterProvider(metricnoop.NewMeterProvider()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return obs
+}
+
+// sdkObserver is the observer on the SDK, every span sampled and exported
+// (to nowhere) and metrics aggregated; the providers shut down with b.
+func sdkObserver(b *testing.B) *jupicotel.Observer {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(discard{}))
+	b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	b.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
+	obs, err := jupicotel.New(jupicotel.WithTracerProvider(tp), jupicotel.WithMeterProvider(mp))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return obs
 }
