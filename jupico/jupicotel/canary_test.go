@@ -87,7 +87,7 @@ func TestNoSecretIsRecorded(t *testing.T) {
 	var seen []string
 	check := func(where string, kvs ...attribute.KeyValue) {
 		for _, kv := range kvs {
-			seen = append(seen, where+" "+string(kv.Key)+"="+kv.Value.Emit())
+			seen = append(seen, where+" "+string(kv.Key)+"="+kv.Value.String())
 		}
 	}
 	spans := h.spans.Ended()

@@ -86,7 +86,7 @@ func enc(s attribute.Set) string { return s.Encoded(attribute.DefaultEncoder()) 
 func attrs(kvs []attribute.KeyValue) map[string]string {
 	m := map[string]string{}
 	for _, kv := range kvs {
-		m[string(kv.Key)] = kv.Value.Emit()
+		m[string(kv.Key)] = kv.Value.String()
 	}
 	return m
 }
