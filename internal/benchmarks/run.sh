@@ -67,7 +67,9 @@ sha=$(grep -qm1 ' sha_ni' /proc/cpuinfo && echo yes || echo no)
 	echo
 	echo "A card sale against the fake with no observer, with the observer on no-op providers (no SDK"
 	echo "installed) and on the SDK (every span sampled and exported, metrics aggregated); then the"
-	echo "observer's three calls of a call alone. The difference between the Sale rows is its cost per call."
+	echo "observer's three calls of one call (CallStart, Attempt, CallEnd) alone. The Sale rows' bytes and"
+	echo "allocations are the observer's cost per call; their times differ by less than a loopback round"
+	echo "trip's noise, so its time per call is the Observer rows'."
 	echo
 	echo '```'
 	cat results/otel-benchstat.txt
