@@ -126,7 +126,9 @@ type AttemptInfo struct {
 	// response's headers or to its failure.
 	Start    time.Time
 	Duration time.Duration
-	// StatusCode is the HTTP status answered; 0 when none was.
+	// StatusCode is the HTTP status answered; 0 when none was. Jupico's
+	// error code is in the answer's body, which is read only for the
+	// answer a call ends with: CallResult.Code.
 	StatusCode int
 	// RequestID is the answer's request identifier, when it carried one.
 	RequestID string
