@@ -62,7 +62,7 @@ func call[T any, PT interface {
 	if err != nil {
 		return nil, err
 	}
-	ctx, ob := c.startCall(ctx, op, nil)
+	ctx, ob := c.startCall(ctx, op)
 	var resp *pipeline.Response
 	defer func() { ob.end(resp, err) }()
 	resp, e, err := c.exchange(ctx, op, body)
@@ -92,7 +92,7 @@ func (c *Client) read(ctx context.Context, op *wire.Operation, req request) (*pi
 	if err != nil {
 		return nil, nil, err
 	}
-	ctx, ob := c.startCall(ctx, op, nil)
+	ctx, ob := c.startCall(ctx, op)
 	resp, _, err := c.exchange(ctx, op, body)
 	return resp, ob, err
 }

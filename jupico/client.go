@@ -216,7 +216,7 @@ func (c *Client) do(ctx context.Context, op *wire.Operation, in, out any) (resp 
 			return nil, fmt.Errorf("jupico: %s: encode request: %w", op.Name, err)
 		}
 	}
-	ctx, ob := c.startCall(ctx, op, nil)
+	ctx, ob := c.startCall(ctx, op)
 	defer func() { ob.end(resp, err) }()
 	resp, _, err = c.exchange(ctx, op, body)
 	if err != nil {

@@ -218,7 +218,7 @@ func (c *Client) recoverOne(ctx context.Context, e *JournalEntry, rep *RecoveryR
 		_ = c.finish(ctx, e, OutcomeReconcile, "")
 		rep.Reconcile++
 		c.hook(ctx, RollbackEvent{Operation: e.Operation, Reference: e.Reference, Recovered: true, Err: ErrReconcile})
-		c.observeRollback(ctx, RollbackInfo{Operation: e.Operation, Recovered: true, Result: RollbackReconcile})
+		c.observeRollback(ctx, RollbackInfo{Operation: e.Operation, Recovered: true, Result: RollbackReconcile}, nil, nil)
 		return
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.rollbackTimeout)
@@ -239,7 +239,7 @@ func (c *Client) recoverOne(ctx context.Context, e *JournalEntry, rep *RecoveryR
 	c.hook(ctx, RollbackEvent{Operation: e.Operation, Reference: e.Reference, Recovered: true, Acknowledged: err == nil, Err: err,
 		Attempts: attempts, Duration: time.Since(start)})
 	c.observeRollback(ctx, RollbackInfo{Operation: e.Operation, Recovered: true, Result: rollbackResult(err), Attempts: attempts,
-		Start: start, Duration: time.Since(start), Error: errorCategory(err)})
+		Start: start, Duration: time.Since(start)}, nil, err)
 }
 
 // begin records a transaction's intent before it is sent, and marks it in

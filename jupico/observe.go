@@ -323,13 +323,17 @@ type callObs struct {
 
 // startCall reports a call's start to the Observer and returns the call's
 // context; without an Observer it returns ctx and nil, on which end does
-// nothing.
-func (c *Client) startCall(ctx context.Context, op *wire.Operation, rollbackOf context.Context) (context.Context, *callObs) {
+// nothing. A rollback sent within a call (an unknown outcome's) is tied to
+// that call through RollbackOf.
+func (c *Client) startCall(ctx context.Context, op *wire.Operation) (context.Context, *callObs) {
 	if c.observer == nil {
 		return ctx, nil
 	}
 	ob := &callObs{Context: ctx, o: c.observer, info: CallInfo{Operation: op.Name, Kind: kindNames[op.Kind], Method: op.Method, Path: op.Path,
-		Host: c.host, Start: time.Now(), RollbackOf: rollbackOf}}
+		Host: c.host, Start: time.Now()}}
+	if op.Kind == wire.KindRollback {
+		ob.info.RollbackOf = callContext(ctx)
+	}
 	ctx = ob.o.CallStart(ob, ob.info)
 	ob.ctx = ctx
 	return ctx, ob
@@ -476,9 +480,16 @@ func callContext(ctx context.Context) context.Context {
 }
 
 // observeRollback reports a rollback of a transaction whose outcome was
-// unknown.
-func (c *Client) observeRollback(ctx context.Context, r RollbackInfo) {
-	if c.observer != nil {
-		c.observer.Rollback(ctx, r)
+// unknown: cause is why (nil for a recovered one), and a rollback with a
+// cause is tied to the call ctx belongs to; rbErr is why it was not
+// acknowledged.
+func (c *Client) observeRollback(ctx context.Context, r RollbackInfo, cause, rbErr error) {
+	if c.observer == nil {
+		return
 	}
+	if cause != nil {
+		r.Cause, r.Call = errorCategory(cause), callContext(ctx)
+	}
+	r.Error = errorCategory(rbErr)
+	c.observer.Rollback(ctx, r)
 }

@@ -22,7 +22,7 @@ type StatusResult struct {
 // retried on transport failures, 429, 502, 503 and 504. A non-2xx answer
 // returns an *APIError; a failure with no answer returns a *RequestError.
 func (c *Client) Status(ctx context.Context) (_ *StatusResult, err error) {
-	ctx, ob := c.startCall(ctx, &wire.Status, nil)
+	ctx, ob := c.startCall(ctx, &wire.Status)
 	resp, err := c.p.Do(ctx, &wire.Status, nil)
 	defer func() { ob.end(resp, err) }()
 	if err != nil {

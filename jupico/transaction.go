@@ -214,7 +214,7 @@ func (c *Client) transact(ctx context.Context, op *wire.Operation, in any) (_ *T
 	if err != nil {
 		return nil, fmt.Errorf("jupico: %s: encode request: %w", op.Name, err)
 	}
-	ctx, ob := c.startCall(ctx, op, nil)
+	ctx, ob := c.startCall(ctx, op)
 	var resp *pipeline.Response
 	defer func() { ob.end(resp, err) }()
 	resp, e, err := c.exchange(ctx, op, body)
@@ -329,18 +329,15 @@ func decodeTransaction(resp *pipeline.Response) (*Transaction, bool) {
 // told to reconcile.
 func (c *Client) indeterminate(ctx context.Context, op *wire.Operation, body []byte, cause error, j *JournalEntry) error {
 	e := &IndeterminateError{Operation: op.Name, Cause: cause}
-	obs := RollbackInfo{Operation: op.Name, Cause: errorCategory(cause), Call: callContext(ctx)}
 	if op.Rollback == nil {
 		_ = c.finish(ctx, j, OutcomeReconcile, "")
-		obs.Result = RollbackReconcile
-		c.observeRollback(ctx, obs)
+		c.observeRollback(ctx, RollbackInfo{Operation: op.Name, Result: RollbackReconcile}, cause, nil)
 		return e
 	}
 	e.Rollback = &RollbackRequest{Operation: op.Name, Body: body}
 	c.owe(ctx, j)
 	if c.noAutoRollback {
-		obs.Result = RollbackLeftToCaller
-		c.observeRollback(ctx, obs)
+		c.observeRollback(ctx, RollbackInfo{Operation: op.Name, Result: RollbackLeftToCaller}, cause, nil)
 		return e
 	}
 	// The caller's cancellation must not stop the reversal of a charge that
@@ -362,10 +359,8 @@ func (c *Client) indeterminate(ctx context.Context, op *wire.Operation, body []b
 		}
 	}
 	c.hook(ctx, RollbackEvent{Operation: op.Name, Reference: referenceIn(j, body), Cause: cause, Acknowledged: err == nil, Err: err, Attempts: attempts, Duration: time.Since(start)})
-	if c.observer != nil {
-		obs.Result, obs.Attempts, obs.Start, obs.Duration, obs.Error = rollbackResult(err), attempts, start, time.Since(start), errorCategory(err)
-		c.observeRollback(ctx, obs)
-	}
+	c.observeRollback(ctx, RollbackInfo{Operation: op.Name, Result: rollbackResult(err), Attempts: attempts, Start: start,
+		Duration: time.Since(start)}, cause, err)
 	return e
 }
 
@@ -388,7 +383,7 @@ func referenceIn(j *JournalEntry, body []byte) string {
 
 // sendRollback sends a rollback and reports how many attempts ran.
 func (c *Client) sendRollback(ctx context.Context, op *wire.Operation, body []byte) (_ int, err error) {
-	ctx, ob := c.startCall(ctx, op, callContext(ctx))
+	ctx, ob := c.startCall(ctx, op)
 	resp, err := c.p.Do(ctx, op, body)
 	defer func() { ob.end(resp, err) }()
 	if err != nil {

@@ -508,9 +508,10 @@ func (a *attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	actx := a.p.deadlines.start(ctx, timeout)
 	start := time.Now()
-	st.attStart = start
 	resp, err := a.next.RoundTrip(req.WithContext(actx))
-	st.attDur = time.Since(start)
+	if cfg.Observer != nil {
+		st.attStart, st.attDur = start, time.Since(start)
+	}
 	if err == nil && !st.reached.Load() {
 		resp.Body.Close()
 		resp, err = nil, &Error{Kind: ErrTransportPolicy, Err: transport.ErrBypassed}
