@@ -262,17 +262,13 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ob *delivery) {
 		}
 		return
 	}
-	if ob != nil {
-		ob.info.Verified = true
-	}
+	ob.verified()
 	e, err := decodeEvent(body)
 	if err != nil {
 		h.reject(w, r, ob, http.StatusBadRequest, err)
 		return
 	}
-	if ob != nil {
-		ob.info.EventType = e.Type
-	}
+	ob.decoded(e.Type)
 	e.ID, err = deliveryID(r.Header, body)
 	if err != nil {
 		h.reject(w, r, ob, http.StatusBadRequest, err)
@@ -290,10 +286,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ob *delivery) {
 		h.reject(w, r, ob, http.StatusServiceUnavailable, fmt.Errorf("%w: seen: %w", ErrReplayStore, err))
 		return
 	case seen:
-		if ob != nil {
-			ob.seen = true
-		}
-		ob.answered(http.StatusOK, nil)
+		ob.duplicate()
 		w.WriteHeader(http.StatusOK)
 		return
 	}

@@ -94,10 +94,26 @@ func WithObserver(o Observer) HandlerOption {
 const maxObservedType = 64
 
 // delivery is what ServeHTTP learns of a delivery, for the Observer; nil
-// when there is none.
-type delivery struct {
-	info DeliveryInfo
-	seen bool
+// when there is none, and then its methods do nothing.
+type delivery struct{ info DeliveryInfo }
+
+func (d *delivery) verified() {
+	if d != nil {
+		d.info.Verified = true
+	}
+}
+
+func (d *delivery) decoded(t EventType) {
+	if d != nil {
+		d.info.EventType = t
+	}
+}
+
+// duplicate records the 200 of an event processed before.
+func (d *delivery) duplicate() {
+	if d != nil {
+		d.info.StatusCode, d.info.Result = http.StatusOK, DeliveryDuplicate
+	}
 }
 
 // observe reports d once its answer was written.
@@ -120,8 +136,6 @@ func (d *delivery) answered(code int, reason error) {
 	}
 	d.info.StatusCode = code
 	switch {
-	case code == http.StatusOK && d.seen:
-		d.info.Result = DeliveryDuplicate
 	case code == http.StatusOK:
 		d.info.Result = DeliveryProcessed
 	case code == http.StatusServiceUnavailable:
