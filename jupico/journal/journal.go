@@ -213,11 +213,12 @@ func (j *Journal) Owner() string { return j.owner }
 // sharing the sync with the records made at the same time.
 func (j *Journal) Record(ctx context.Context, e *jupico.JournalEntry) error {
 	e.Owner = j.owner
-	val, err := encode(e)
+	w := writes.Get().(*write)
+	val, err := appendEntry(w.val[:0], e)
 	if err != nil {
+		writes.Put(w)
 		return err
 	}
-	w := writes.Get().(*write)
 	w.key, w.val, w.at = append(w.key[:0], e.ID...), val, time.Now()
 	w.id, w.intent = e.ID, e.State == jupico.JournalIntent
 	j.mu.RLock()
@@ -237,13 +238,21 @@ func (j *Journal) Record(ctx context.Context, e *jupico.JournalEntry) error {
 	// Once queued, the write happens: wait for it whatever ctx says, so
 	// the caller never sends a request whose intent may still be lost.
 	err = <-w.done
-	w.val, w.id = nil, ""
+	w.id = ""
+	if cap(w.val) > maxPooledRecord {
+		w.val = nil
+	}
 	writes.Put(w)
 	return err
 }
 
+// maxPooledRecord bounds the record buffer a pooled write keeps: a rare
+// large body is not held on to.
+const maxPooledRecord = 16 << 10
+
 // write is one record waiting for the writer; they are reused, each with
-// its channel, which the writer sends on once per use.
+// its channel, which the writer sends on once per use, and its record's
+// buffer, which bbolt has copied into its pages when the commit returns.
 type write struct {
 	key, val []byte
 	id       string    // the entry's ID, as the writer's open set keys it
@@ -254,21 +263,28 @@ type write struct {
 
 var writes = sync.Pool{New: func() any { return &write{done: make(chan error, 1)} }}
 
-// gatherMax bounds how long a commit waits for more records, counted from
-// when its first record was queued.
-//
-// A commit costs about the same for one record as for a hundred: two
-// syncs of the file, each a flush of the disk and a tenth of a
-// millisecond or more of kernel CPU. Under load the writer therefore
-// waits for the records of the transactions in flight before committing,
-// so that a sync serves many of them. How many it waits for scales with
-// how many are in flight (half as many as remain open): a lone caller
-// never waits and a few callers barely do (with 8 callers, 1.5x the sales
-// a second a fixed 1 ms wait allowed; internal/benchmarks), and gatherMax
-// caps the wait when the machine is too busy for them to arrive sooner. A
-// record that arrived during the previous commit has waited already: its
-// wait counts from when it was queued.
-const gatherMax = 3 * time.Millisecond
+// How a commit gathers records. A commit costs about the same for one
+// record as for a hundred: two syncs of the file, each a flush of the disk
+// and a tenth of a millisecond or more of kernel CPU. Under load the
+// writer therefore waits for the records of the transactions in flight
+// before committing, so that a sync serves many of them: until its batch
+// holds as many records as transactions are open, and for no longer than
+// gatherPerOpen for each of them, gatherMax at most, from when its first
+// record was queued. A lone caller never waits (its own intent is the one
+// open transaction); a few callers wait a fraction of a millisecond; 256
+// share each sync among a hundred records or more, which is what lets a
+// busy service afford the journal (internal/benchmarks,
+// BenchmarkJournalInterleaved). A record that arrived during the previous
+// commit has waited already: its wait counts from when it was queued.
+const (
+	gatherMax     = 10 * time.Millisecond
+	gatherPerOpen = 40 * time.Microsecond
+)
+
+// staleAfter is how long a transaction counts as open without a further
+// record (its outcome was never recorded: the caller's context ended
+// first, say): the writer stops waiting for it.
+const staleAfter = time.Minute
 
 // writer commits the records waiting, all of them in one transaction and
 // one sync, until the journal is closed.
@@ -276,50 +292,51 @@ func (j *Journal) writer() {
 	defer close(j.stopped)
 	batch := make([]*write, 0, 64)
 	// open holds the transactions of this process between their intent and
-	// their next record: those sent, or about to be, whose next record the
-	// writer can expect soon. Only this goroutine touches it.
-	open := make(map[string]struct{})
+	// their next record, with when the intent was queued: those sent, or
+	// about to be, whose next record the writer can expect soon. Only this
+	// goroutine touches it.
+	o := openSet{m: make(map[string]time.Time)}
 	wait := time.NewTimer(time.Hour)
 	wait.Stop()
+	armed := false
 	for w := range j.writes {
-		batch = append(batch[:0], track(open, w))
-		left := gatherMax - time.Since(w.at)
-		waiting := left > 0 && !enough(batch, open)
-		if waiting {
-			wait.Reset(left)
-		}
-	more:
+		batch = append(batch[:0], o.track(w))
+		first := w.at
+	gather:
 		for len(batch) < maxBatch {
-			if waiting && enough(batch, open) {
-				waiting = false
-				if !wait.Stop() {
-					<-wait.C
+			select { // what is queued already, without waiting
+			case w, ok := <-j.writes:
+				if !ok {
+					break gather
 				}
-			}
-			if !waiting {
-				select {
-				case w, ok := <-j.writes:
-					if !ok {
-						break more
-					}
-					batch = append(batch, track(open, w))
-				default:
-					break more
-				}
+				batch = append(batch, o.track(w))
 				continue
+			default:
+			}
+			left := gatherLeft(time.Since(first), len(batch), o.len())
+			if left <= 0 {
+				break
+			}
+			// Armed once, not at every arrival: each arrival checks the
+			// deadline above, and a timer that fires early (more opened
+			// since) is armed again.
+			if !armed {
+				wait.Reset(left)
+				armed = true
 			}
 			select {
 			case w, ok := <-j.writes:
 				if !ok {
-					break more
+					break gather
 				}
-				batch = append(batch, track(open, w))
+				batch = append(batch, o.track(w))
 			case <-wait.C:
-				waiting = false
+				armed = false
 			}
 		}
-		if waiting && !wait.Stop() {
-			<-wait.C
+		if armed {
+			wait.Stop()
+			armed = false
 		}
 		err := j.db.Update(func(tx *bolt.Tx) error {
 			b := tx.Bucket(bucket)
@@ -335,7 +352,7 @@ func (j *Journal) writer() {
 			err = fmt.Errorf("journal: write %s: %w", j.path, err)
 			for _, w := range batch {
 				if w.intent {
-					delete(open, w.id) // refused: it will not be sent
+					o.close(w.id) // refused: it will not be sent
 				}
 			}
 		} else {
@@ -345,22 +362,52 @@ func (j *Journal) writer() {
 		for _, w := range batch {
 			w.done <- err
 		}
+		o.prune(time.Now())
 	}
 }
 
-// enough tells whether batch holds the records worth waiting for: at
-// least half as many as transactions remain open.
-func enough(batch []*write, open map[string]struct{}) bool { return 2*len(batch) >= len(open) }
+// gatherLeft is how much longer a batch of n records, whose first has
+// waited waited, may wait for more while open transactions are in flight.
+func gatherLeft(waited time.Duration, n, open int) time.Duration {
+	if n >= open {
+		return 0
+	}
+	return min(time.Duration(open)*gatherPerOpen, gatherMax) - waited
+}
+
+// openSet is the writer's view of the transactions in flight.
+type openSet struct {
+	m      map[string]time.Time
+	pruned time.Time
+}
 
 // track notes w's transaction as open (an intent) or no longer open (any
 // later record of it), and returns w.
-func track(open map[string]struct{}, w *write) *write {
+func (o *openSet) track(w *write) *write {
 	if w.intent {
-		open[w.id] = struct{}{}
+		o.m[w.id] = w.at
 	} else {
-		delete(open, w.id)
+		delete(o.m, w.id)
 	}
 	return w
+}
+
+func (o *openSet) close(id string) { delete(o.m, id) }
+
+func (o *openSet) len() int { return len(o.m) }
+
+// prune forgets, about once a second, the transactions open for longer
+// than staleAfter.
+func (o *openSet) prune(now time.Time) {
+	if now.Sub(o.pruned) < time.Second {
+		return
+	}
+	o.pruned = now
+	for id, at := range o.m {
+		if now.Sub(at) > staleAfter {
+			delete(o.m, id)
+		}
+	}
 }
 
 // Claim returns every entry that is not done. The file is this process's
@@ -387,7 +434,7 @@ func (j *Journal) Claim(ctx context.Context) ([]jupico.JournalEntry, error) {
 		for i := range out {
 			if e := &out[i]; e.Owner != j.owner {
 				e.Owner = j.owner
-				val, err := encode(e)
+				val, err := appendEntry(nil, e)
 				if err != nil {
 					return err
 				}
@@ -490,15 +537,15 @@ const entryVersion = 1
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// encode writes e as a record: the JSON encoding/json would write for
-// it, built by hand (a record is written twice per sale, and reflection
-// was most of that cost), behind its version and checksum.
-func encode(e *jupico.JournalEntry) ([]byte, error) {
+// appendEntry appends e to b[:0] as a record: the JSON encoding/json
+// would write for it, built by hand (a record is written twice per sale,
+// and reflection was most of that cost), behind its version and checksum.
+func appendEntry(b []byte, e *jupico.JournalEntry) ([]byte, error) {
 	if !json.Valid(e.Body) {
 		return nil, errors.New("journal: entry body is not JSON")
 	}
-	b := make([]byte, 5, 5+len(e.Body)+len(e.ID)+len(e.Owner)+len(e.Err)+256)
-	b[0] = entryVersion
+	b = slices.Grow(b[:0], 5+len(e.Body)+len(e.ID)+len(e.Owner)+len(e.Err)+256)
+	b = append(b, entryVersion, 0, 0, 0, 0)
 	str := func(k, v string, omitEmpty bool) {
 		if omitEmpty && v == "" {
 			return
