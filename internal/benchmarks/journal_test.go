@@ -4,9 +4,13 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jupico/jupico-go/internal/benchload"
+	"github.com/jupico/jupico-go/internal/wire"
 	"github.com/jupico/jupico-go/jupico"
 	"github.com/jupico/jupico-go/jupico/journal"
 	"github.com/jupico/jupico-go/jupico/jupicotest"
@@ -54,25 +58,28 @@ func BenchmarkJournalSequential(b *testing.B) {
 	})
 }
 
+// journalImpls are the clients the journal benchmarks compare: without a
+// journal, and with the bbolt journal.
+var journalImpls = []struct {
+	name  string
+	build func(b *testing.B, srv *jupicotest.Server) (func() error, *journal.Journal)
+}{
+	{"none", func(b *testing.B, srv *jupicotest.Server) (func() error, *journal.Journal) {
+		return sdkSale(b, srv), nil
+	}},
+	{"bbolt", journaledSale},
+}
+
 // BenchmarkJournalConcurrent runs 256 goroutines on one client, without a
 // journal and with the bbolt journal, each alone: the throughput a
 // service sees. Rounds of the two run back to back, and the gate compares
 // them round by round. The same with 8 goroutines shows what a lightly
 // loaded service pays, where syncs have few sales to share them.
 func BenchmarkJournalConcurrent(b *testing.B) {
-	impls := []struct {
-		name string
-		call func(b *testing.B, srv *jupicotest.Server) (func() error, *journal.Journal)
-	}{
-		{"none", func(b *testing.B, srv *jupicotest.Server) (func() error, *journal.Journal) {
-			return sdkSale(b, srv), nil
-		}},
-		{"bbolt", journaledSale},
-	}
 	for _, n := range []int{8, benchload.Goroutines} {
-		for _, impl := range impls {
+		for _, impl := range journalImpls {
 			b.Run(fmt.Sprintf("goroutines=%d/impl=%s", n, impl.name), func(b *testing.B) {
-				journalLoad(b, n, impl.call)
+				journalLoad(b, n, impl.build)
 			})
 		}
 	}
@@ -98,4 +105,98 @@ func journalLoad(b *testing.B, n int, build func(b *testing.B, srv *jupicotest.S
 		b.ReportMetric(float64(st.Commits-before.Commits)/float64(done), "syncs/sale")
 		b.ReportMetric(float64(st.Records-before.Records)/float64(max(st.Commits-before.Commits, 1)), "records/sync")
 	}
+}
+
+// BenchmarkJournalSlowNetwork is a card sale whose answer takes 20 ms, as
+// over a real network, from 16 goroutines, without a journal and with the
+// bbolt journal: what the journal adds to a sale's latency (ms/sale) when
+// transactions spend long in flight and records come seldom, so that
+// waiting for them to share a sync would only hold each sale back.
+func BenchmarkJournalSlowNetwork(b *testing.B) {
+	const goroutines = 16
+	for _, impl := range journalImpls {
+		b.Run("impl="+impl.name, func(b *testing.B) {
+			srv := startFake(b)
+			srv.InjectFault(wire.CardSale.Path, jupicotest.Fault{Delay: 20 * time.Millisecond})
+			call, j := impl.build(b, srv)
+			benchload.Warm(b, goroutines, call)
+			var before journal.Stats
+			if j != nil {
+				before = j.Stats()
+			}
+			var latency atomic.Int64
+			done := benchload.ParallelN(b, goroutines, func() error {
+				t0 := time.Now()
+				err := call()
+				latency.Add(int64(time.Since(t0)))
+				return err
+			})
+			b.ReportMetric(float64(latency.Load())/float64(done)/1e6, "ms/sale")
+			if j != nil {
+				st := j.Stats()
+				b.ReportMetric(float64(st.Commits-before.Commits)/float64(done), "syncs/sale")
+			}
+		})
+	}
+}
+
+// BenchmarkJournalInterleaved measures what the journal costs a service
+// under 256-way load the way a noisy machine cannot skew much: one client
+// without a journal and one with the bbolt journal, against one fake
+// server, take turns (which goes first alternates) running 256 goroutines
+// for a slice of sales each, so a slow stretch of the shared machine hits
+// both sides alike. Each slice is timed from its first call to its last
+// answer; its ramp and drain take about one sale's latency under load,
+// which is 256 sales' worth of time on either side, so they weigh the two
+// alike. bbolt/none is the journaled client's throughput over the other's:
+// the gate reads it.
+func BenchmarkJournalInterleaved(b *testing.B) {
+	const slice = 3072 // sales per turn: 12 per goroutine
+	srv := startFake(b)
+	sides := make([]struct {
+		call    func() error
+		j       *journal.Journal
+		sales   int64
+		elapsed time.Duration
+		cpu     time.Duration
+	}, len(journalImpls))
+	for k, impl := range journalImpls {
+		sides[k].call, sides[k].j = impl.build(b, srv)
+		benchload.Warm(b, benchload.Goroutines, sides[k].call)
+	}
+	before := sides[1].j.Stats()
+	turn := func(k int) {
+		side := &sides[k]
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		cpu0, t0 := processCPU(b), time.Now()
+		for range benchload.Goroutines {
+			wg.Go(func() {
+				for next.Add(1) <= slice {
+					if err := side.call(); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		side.elapsed += time.Since(t0)
+		side.cpu += processCPU(b) - cpu0
+		side.sales += slice
+	}
+	i := 0
+	for b.Loop() {
+		turn(i % 2)
+		turn(1 - i%2)
+		i++
+	}
+	rate := func(k int) float64 { return float64(sides[k].sales) / sides[k].elapsed.Seconds() }
+	st := sides[1].j.Stats()
+	b.ReportMetric(rate(0), "none-req/s")
+	b.ReportMetric(rate(1), "bbolt-req/s")
+	b.ReportMetric(rate(1)/rate(0), "bbolt/none")
+	b.ReportMetric(float64(sides[0].cpu.Nanoseconds())/float64(sides[0].sales), "none-cpu-ns/sale")
+	b.ReportMetric(float64(sides[1].cpu.Nanoseconds())/float64(sides[1].sales), "bbolt-cpu-ns/sale")
+	b.ReportMetric(float64(st.Commits-before.Commits)/float64(sides[1].sales), "syncs/sale")
 }
