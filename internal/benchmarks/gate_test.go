@@ -18,6 +18,9 @@ BenchmarkSaleInterleaved-2   	 1000	 300000 ns/op	 155000 jupico-ns/sale	 1.05 j
 BenchmarkSaleInterleaved-2   	 1000	 300000 ns/op	 170000 jupico-ns/sale	 1.30 jupico/raw	 130700 raw-ns/sale
 BenchmarkSaleInterleaved-2   	 1000	 300000 ns/op	 156000 jupico-ns/sale	 1.08 jupico/raw	 144400 raw-ns/sale
 BenchmarkConcurrentSideBySide-2   	 20000	 51000 ns/op	 9500 jupico-req/s	 10450 raw-req/s	 1.10 raw/jupico
+BenchmarkJournalInterleaved-2   	 6	 500000000 ns/op	 0.83 bbolt/none
+BenchmarkJournalInterleaved-2   	 6	 500000000 ns/op	 0.70 bbolt/none
+BenchmarkJournalInterleaved-2   	 6	 500000000 ns/op	 0.81 bbolt/none
 BenchmarkCallPath/op=sale-2   	 1000	 220000 ns/op	 13400 B/op	 132 allocs/op
 BenchmarkCallPath/op=payout-2 	 1000	 230000 ns/op	 13100 B/op	 130 allocs/op
 BenchmarkCallPath/op=plan-2   	 1000	 230000 ns/op	 13100 B/op	 132 allocs/op
@@ -61,6 +64,15 @@ func TestBudgets(t *testing.T) {
 	for _, c := range Budgets(heavier) {
 		if c.Name == "platform call (payout) allocs vs card sale's" {
 			assert.False(t, c.Pass, "133 > 132")
+		}
+	}
+	journal := byName["256 goroutines: bbolt journal's req/s over none's, interleaved"]
+	assert.True(t, journal.Pass, "median of 0.83, 0.70, 0.81 is at least 0.8")
+	assert.InDelta(t, 0.81, journal.Got, 1e-9)
+	slower, _ := Parse(strings.NewReader(strings.Replace(sample, "0.83 bbolt/none", "0.79 bbolt/none", 1)))
+	for _, c := range Budgets(slower) {
+		if c.Name == journal.Name {
+			assert.False(t, c.Pass, "a median of 0.79 misses 0.8")
 		}
 	}
 	allocs := byName["card sale allocs vs raw net/http (+25)"]
