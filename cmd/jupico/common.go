@@ -229,10 +229,18 @@ func newClient(c *conn, p credentials.Provider, more ...jupico.Option) (*jupico.
 	if err != nil {
 		return nil, "", err
 	}
+	client, err := clientWith(c, opts, p, more...)
+	return client, target, err
+}
+
+// clientWith builds a client from opts, which c.options returned, with p's
+// credentials: for a command that checks its connection flags before it
+// does anything else.
+func clientWith(c *conn, opts []jupico.Option, p credentials.Provider, more ...jupico.Option) (*jupico.Client, error) {
 	opts = append(opts, jupico.WithCredentials(p), jupico.WithUserAgent("jupico-cli"), jupico.WithTimeout(c.timeout))
 	client, err := jupico.NewClient(append(opts, more...)...)
 	if err != nil {
-		return nil, "", apiFailure(err)
+		return nil, apiFailure(err)
 	}
-	return client, target, nil
+	return client, nil
 }

@@ -152,7 +152,8 @@ func runJournalRecover(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, _, err := c.options(); err != nil {
+	opts, _, err := c.options() // before the journal is opened (and locked)
+	if err != nil {
 		return err
 	}
 	j, err := openJournal(*file)
@@ -160,7 +161,7 @@ func runJournalRecover(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer j.Close()
-	client, _, err := newClient(&c, creds, jupico.WithJournal(j), jupico.WithJournalRetention(*retention))
+	client, err := clientWith(&c, opts, creds, jupico.WithJournal(j), jupico.WithJournalRetention(*retention))
 	if err != nil {
 		return err
 	}
