@@ -33,29 +33,21 @@ func journaledSale(b *testing.B, srv *jupicotest.Server) (func() error, *journal
 // journal and with the bbolt journal: what a sale pays for its two synced
 // records (the intent, then the outcome) when nothing shares the syncs.
 func BenchmarkJournalSequential(b *testing.B) {
-	b.Run("impl=none", func(b *testing.B) {
-		call := sdkSale(b, startFake(b))
-		b.ReportAllocs()
-		for b.Loop() {
-			if err := call(); err != nil {
-				b.Fatal(err)
+	for _, impl := range journalImpls {
+		b.Run("impl="+impl.name, func(b *testing.B) {
+			call, j := impl.build(b, startFake(b))
+			syncs := countSyncs(j)
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				if err := call(); err != nil {
+					b.Fatal(err)
+				}
+				n++
 			}
-		}
-	})
-	b.Run("impl=bbolt", func(b *testing.B) {
-		call, j := journaledSale(b, startFake(b))
-		before := j.Stats()
-		b.ReportAllocs()
-		n := 0
-		for b.Loop() {
-			if err := call(); err != nil {
-				b.Fatal(err)
-			}
-			n++
-		}
-		st := j.Stats()
-		b.ReportMetric(float64(st.Commits-before.Commits)/float64(n), "syncs/sale")
-	})
+			syncs.report(b, int64(n))
+		})
+	}
 }
 
 // journalImpls are the clients the journal benchmarks compare: without a
@@ -70,40 +62,43 @@ var journalImpls = []struct {
 	{"bbolt", journaledSale},
 }
 
+// syncCount counts a journal's commits from when it was made.
+type syncCount struct {
+	j      *journal.Journal
+	before journal.Stats
+}
+
+func countSyncs(j *journal.Journal) syncCount {
+	if j == nil {
+		return syncCount{}
+	}
+	return syncCount{j: j, before: j.Stats()}
+}
+
+// report reports the commits since then per sale (syncs/sale) and the
+// records each carried (records/sync); nothing without a journal.
+func (s syncCount) report(b *testing.B, sales int64) {
+	if s.j == nil || sales == 0 {
+		return
+	}
+	st := s.j.Stats()
+	commits := st.Commits - s.before.Commits
+	b.ReportMetric(float64(commits)/float64(sales), "syncs/sale")
+	b.ReportMetric(float64(st.Records-s.before.Records)/float64(max(commits, 1)), "records/sync")
+}
+
 // BenchmarkJournalConcurrent runs 256 goroutines on one client, without a
 // journal and with the bbolt journal, each alone: the throughput a
-// service sees. Rounds of the two run back to back, and the gate compares
-// them round by round. The same with 8 goroutines shows what a lightly
-// loaded service pays, where syncs have few sales to share them.
+// service sees. The same with 8 goroutines shows what a lightly loaded
+// service pays, where syncs have few sales to share them.
+// BenchmarkJournalInterleaved is what the gate reads.
 func BenchmarkJournalConcurrent(b *testing.B) {
 	for _, n := range []int{8, benchload.Goroutines} {
 		for _, impl := range journalImpls {
 			b.Run(fmt.Sprintf("goroutines=%d/impl=%s", n, impl.name), func(b *testing.B) {
-				journalLoad(b, n, impl.build)
+				journalLoad(b, n, impl.build, nil)
 			})
 		}
-	}
-}
-
-// journalLoad times a sale through the client call builds from n
-// goroutines, with the journal's syncs and the process's CPU per sale.
-func journalLoad(b *testing.B, n int, build func(b *testing.B, srv *jupicotest.Server) (func() error, *journal.Journal)) {
-	srv := startFake(b)
-	call, j := build(b, srv)
-	benchload.Warm(b, n, call)
-	var before journal.Stats
-	if j != nil {
-		before = j.Stats()
-	}
-	conns0 := srv.Connections()
-	cpu0 := processCPU(b)
-	done := benchload.ParallelN(b, n, call)
-	reportCPU(b, cpu0, int(done))
-	b.ReportMetric(float64(srv.Connections()-conns0)/float64(done), "handshakes/op")
-	if j != nil {
-		st := j.Stats()
-		b.ReportMetric(float64(st.Commits-before.Commits)/float64(done), "syncs/sale")
-		b.ReportMetric(float64(st.Records-before.Records)/float64(max(st.Commits-before.Commits, 1)), "records/sync")
 	}
 }
 
@@ -113,31 +108,37 @@ func journalLoad(b *testing.B, n int, build func(b *testing.B, srv *jupicotest.S
 // transactions spend long in flight and records come seldom, so that
 // waiting for them to share a sync would only hold each sale back.
 func BenchmarkJournalSlowNetwork(b *testing.B) {
-	const goroutines = 16
 	for _, impl := range journalImpls {
 		b.Run("impl="+impl.name, func(b *testing.B) {
-			srv := startFake(b)
-			srv.InjectFault(wire.CardSale.Path, jupicotest.Fault{Delay: 20 * time.Millisecond})
-			call, j := impl.build(b, srv)
-			benchload.Warm(b, goroutines, call)
-			var before journal.Stats
-			if j != nil {
-				before = j.Stats()
-			}
-			var latency atomic.Int64
-			done := benchload.ParallelN(b, goroutines, func() error {
-				t0 := time.Now()
-				err := call()
-				latency.Add(int64(time.Since(t0)))
-				return err
-			})
-			b.ReportMetric(float64(latency.Load())/float64(done)/1e6, "ms/sale")
-			if j != nil {
-				st := j.Stats()
-				b.ReportMetric(float64(st.Commits-before.Commits)/float64(done), "syncs/sale")
-			}
+			journalLoad(b, 16, impl.build, &jupicotest.Fault{Delay: 20 * time.Millisecond})
 		})
 	}
+}
+
+// journalLoad times a sale through the client build makes from n
+// goroutines, each sale's answer shaped by fault when there is one, with
+// its mean latency, the journal's syncs and the process's CPU per sale.
+func journalLoad(b *testing.B, n int, build func(b *testing.B, srv *jupicotest.Server) (func() error, *journal.Journal), fault *jupicotest.Fault) {
+	srv := startFake(b)
+	if fault != nil {
+		srv.InjectFault(wire.CardSale.Path, *fault)
+	}
+	call, j := build(b, srv)
+	benchload.Warm(b, n, call)
+	syncs := countSyncs(j)
+	conns0 := srv.Connections()
+	cpu0 := processCPU(b)
+	var latency atomic.Int64
+	done := benchload.ParallelN(b, n, func() error {
+		t0 := time.Now()
+		err := call()
+		latency.Add(int64(time.Since(t0)))
+		return err
+	})
+	reportCPU(b, cpu0, int(done))
+	b.ReportMetric(float64(srv.Connections()-conns0)/float64(done), "handshakes/op")
+	b.ReportMetric(float64(latency.Load())/float64(max(done, 1))/1e6, "ms/sale")
+	syncs.report(b, done)
 }
 
 // BenchmarkJournalInterleaved measures what the journal costs a service
@@ -164,7 +165,7 @@ func BenchmarkJournalInterleaved(b *testing.B) {
 		sides[k].call, sides[k].j = impl.build(b, srv)
 		benchload.Warm(b, benchload.Goroutines, sides[k].call)
 	}
-	before := sides[1].j.Stats()
+	syncs := countSyncs(sides[1].j)
 	turn := func(k int) {
 		side := &sides[k]
 		var next atomic.Int64
@@ -192,11 +193,10 @@ func BenchmarkJournalInterleaved(b *testing.B) {
 		i++
 	}
 	rate := func(k int) float64 { return float64(sides[k].sales) / sides[k].elapsed.Seconds() }
-	st := sides[1].j.Stats()
 	b.ReportMetric(rate(0), "none-req/s")
 	b.ReportMetric(rate(1), "bbolt-req/s")
 	b.ReportMetric(rate(1)/rate(0), "bbolt/none")
 	b.ReportMetric(float64(sides[0].cpu.Nanoseconds())/float64(sides[0].sales), "none-cpu-ns/sale")
 	b.ReportMetric(float64(sides[1].cpu.Nanoseconds())/float64(sides[1].sales), "bbolt-cpu-ns/sale")
-	b.ReportMetric(float64(st.Commits-before.Commits)/float64(sides[1].sales), "syncs/sale")
+	syncs.report(b, sides[1].sales)
 }
