@@ -70,7 +70,7 @@ type Client struct {
 	now             func() time.Time
 	observer        Observer // nil: none
 	host            string   // the API's host, as observers are told
-	journalState
+	recoveryState
 }
 
 // NewClient returns a client configured by opts. With no options it talks to
@@ -131,7 +131,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	})
 	c := &Client{env: cfg.env, baseURL: cfg.baseURL, cache: ownCache,
 		noAutoRollback: cfg.noAutoRollback, rollbackTimeout: cfg.rollbackTimeout, rollbackHook: cfg.rollbackHook,
-		logger: cfg.logger, now: time.Now, observer: cfg.observer, host: base.Host}
+		logger: cfg.logger, observer: cfg.observer, host: base.Host}
 	var pobs pipeline.Observer
 	if cfg.observer != nil {
 		pobs = observer{c}
@@ -150,13 +150,20 @@ func NewClient(opts ...Option) (*Client, error) {
 		TransactionTimeout: cfg.txnTimeout,
 		Observer:           pobs,
 	})
-	if cfg.recoverOnStart && cfg.journal == nil {
-		return nil, invalid("WithRecoverOnStart needs WithJournal")
-	}
 	if cfg.journalRetention == 0 {
 		cfg.journalRetention = DefaultJournalRetention
 	}
-	c.journal, c.journalRetention = cfg.journal, cfg.journalRetention
+	if cfg.recoveryInterval == 0 {
+		cfg.recoveryInterval = DefaultRecoveryInterval
+	}
+	if cfg.reconcileGrace == 0 {
+		cfg.reconcileGrace = DefaultReconcileGrace
+	}
+	if cfg.clock == nil {
+		cfg.clock = systemClock{}
+	}
+	c.journal, c.journalRetention, c.recoveryInterval, c.reconcileGrace = cfg.journal, cfg.journalRetention, cfg.recoveryInterval, cfg.reconcileGrace
+	c.clock, c.now = cfg.clock, cfg.clock.Now
 	// Every service is the client's one service value under its own type,
 	// so its methods show in godoc and the client allocates it once.
 	c.common.c = c
@@ -165,11 +172,18 @@ func NewClient(opts ...Option) (*Client, error) {
 	c.OnboardingInvites, c.Provisioning = (*OnboardingInvitesService)(sv), (*ProvisioningService)(sv)
 	c.PaymentLinks, c.Checkouts, c.Invoices = (*PaymentLinksService)(sv), (*CheckoutsService)(sv), (*InvoicesService)(sv)
 	c.Plans, c.Subscriptions, c.Installments, c.Payouts = (*PlansService)(sv), (*SubscriptionsService)(sv), (*InstallmentsService)(sv), (*PayoutsService)(sv)
-	if cfg.recoverOnStart {
+	if c.journal != nil && !cfg.noBackgroundRecovery {
 		c.startRecovery()
 	}
 	return c, nil
 }
+
+// systemClock is the real clock.
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+func (systemClock) AfterFunc(d time.Duration, f func()) credentials.Timer { return time.AfterFunc(d, f) }
 
 // service is what every service of a Client holds: the client.
 type service struct{ c *Client }
@@ -178,10 +192,12 @@ type service struct{ c *Client }
 func (c *Client) BaseURL() string { return c.baseURL }
 
 // Close releases the client's resources: idle pooled connections, the
-// background refresh of the credentials cache it created, and a recovery
-// started by WithRecoverOnStart (stopped and waited for; what it did not
-// finish stays in the journal). Call it when the client is no longer
-// needed; it does not close the journal. Requests made afterwards still
+// background refresh of the credentials cache it created, and the
+// journal's background recovery (stopped at once, a rollback or lookup in
+// progress abandoned, and waited for: what it did not finish stays owed in
+// the journal, for the next process or a peer). Call it when the client
+// is no longer needed, before closing the journal; it does not close the
+// journal. Requests made afterwards still
 // work with the credentials already cached, but they are no longer
 // refreshed.
 func (c *Client) Close() error {

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/jupico/jupico-go/internal/wire"
@@ -61,8 +60,13 @@ const (
 	// have been processed.
 	JournalIntent JournalState = "intent"
 	// JournalRollbackOwed: the outcome is unknown and a rollback is owed,
-	// not acknowledged yet.
+	// not acknowledged yet. Recovery sends it again at NextTry.
 	JournalRollbackOwed JournalState = "rollback-owed"
+	// JournalLookupOwed: the outcome is unknown, the operation has no
+	// rollback, and recovery looks the request up through the Query API
+	// by its reference at NextTry, until it is found or the grace period
+	// (WithReconcileGrace) has passed.
+	JournalLookupOwed JournalState = "lookup-owed"
 	// JournalDone: the outcome is known (Outcome says which) and nothing
 	// is owed.
 	JournalDone JournalState = "done"
@@ -74,10 +78,19 @@ const (
 	OutcomeDeclined     = "declined"
 	OutcomeNotProcessed = "not processed"
 	OutcomeRolledBack   = "rolled back"
-	// OutcomeReconcile: the outcome is unknown and Jupico documents no
-	// rollback for the operation: it was reported (to the caller, or by
-	// Recover through the rollback hook) for reconciliation.
+	// OutcomeReconcile: the outcome is unknown and the SDK cannot settle
+	// it (no rollback and no query to ask, or a rollback Jupico refused):
+	// it was reported, to the caller or through the rollback hook, for a
+	// person to reconcile.
 	OutcomeReconcile = "reconcile"
+	// OutcomeFound: recovery found the request through the Query API by
+	// its reference: Jupico processed it. TransactionID holds Jupico's id
+	// for it and FoundStatus its status.
+	OutcomeFound = "found"
+	// OutcomeAbsent: recovery did not find the request through the Query
+	// API within the grace period: not processed as far as Jupico shows,
+	// so it is safe to send again (the SDK never does so on its own).
+	OutcomeAbsent = "absent"
 )
 
 // JournalEntry is one journaled transaction. Its body is what was sent:
@@ -98,12 +111,22 @@ type JournalEntry struct {
 	// State and Outcome say where it stands; Outcome is set once done.
 	State   JournalState `json:"state"`
 	Outcome string       `json:"outcome,omitempty"`
-	// TransactionID is Jupico's id for an approved or declined one.
+	// TransactionID is Jupico's id for an approved or declined
+	// transaction, or for the record recovery found (OutcomeFound).
 	TransactionID string `json:"transactionId,omitempty"`
-	// Attempts counts the rollbacks sent for it; Err is why the last one
-	// was not acknowledged.
+	// FoundStatus is the status Jupico reported for the record recovery
+	// found by reference, e.g. "pending" for a payout.
+	FoundStatus string `json:"foundStatus,omitempty"`
+	// Attempts counts the rollback requests sent for it; Err is why the
+	// last rollback or lookup did not settle it.
 	Attempts int    `json:"attempts,omitempty"`
 	Err      string `json:"error,omitempty"`
+	// Tries counts the times its rollback or lookup was tried: by the
+	// call itself, then by each recovery sweep. NextTry is when recovery
+	// tries it next (zero: at the next sweep); each failure puts it off
+	// further, up to ten recovery intervals, and a restart keeps it.
+	Tries   int       `json:"tries,omitempty"`
+	NextTry time.Time `json:"nextTry,omitzero"`
 	// Owner is the journal instance that last recorded it.
 	Owner string `json:"owner,omitempty"`
 	// Created is when the intent was recorded; Updated when the entry
@@ -116,12 +139,19 @@ type JournalEntry struct {
 func (e *JournalEntry) Done() bool { return e.State == JournalDone }
 
 // DefaultJournalRetention is how long done entries are kept before
-// Recover compacts them.
+// recovery compacts them.
 const DefaultJournalRetention = 7 * 24 * time.Hour
 
 // WithJournal makes the client record every money-moving request in j
-// before sending it (see Journal). A transaction j cannot record is not
-// sent: its error matches ErrJournal. A nil j is an error.
+// before sending it (see Journal), and run recovery in the background
+// (see WithRecoveryInterval). A transaction j cannot record is not sent:
+// its error matches ErrJournal. A nil j is an error.
+//
+// With a journal, a money-moving request that has no rollback but can be
+// looked up by its reference (payout creation, subscription creation,
+// eCheck sale and refund) must carry a Reference: without one an unknown
+// outcome could not be reconciled, so it is refused before sending with
+// an error matching ErrValidation.
 func WithJournal(j Journal) Option {
 	return func(c *config) error {
 		if j == nil {
@@ -132,7 +162,7 @@ func WithJournal(j Journal) Option {
 	}
 }
 
-// WithJournalRetention sets how long Recover keeps done entries (default
+// WithJournalRetention sets how long recovery keeps done entries (default
 // DefaultJournalRetention); it must be positive.
 func WithJournalRetention(d time.Duration) Option {
 	return func(c *config) error {
@@ -144,110 +174,19 @@ func WithJournalRetention(d time.Duration) Option {
 	}
 }
 
-// WithRecoverOnStart makes NewClient start Recover in the background, so
-// that what a previous process left unknown is settled as soon as the
-// service is up. Results go to the rollback hook and, for failures, to
-// the logger; Close waits for it. It needs WithJournal.
-func WithRecoverOnStart() Option {
-	return func(c *config) error {
-		c.recoverOnStart = true
-		return nil
-	}
-}
-
-// RecoveryReport is what Recover did.
-type RecoveryReport struct {
-	// Entries are the entries Recover acted on, as it left them: done
-	// (rolled back, or reported for reconciliation) or still owing a
-	// rollback Jupico did not acknowledge.
-	Entries []JournalEntry
-	// RolledBack, Failed and Reconcile count the entries rolled back, those
-	// whose rollback was not acknowledged (Recover tries them again next
-	// time), and those reported for reconciliation.
-	RolledBack, Failed, Reconcile int
-	// Compacted is how many old done entries were deleted.
-	Compacted int
-}
-
-// ErrReconcile is the Err of a RollbackEvent for a transaction Recover
-// found unfinished and that has no rollback: look it up (by Reference) and
-// settle it by hand.
-var ErrReconcile = errors.New("jupico: outcome unknown and no rollback exists: reconcile it")
-
-// Recover finishes what the journal holds unfinished: every transaction
-// whose process died before its outcome was recorded, and every rollback
-// not acknowledged yet. It rolls back card transactions (Jupico's
-// rollback is safe to repeat, and answers for a transaction it never
-// processed too) and reports the others, which have no rollback, for
-// reconciliation; each through the rollback hook. It then deletes done
-// entries older than the retention. Transactions of this client still in
-// flight are left to it, so Recover is safe to run at any time, also
-// concurrently with live traffic and with Recover on other replicas, and
-// again after a crash during recovery. It returns an error wrapping
-// ErrJournal when the journal fails; rollbacks that fail are counted in
-// the report, not returned.
-func (c *Client) Recover(ctx context.Context) (*RecoveryReport, error) {
-	if c.journal == nil {
-		return nil, fmt.Errorf("%w: Recover needs WithJournal", ErrInvalidOption)
-	}
-	entries, err := c.journal.Claim(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("jupico: recover: %w: %w", ErrJournal, err)
-	}
-	rep := &RecoveryReport{}
-	for i := range entries {
-		e := &entries[i]
-		if e.Done() || c.inFlight(e.ID) {
-			continue
-		}
-		c.recoverOne(ctx, e, rep)
-		rep.Entries = append(rep.Entries, *e)
-	}
-	n, err := c.journal.Compact(ctx, c.now().Add(-c.journalRetention))
-	rep.Compacted = n
-	if err != nil {
-		return rep, fmt.Errorf("jupico: recover: compact: %w: %w", ErrJournal, err)
-	}
-	return rep, nil
-}
-
-// recoverOne rolls one unfinished entry back, or reports it.
-func (c *Client) recoverOne(ctx context.Context, e *JournalEntry, rep *RecoveryReport) {
-	op := operationNamed(e.Operation)
-	if op == nil || op.Rollback == nil {
-		_ = c.finish(ctx, e, OutcomeReconcile, "")
-		rep.Reconcile++
-		c.hook(ctx, RollbackEvent{Operation: e.Operation, Reference: e.Reference, Recovered: true, Err: ErrReconcile})
-		c.observeRollback(ctx, RollbackInfo{Operation: e.Operation, Recovered: true, Result: RollbackReconcile}, nil, nil)
-		return
-	}
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.rollbackTimeout)
-	defer cancel()
-	start := time.Now()
-	attempts, err := c.sendRollback(rctx, op.Rollback, e.Body)
-	e.Attempts += attempts
-	if err != nil {
-		e.State, e.Err, e.Updated = JournalRollbackOwed, err.Error(), c.now()
-		if rerr := c.journal.Record(ctx, e); rerr != nil {
-			c.logJournal(ctx, "record a failed rollback", e, rerr)
-		}
-		rep.Failed++
-	} else {
-		_ = c.finish(ctx, e, OutcomeRolledBack, "")
-		rep.RolledBack++
-	}
-	c.hook(ctx, RollbackEvent{Operation: e.Operation, Reference: e.Reference, Recovered: true, Acknowledged: err == nil, Err: err,
-		Attempts: attempts, Duration: time.Since(start)})
-	c.observeRollback(ctx, RollbackInfo{Operation: e.Operation, Recovered: true, Result: rollbackResult(err), Attempts: attempts,
-		Start: start, Duration: time.Since(start)}, nil, err)
-}
-
 // begin records a transaction's intent before it is sent, and marks it in
 // flight. It returns nil without a journal or for an operation that moves
-// no money.
+// no money. A request recovery could not look up (no value for its
+// lookup's key) is refused before anything is recorded or sent.
 func (c *Client) begin(ctx context.Context, op *wire.Operation, body []byte) (*JournalEntry, error) {
 	if c.journal == nil || op.Kind != wire.KindTransaction {
 		return nil, nil
+	}
+	if l := op.Lookup; l != nil && op.Rollback == nil {
+		if k, _ := wire.StringMember(body, l.Key); k == "" {
+			return nil, &ValidationError{Field: l.Key, Reason: "is required with a journal: " + op.Name +
+				" has no rollback, and an unknown outcome is settled by looking it up by " + l.Key}
+		}
 	}
 	now := c.now()
 	e := &JournalEntry{ID: newEntryID(), Operation: op.Name, Body: body, Reference: referenceOf(body), State: JournalIntent,
@@ -288,11 +227,17 @@ func (c *Client) owe(ctx context.Context, e *JournalEntry) {
 	}
 }
 
-// release ends e's flight: from now on Recover may act on it.
+// release ends e's flight: from now on recovery may act on it. While a
+// sweep runs, e is noted as released during it: the sweep may have read
+// e before its outcome was recorded, and must leave it alone.
 func (c *Client) release(e *JournalEntry) {
-	if e != nil {
-		c.flight.Delete(e.ID)
+	if e == nil {
+		return
 	}
+	if c.sweeping.Load() {
+		c.noteReleased(e.ID)
+	}
+	c.flight.Delete(e.ID)
 }
 
 func (c *Client) inFlight(id string) bool {
@@ -362,33 +307,3 @@ func newEntryID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// startRecovery runs Recover in the background for WithRecoverOnStart.
-func (c *Client) startRecovery() {
-	ctx, cancel := context.WithCancel(context.Background())
-	c.stopRecovery = cancel
-	c.recovering.Add(1)
-	go func() {
-		defer c.recovering.Done()
-		rep, err := c.Recover(ctx)
-		switch {
-		case err != nil:
-			c.logger.LogAttrs(ctx, slog.LevelError, "jupico: recovery failed", slog.String("error", err.Error()))
-		case rep.Failed > 0 || rep.Reconcile > 0:
-			c.logger.LogAttrs(ctx, slog.LevelWarn, "jupico: recovery left work", slog.Int("rolled_back", rep.RolledBack),
-				slog.Int("rollbacks_failed", rep.Failed), slog.Int("to_reconcile", rep.Reconcile))
-		default:
-			c.logger.LogAttrs(ctx, slog.LevelInfo, "jupico: recovery done", slog.Int("rolled_back", rep.RolledBack),
-				slog.Int("compacted", rep.Compacted))
-		}
-	}()
-}
-
-// journalState is the client's journal and what it tracks; embedded in
-// Client.
-type journalState struct {
-	journal          Journal
-	journalRetention time.Duration
-	flight           sync.Map // entry id -> struct{}: transactions of this client in flight
-	recovering       sync.WaitGroup
-	stopRecovery     context.CancelFunc
-}

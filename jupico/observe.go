@@ -56,6 +56,10 @@ type Observer interface {
 	// provider by the client's cache, including background refreshes:
 	// ctx is then not a call's.
 	CredentialsRefresh(ctx context.Context, r RefreshInfo)
+	// Sweep is called after each recovery sweep of the journal (the
+	// background recovery's, Recover's and Reconcile's): what it settled
+	// and what is still owed. ctx is not a call's.
+	Sweep(ctx context.Context, s SweepInfo)
 }
 
 // NopObserver does nothing. Embed it in an Observer to implement only the
@@ -81,6 +85,9 @@ func (NopObserver) Reauth(context.Context, ReauthInfo) {}
 
 // CredentialsRefresh does nothing.
 func (NopObserver) CredentialsRefresh(context.Context, RefreshInfo) {}
+
+// Sweep does nothing.
+func (NopObserver) Sweep(context.Context, SweepInfo) {}
 
 // Kinds of operation, as CallInfo.Kind names them: they decide how a call
 // is retried.
@@ -224,7 +231,34 @@ const (
 	// RollbackLeftToCaller: WithoutAutoRollback is set; the
 	// *IndeterminateError carries the rollback to send.
 	RollbackLeftToCaller = "left_to_caller"
+	// RollbackFound: recovery found a request with no rollback through
+	// the Query API by its reference: Jupico processed it.
+	RollbackFound = "found"
+	// RollbackAbsent: recovery did not find such a request within the
+	// grace period: not processed as far as Jupico shows.
+	RollbackAbsent = "absent"
 )
+
+// SweepInfo describes one recovery sweep of the journal.
+type SweepInfo struct {
+	// Owed is how many entries still owe a rollback or a lookup after the
+	// sweep, those not due yet included; OldestAge is how old the oldest
+	// of them is (zero when none). Alert on OldestAge.
+	Owed      int
+	OldestAge time.Duration
+	// RolledBack, Found and Absent count the entries the sweep settled:
+	// rollbacks acknowledged, requests found by reference, requests
+	// reported absent after the grace period.
+	RolledBack, Found, Absent int
+	// Pending counts lookups that found nothing yet, within the grace
+	// period; Failed the rollbacks and lookups that failed (tried again
+	// later); Reconcile the entries reported for a person.
+	Pending, Failed, Reconcile int
+	// Duration is how long the sweep took; Error the category of a
+	// journal failure that ended it ("" when none).
+	Duration time.Duration
+	Error    string
+}
 
 // RollbackInfo describes the rollback of a transaction whose outcome was
 // unknown.

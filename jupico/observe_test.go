@@ -74,6 +74,11 @@ func (r *recorder) CredentialsRefresh(_ context.Context, rf jupico.RefreshInfo) 
 	r.add(rf, "refresh initial=%t changed=%t err=%s", rf.Initial, rf.Changed, rf.Error)
 }
 
+func (r *recorder) Sweep(_ context.Context, sw jupico.SweepInfo) {
+	r.add(sw, "sweep owed=%d rolled_back=%d found=%d absent=%d pending=%d failed=%d reconcile=%d err=%s", sw.Owed, sw.RolledBack,
+		sw.Found, sw.Absent, sw.Pending, sw.Failed, sw.Reconcile, sw.Error)
+}
+
 // take returns the lines seen since the last take.
 func (r *recorder) take() []string {
 	r.mu.Lock()

@@ -92,9 +92,12 @@ type config struct {
 	rollbackRetry   RetryPolicy
 	rollbackHook    func(context.Context, RollbackEvent)
 
-	journal          Journal
-	journalRetention time.Duration
-	recoverOnStart   bool
+	journal              Journal
+	journalRetention     time.Duration
+	recoveryInterval     time.Duration
+	reconcileGrace       time.Duration
+	noBackgroundRecovery bool
+	clock                credentials.Clock
 
 	observer Observer
 }

@@ -141,6 +141,15 @@ type RollbackEvent struct {
 	Cause error
 	// Acknowledged is true when Jupico acknowledged the rollback.
 	Acknowledged bool
+	// Result is what became of the transaction, one of the Rollback
+	// result constants: acknowledged, failed (still owed), reconcile (for
+	// a person), and for recovery's lookups by reference found (settled:
+	// TransactionID and FoundStatus say what Jupico holds) or absent (Err
+	// is ErrAbsent: safe to send again).
+	Result string
+	// TransactionID and FoundStatus are Jupico's id and status for a
+	// request recovery found by reference.
+	TransactionID, FoundStatus string
 	// Err is why the rollback failed, when it did.
 	Err error
 	// Attempts is how many rollback attempts ran.
@@ -330,13 +339,21 @@ func decodeTransaction(resp *pipeline.Response) (*Transaction, bool) {
 func (c *Client) indeterminate(ctx context.Context, op *wire.Operation, body []byte, cause error, j *JournalEntry) error {
 	e := &IndeterminateError{Operation: op.Name, Cause: cause}
 	if op.Rollback == nil {
-		_ = c.finish(ctx, j, OutcomeReconcile, "")
+		if j != nil && op.Lookup != nil {
+			// Recovery looks it up by its reference from the next sweep on.
+			j.Tries = 0
+			c.putOff(ctx, j, JournalLookupOwed, nil)
+			c.noteOwed(j)
+		} else {
+			_ = c.finish(ctx, j, OutcomeReconcile, "")
+		}
 		c.observeRollback(ctx, RollbackInfo{Operation: op.Name, Result: RollbackReconcile}, cause, nil)
 		return e
 	}
 	e.Rollback = &RollbackRequest{Operation: op.Name, Body: body}
 	c.owe(ctx, j)
 	if c.noAutoRollback {
+		c.noteOwed(j)
 		c.observeRollback(ctx, RollbackInfo{Operation: op.Name, Result: RollbackLeftToCaller}, cause, nil)
 		return e
 	}
@@ -351,14 +368,16 @@ func (c *Client) indeterminate(ctx context.Context, op *wire.Operation, body []b
 	e.RollbackErr = err
 	if j != nil {
 		j.Attempts += attempts
+		j.Tries++
 		if err == nil {
 			_ = c.finish(rctx, j, OutcomeRolledBack, "")
 		} else {
-			j.Err = err.Error()
-			c.owe(rctx, j) // Recover sends it again
+			c.putOff(rctx, j, JournalRollbackOwed, err) // recovery sends it again
+			c.noteOwed(j)
 		}
 	}
-	c.hook(ctx, RollbackEvent{Operation: op.Name, Reference: referenceIn(j, body), Cause: cause, Acknowledged: err == nil, Err: err, Attempts: attempts, Duration: time.Since(start)})
+	c.hook(ctx, RollbackEvent{Operation: op.Name, Reference: referenceIn(j, body), Cause: cause, Acknowledged: err == nil,
+		Result: rollbackResult(err), Err: err, Attempts: attempts, Duration: time.Since(start)})
 	c.observeRollback(ctx, RollbackInfo{Operation: op.Name, Result: rollbackResult(err), Attempts: attempts, Start: start,
 		Duration: time.Since(start)}, cause, err)
 	return e

@@ -89,6 +89,35 @@ type Operation struct {
 	// List is the member of a list answer's data that holds the page
 	// ("disputes"); empty for operations that answer one object.
 	List string
+	// Lookup says how to find, through the Query API, a transaction of
+	// this operation whose outcome is unknown and that has no rollback;
+	// nil when there is no query to ask (it is then reported for a
+	// person to reconcile).
+	Lookup *Lookup
+}
+
+// Lookup finds a request whose outcome is unknown through a query: the
+// query is sent with {Filter: <the request's Key member>, "limit": 1,
+// "offset": 0}, plus the request's subMerchantId, and the first record of
+// its list that carries the same value is the request's result.
+//
+// assumed: not in public docs. Jupico documents that query filters are
+// top-level members compared for equality, not that these members are
+// among them; each Lookup row is the one place to correct if they are not.
+type Lookup struct {
+	// Query is the query to ask.
+	Query *Operation
+	// Key is the request body's member whose value identifies it
+	// ("reference"); Filter the query's member that is compared with it,
+	// and that the record found carries.
+	Key, Filter string
+	// ID is the member of the record found that holds Jupico's id for it
+	// ("payoutId").
+	ID string
+	// Status, when set, is the status the record must have for the
+	// request to count as processed (an activation: "active"); any
+	// status counts when empty.
+	Status string
 }
 
 // Operations. Sale and rollback paths for cards, browser sessions, query and
@@ -117,8 +146,8 @@ var (
 
 	// assumed: not in public docs (eCheck paths; Jupico documents no eCheck
 	// rollback, so an unknown eCheck outcome is reported, not rolled back).
-	ECheckSale   = Operation{Name: "echeck.sale", Method: http.MethodPost, Path: "/v1/transactions/echeck/sale", Kind: KindTransaction, Call: "ECheck.Sale"}
-	ECheckRefund = Operation{Name: "echeck.refund", Method: http.MethodPost, Path: "/v1/transactions/echeck/refund", Kind: KindTransaction, Call: "ECheck.Refund"}
+	ECheckSale   = Operation{Name: "echeck.sale", Method: http.MethodPost, Path: "/v1/transactions/echeck/sale", Kind: KindTransaction, Call: "ECheck.Sale", Lookup: &transactionByReference}
+	ECheckRefund = Operation{Name: "echeck.refund", Method: http.MethodPost, Path: "/v1/transactions/echeck/refund", Kind: KindTransaction, Call: "ECheck.Refund", Lookup: &transactionByReference}
 
 	BrowserSession    = Operation{Name: "sessions.browser.authorize", Method: http.MethodPost, Path: "/v1/sessions/browser/authorize", Kind: KindWrite, Call: "Sessions.Authorize"}
 	QueryTransactions = Operation{Name: "query.transactions", Method: http.MethodPost, Path: "/v1/query/transactions", Kind: KindRead, Call: "Query.Transactions", List: "transactions"}
@@ -197,8 +226,8 @@ var (
 	PlanDeactivate = Operation{Name: "plans.deactivate", Method: http.MethodPost, Path: "/v1/subscriptions/plan/deactivate", Kind: KindWrite, Call: "Plans.Deactivate", ID: "planId", Scoped: true}
 	PlanDelete     = Operation{Name: "plans.delete", Method: http.MethodPost, Path: "/v1/subscriptions/plan/delete", Kind: KindWrite, Call: "Plans.Delete", ID: "planId", Scoped: true}
 
-	SubscriptionCreate       = Operation{Name: "subscriptions.create", Method: http.MethodPost, Path: "/v1/subscriptions", Kind: KindTransaction, Call: "Subscriptions.Create"}
-	SubscriptionActivate     = Operation{Name: "subscriptions.activate", Method: http.MethodPost, Path: "/v1/subscriptions/activate", Kind: KindTransaction, Call: "Subscriptions.Activate", ID: "subscriptionId", Scoped: true}
+	SubscriptionCreate       = Operation{Name: "subscriptions.create", Method: http.MethodPost, Path: "/v1/subscriptions", Kind: KindTransaction, Call: "Subscriptions.Create", Lookup: &subscriptionByReference}
+	SubscriptionActivate     = Operation{Name: "subscriptions.activate", Method: http.MethodPost, Path: "/v1/subscriptions/activate", Kind: KindTransaction, Call: "Subscriptions.Activate", ID: "subscriptionId", Scoped: true, Lookup: &subscriptionActive}
 	SubscriptionDeactivate   = Operation{Name: "subscriptions.deactivate", Method: http.MethodPost, Path: "/v1/subscriptions/deactivate", Kind: KindWrite, Call: "Subscriptions.Deactivate", ID: "subscriptionId", Scoped: true}
 	SubscriptionDelete       = Operation{Name: "subscriptions.delete", Method: http.MethodPost, Path: "/v1/subscriptions/delete", Kind: KindWrite, Call: "Subscriptions.Delete", ID: "subscriptionId", Scoped: true}
 	SubscriptionPaymentToken = Operation{Name: "subscriptions.updatePaymentToken", Method: http.MethodPost, Path: "/v1/subscriptions/update/paymentToken", Kind: KindWrite, Call: "Subscriptions.UpdatePaymentToken", ID: "subscriptionId", Scoped: true}
@@ -214,7 +243,7 @@ var (
 
 	// Void is documented to take payoutId and to work only before the
 	// payout is processed.
-	PayoutCreate = Operation{Name: "payouts.create", Method: http.MethodPost, Path: "/v1/payouts/create", Kind: KindTransaction, Call: "Payouts.Create"}
+	PayoutCreate = Operation{Name: "payouts.create", Method: http.MethodPost, Path: "/v1/payouts/create", Kind: KindTransaction, Call: "Payouts.Create", Lookup: &payoutByReference}
 	PayoutVoid   = Operation{Name: "payouts.void", Method: http.MethodPost, Path: "/v1/payouts/void", Kind: KindWrite, Call: "Payouts.Void", ID: "payoutId", Scoped: true}
 )
 
@@ -241,6 +270,21 @@ var (
 	QuerySubscriptions      = Operation{Name: "query.subscriptions", Method: http.MethodPost, Path: "/v1/query/subscriptions", Kind: KindRead, Call: "Query.Subscriptions", List: "subscriptions"}
 	QueryPlans              = Operation{Name: "query.plans", Method: http.MethodPost, Path: "/v1/query/plans", Kind: KindRead, Call: "Query.Plans", List: "plans"}
 	QueryPlan               = Operation{Name: "query.plan", Method: http.MethodPost, Path: "/v1/query/plan", Kind: KindRead, Call: "Query.Plan", ID: "planId", Scoped: true}
+)
+
+// The lookups of the operations that move money and have no rollback
+// (assumed: not in public docs, see Lookup). Installment plans have no
+// query: an unknown one is reported for a person.
+var (
+	// An eCheck sale or refund is a transaction with the reference it
+	// was sent with (a refund's own reference).
+	transactionByReference = Lookup{Query: &QueryTransactions, Key: "reference", Filter: "reference", ID: "transactionId"}
+	// A payout is a payout instruction with its reference.
+	payoutByReference = Lookup{Query: &QueryPayoutInstructions, Key: "reference", Filter: "reference", ID: "payoutId"}
+	// A subscription is created with its reference.
+	subscriptionByReference = Lookup{Query: &QuerySubscriptions, Key: "reference", Filter: "reference", ID: "subscriptionId"}
+	// An activation happened when the subscription it names is active.
+	subscriptionActive = Lookup{Query: &QuerySubscriptions, Key: "subscriptionId", Filter: "subscriptionId", ID: "subscriptionId", Status: "active"}
 )
 
 // Operations is the whole table, every operation the SDK sends, in the

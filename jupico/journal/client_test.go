@@ -123,15 +123,34 @@ func TestEveryOutcomeIsJournaled(t *testing.T) {
 	assert.True(t, last.Acknowledged)
 	assert.Equal(t, "order-5", last.Reference)
 
-	// A payout has no rollback: an unknown outcome is recorded as reported
-	// to the caller, for reconciliation.
+	// A payout has no rollback: an unknown outcome is owed a lookup by its
+	// reference, which finds what Jupico processed.
 	_, err = c.CreditCard.Sale(ctx, sale(10000, "funds"))
 	require.NoError(t, err)
 	srv.Settle()
-	srv.Inject(jupicotest.Path("/v1/payouts/create"), jupicotest.Fault{Status: http.StatusInternalServerError, AfterProcessing: true, Times: 1})
+	srv.Inject(jupicotest.Path("/v1/payouts/create"), jupicotest.ProcessThenError(http.StatusInternalServerError))
 	_, err = c.Payouts.Create(ctx, &jupico.PayoutRequest{SubMerchantID: merchant, Amount: jupico.Cents(500), Reference: "po-1"})
 	require.ErrorIs(t, err, jupico.ErrIndeterminate)
-	assert.Equal(t, jupico.OutcomeReconcile, byRef(t, j, "po-1").Outcome)
+	e = byRef(t, j, "po-1")
+	assert.Equal(t, jupico.JournalLookupOwed, e.State)
+	assert.False(t, e.NextTry.IsZero(), "looked up from the next sweep on")
+	rep, err = c.Recover(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, rep.Found)
+	e = byRef(t, j, "po-1")
+	assert.Equal(t, jupico.OutcomeFound, e.Outcome)
+	assert.Regexp(t, `^po_`, e.TransactionID, "Jupico's id for the payout")
+	assert.Equal(t, "pending", e.FoundStatus)
+	last = ev.Events()[len(ev.Events())-1]
+	assert.Equal(t, jupico.RollbackFound, last.Result)
+	assert.Equal(t, e.TransactionID, last.TransactionID)
+	assert.Len(t, srv.RequestsTo("/v1/payouts/create"), 1, "never sent again")
+
+	// Without a reference, nothing could find it: refused before sending.
+	_, err = c.Payouts.Create(ctx, &jupico.PayoutRequest{SubMerchantID: merchant, Amount: jupico.Cents(500)})
+	require.ErrorIs(t, err, jupico.ErrValidation)
+	assert.Contains(t, err.Error(), "reference")
+	assert.Len(t, srv.RequestsTo("/v1/payouts/create"), 1, "nothing sent")
 
 	// Reads and writes that move no money are not journaled.
 	_, err = c.Plans.Create(ctx, &jupico.PlanRequest{SubMerchantID: merchant, Name: "Gold", Amount: jupico.Cents(900), Frequency: jupico.Monthly, Reference: "plan-1"})
@@ -158,7 +177,7 @@ func TestNothingIsSentThatCouldNotBeRecorded(t *testing.T) {
 	assert.NotErrorIs(t, err, jupico.ErrIndeterminate)
 	assert.Empty(t, srv.RequestsTo(salePath), "nothing was sent")
 	_, err = c.Subscriptions.Create(context.Background(), &jupico.SubscriptionRequest{SubMerchantID: merchant, PlanID: "p", CustomerID: "c",
-		PaymentToken: jupico.PermanentToken("card", "tok")})
+		PaymentToken: jupico.PermanentToken("card", "tok"), Reference: "sub-1"})
 	require.ErrorIs(t, err, jupico.ErrJournal)
 	assert.Empty(t, srv.RequestsTo("/v1/subscriptions"))
 }
@@ -224,10 +243,10 @@ func TestRecoverOnStartRollsBackWhatADeadProcessLeft(t *testing.T) {
 	down := srv.Inject(jupicotest.Path(rollbackPath), jupicotest.Fault{Status: http.StatusServiceUnavailable})
 	_, err = c1.CreditCard.Sale(ctx, sale(2500, "order-1"))
 	require.ErrorIs(t, err, jupico.ErrIndeterminate)
-	// And one it left before the answer, by hand: a payout, which has no
-	// rollback.
-	left := &jupico.JournalEntry{ID: "0123456789abcdef0123456789abcdef", Operation: "payouts.create", Reference: "po-9",
-		Body: []byte(`{"subMerchantId":"m1","amount":5.00,"reference":"po-9"}`), State: jupico.JournalIntent, Created: time.Now(), Updated: time.Now()}
+	// And one it left before the answer, by hand: an installment plan,
+	// which has no rollback and no query to find it by.
+	left := &jupico.JournalEntry{ID: "0123456789abcdef0123456789abcdef", Operation: "installments.create", Reference: "po-9",
+		Body: []byte(`{"subMerchantId":"m1","total":5.00,"reference":"po-9"}`), State: jupico.JournalIntent, Created: time.Now(), Updated: time.Now()}
 	require.NoError(t, j1.Record(ctx, left))
 	require.NoError(t, c1.Close())
 	require.NoError(t, j1.Close())
@@ -237,8 +256,10 @@ func TestRecoverOnStartRollsBackWhatADeadProcessLeft(t *testing.T) {
 
 	j2 := open(t, path)
 	var ev jupicotest.RollbackRecorder
-	c2 := srv.Client(jupico.WithJournal(j2), jupico.WithRecoverOnStart(), jupico.WithRollbackHook(ev.Hook))
-	require.Eventually(t, func() bool { return len(ev.Events()) == 2 }, 10*time.Second, 10*time.Millisecond)
+	c2 := srv.Client(jupico.WithJournal(j2), jupico.WithRollbackHook(ev.Hook))
+	_, err = c2.Recover(ctx) // what is owed keeps its schedule; Recover does all now
+	require.NoError(t, err)
+	require.Len(t, ev.Events(), 2)
 	require.NoError(t, c2.Close())
 	txs := srv.Transactions()
 	require.Len(t, txs, 1)
@@ -258,7 +279,7 @@ func TestRecoverOnStartRollsBackWhatADeadProcessLeft(t *testing.T) {
 	}
 	assert.Equal(t, 1, reconcile)
 	assert.Equal(t, 1, rolled)
-	assert.Empty(t, srv.RequestsTo("/v1/payouts/create"), "a payout is never sent again")
+	assert.Empty(t, srv.RequestsTo("/v1/installments"), "an installment plan is never sent again")
 	assert.Equal(t, jupico.OutcomeReconcile, byRef(t, j2, "po-9").Outcome)
 
 	// Recovering again finds nothing: safe at every start.
@@ -300,7 +321,7 @@ func TestRecoverCompactsOldEntries(t *testing.T) {
 	old := entry("old", jupico.JournalDone)
 	old.Outcome, old.Updated = jupico.OutcomeApproved, time.Now().Add(-2*time.Hour)
 	require.NoError(t, j.Record(ctx, old))
-	c := srv.Client(jupico.WithJournal(j), jupico.WithJournalRetention(time.Hour))
+	c := srv.Client(jupico.WithJournal(j), jupico.WithJournalRetention(time.Hour), jupico.WithoutBackgroundRecovery())
 	_, err := c.CreditCard.Sale(ctx, sale(2500, "new"))
 	require.NoError(t, err)
 	rep, err := c.Recover(ctx)
@@ -336,7 +357,11 @@ func TestJournalHoldsNoCredentials(t *testing.T) {
 
 func TestClientOptionsNeedAJournal(t *testing.T) {
 	t.Parallel()
-	_, err := jupico.NewClient(jupico.WithRecoverOnStart())
+	_, err := jupico.NewClient(jupico.WithRecoveryInterval(0))
+	assert.ErrorIs(t, err, jupico.ErrInvalidOption)
+	_, err = jupico.NewClient(jupico.WithReconcileGrace(-time.Second))
+	assert.ErrorIs(t, err, jupico.ErrInvalidOption)
+	_, err = jupico.NewClient(jupico.WithClock(nil))
 	assert.ErrorIs(t, err, jupico.ErrInvalidOption)
 	_, err = jupico.NewClient(jupico.WithJournal(nil))
 	assert.ErrorIs(t, err, jupico.ErrInvalidOption)

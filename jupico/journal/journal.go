@@ -79,7 +79,12 @@ const DefaultOpenTimeout = time.Second
 // maxBatch bounds how many records one commit carries.
 const maxBatch = 4096
 
-var bucket = []byte("entries")
+// bucket holds the entries by ID; open indexes the IDs of those not done,
+// so that recovery reads what is owed without reading every entry.
+var (
+	bucket = []byte("entries")
+	open   = []byte("open")
+)
 
 // Journal is a jupico.Journal in a local file. Its methods are safe for
 // concurrent use.
@@ -177,12 +182,35 @@ func check(db *bolt.DB, path string) error {
 			return nil
 		})
 	})
-	if err != nil || !fresh {
+	if err != nil {
 		return err
 	}
+	indexed := !fresh
+	if !fresh {
+		_ = db.View(func(tx *bolt.Tx) error {
+			indexed = tx.Bucket(open) != nil
+			return nil
+		})
+	}
+	if indexed {
+		return nil
+	}
+	// A new file, or one written before the index existed: build it.
 	if err := db.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(bucket)
-		return err
+		b, err := tx.CreateBucketIfNotExists(bucket)
+		if err != nil {
+			return err
+		}
+		idx, err := tx.CreateBucketIfNotExists(open)
+		if err != nil {
+			return err
+		}
+		return b.ForEach(func(k, v []byte) error {
+			if e, _ := decode(v); !e.Done() {
+				return idx.Put(k, []byte{})
+			}
+			return nil
+		})
 	}); err != nil {
 		return fmt.Errorf("journal: open %s: %w", path, err)
 	}
@@ -220,7 +248,7 @@ func (j *Journal) Record(ctx context.Context, e *jupico.JournalEntry) error {
 		return err
 	}
 	w.key, w.val, w.at = append(w.key[:0], e.ID...), val, time.Now()
-	w.id, w.intent = e.ID, e.State == jupico.JournalIntent
+	w.id, w.intent, w.settled = e.ID, e.State == jupico.JournalIntent, e.Done()
 	j.mu.RLock()
 	if j.closed {
 		j.mu.RUnlock()
@@ -257,6 +285,7 @@ type write struct {
 	key, val []byte
 	id       string    // the entry's ID, as the writer's open set keys it
 	intent   bool      // the entry is an intent: its transaction is about to be sent
+	settled  bool      // the entry is done: it leaves the open index
 	at       time.Time // when it was queued
 	done     chan error
 }
@@ -339,10 +368,19 @@ func (j *Journal) writer() {
 			armed = false
 		}
 		err := j.db.Update(func(tx *bolt.Tx) error {
-			b := tx.Bucket(bucket)
+			b, idx := tx.Bucket(bucket), tx.Bucket(open)
 			b.FillPercent = 0.9 // keys grow with time: pack the pages they append to
 			for _, w := range batch {
 				if err := b.Put(w.key, w.val); err != nil {
+					return err
+				}
+				var err error
+				if w.settled {
+					err = idx.Delete(w.key)
+				} else {
+					err = idx.Put(w.key, []byte{})
+				}
+				if err != nil {
 					return err
 				}
 			}
@@ -410,31 +448,64 @@ func (o *openSet) prune(now time.Time) {
 	}
 }
 
-// Claim returns every entry that is not done. The file is this process's
-// alone, so entries another owner recorded are a previous process's:
-// they pass to this journal.
+// Claim returns every entry that is not done, oldest first. The file is
+// this process's alone, so entries another owner recorded are a previous
+// process's: they pass to this journal. It reads only the entries not
+// done (an index holds their IDs), in a read transaction that live
+// records do not wait for, and writes only those whose owner changes.
 func (j *Journal) Claim(ctx context.Context) ([]jupico.JournalEntry, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	if j.closed {
+		return nil, ErrClosed
+	}
 	var out []jupico.JournalEntry
-	err := j.update(ctx, func(b *bolt.Bucket) error {
-		out = out[:0]
-		err := b.ForEach(func(k, v []byte) error {
+	var foreign []string
+	err := j.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucket)
+		return tx.Bucket(open).ForEach(func(k, _ []byte) error {
+			v := b.Get(k)
+			if v == nil {
+				return nil // indexed, then compacted: nothing owed
+			}
 			e, err := decode(v)
 			if err != nil {
 				return corrupt(j.path, "entry "+hex.EncodeToString(k)+": "+err.Error())
 			}
 			if !e.Done() {
+				if e.Owner != j.owner {
+					foreign = append(foreign, e.ID)
+				}
 				out = append(out, e)
 			}
 			return nil
 		})
-		if err != nil {
-			return err
-		}
-		// A bucket is not changed while ForEach walks it.
-		for i := range out {
-			if e := &out[i]; e.Owner != j.owner {
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(foreign) > 0 {
+		// Re-read each under the write lock: live records may have moved
+		// it on since.
+		err = j.db.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket(bucket)
+			for _, id := range foreign {
+				v := b.Get([]byte(id))
+				if v == nil {
+					continue
+				}
+				e, err := decode(v)
+				if err != nil {
+					return corrupt(j.path, "entry "+id+": "+err.Error())
+				}
+				if e.Done() || e.Owner == j.owner {
+					continue
+				}
 				e.Owner = j.owner
-				val, err := appendEntry(nil, e)
+				val, err := appendEntry(nil, &e)
 				if err != nil {
 					return err
 				}
@@ -442,20 +513,47 @@ func (j *Journal) Claim(ctx context.Context) ([]jupico.JournalEntry, error) {
 					return err
 				}
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		return nil
-	})
+		for i := range out {
+			out[i].Owner = j.owner
+		}
+	}
 	slices.SortFunc(out, func(a, b jupico.JournalEntry) int { return a.Created.Compare(b.Created) })
-	return out, err
+	return out, nil
 }
 
-// Compact deletes the done entries last recorded before t.
+// compactChunk is how many entries one compaction transaction deletes, so
+// that live records wait for no long one.
+const compactChunk = 1000
+
+// Compact deletes the done entries last recorded before t. Entry IDs
+// start with their creation time, so it reads only the entries created
+// before t, in a read transaction, and deletes in short ones.
 func (j *Journal) Compact(ctx context.Context, before time.Time) (int, error) {
-	n := 0
-	err := j.update(ctx, func(b *bolt.Bucket) error {
-		n = 0
-		var old [][]byte
-		err := b.ForEach(func(k, v []byte) error {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	var old [][]byte
+	j.mu.RLock()
+	if j.closed {
+		j.mu.RUnlock()
+		return 0, ErrClosed
+	}
+	err := j.db.View(func(tx *bolt.Tx) error {
+		cur := tx.Bucket(bucket).Cursor()
+		for k, v := cur.First(); k != nil; k, v = cur.Next() {
+			if created, ok := idTime(k); ok && !created.Before(before) {
+				// Created after t, and so was every later ID of the
+				// client's form; IDs of another form (entries recorded
+				// by hand) sort after lower-case hex digits.
+				if k, v = cur.Seek([]byte("g")); k == nil {
+					break
+				}
+			}
 			e, err := decode(v)
 			if err != nil {
 				return corrupt(j.path, "entry "+hex.EncodeToString(k)+": "+err.Error())
@@ -463,20 +561,42 @@ func (j *Journal) Compact(ctx context.Context, before time.Time) (int, error) {
 			if e.Done() && e.Updated.Before(before) {
 				old = append(old, slices.Clone(k))
 			}
+		}
+		return nil
+	})
+	j.mu.RUnlock()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for chunk := range slices.Chunk(old, compactChunk) {
+		err := j.update(ctx, func(b *bolt.Bucket) error {
+			for _, k := range chunk {
+				if err := b.Delete(k); err != nil {
+					return err
+				}
+			}
 			return nil
 		})
 		if err != nil {
-			return err
+			return n, err
 		}
-		for _, k := range old {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
-		}
-		n = len(old)
-		return nil
-	})
-	return n, err
+		n += len(chunk)
+	}
+	return n, nil
+}
+
+// idTime reads the creation time an entry's ID starts with: 16 hex digits
+// of nanoseconds since 1970 (see jupico's entry IDs).
+func idTime(k []byte) (time.Time, bool) {
+	if len(k) < 16 {
+		return time.Time{}, false
+	}
+	ns, err := strconv.ParseUint(string(k[:16]), 16, 64)
+	if err != nil || ns > 1<<62 {
+		return time.Time{}, false
+	}
+	return time.Unix(0, int64(ns)), true // #nosec G115 -- bounded above
 }
 
 // Entries returns every entry, oldest first: for inspection and tools.
@@ -564,11 +684,21 @@ func appendEntry(b []byte, e *jupico.JournalEntry) ([]byte, error) {
 	str("state", string(e.State), false)
 	str("outcome", e.Outcome, true)
 	str("transactionId", e.TransactionID, true)
+	str("foundStatus", e.FoundStatus, true)
 	if e.Attempts != 0 {
 		b = append(b, `,"attempts":`...)
 		b = strconv.AppendInt(b, int64(e.Attempts), 10)
 	}
 	str("error", e.Err, true)
+	if e.Tries != 0 {
+		b = append(b, `,"tries":`...)
+		b = strconv.AppendInt(b, int64(e.Tries), 10)
+	}
+	if !e.NextTry.IsZero() {
+		b = append(b, `,"nextTry":"`...)
+		b = e.NextTry.AppendFormat(b, time.RFC3339Nano)
+		b = append(b, '"')
+	}
 	str("owner", e.Owner, true)
 	b = append(b, `,"created":"`...)
 	b = e.Created.AppendFormat(b, time.RFC3339Nano)

@@ -53,6 +53,15 @@ type Fault struct {
 	Times int
 }
 
+// ProcessThenError is the fault of a request Jupico processed (money
+// moved) whose answer was then an error status, such as 500: the outcome
+// the client cannot know.
+func ProcessThenError(status int) Fault { return Fault{AfterProcessing: true, Status: status} }
+
+// ProcessThenDrop is the fault of a request Jupico processed whose
+// connection then broke before any answer.
+func ProcessThenDrop() Fault { return Fault{AfterProcessing: true, DropConnection: true} }
+
 // Matcher selects the requests a fault applies to. It sees the request as
 // the fake recorded it (method, path, user, body).
 type Matcher func(r *Request) bool

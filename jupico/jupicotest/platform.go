@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jupico/jupico-go/internal/wire"
 	"github.com/jupico/jupico-go/jupico"
@@ -51,8 +52,9 @@ var (
 // record is one resource: its members as JSON values (numbers as
 // json.Number), the id and status among them.
 type record struct {
-	kind *kind
-	m    map[string]any
+	kind    *kind
+	m       map[string]any
+	created time.Time
 }
 
 func (r *record) id() string     { return r.str(r.kind.id) }
@@ -101,7 +103,7 @@ func newStore() *store {
 func (st *store) add(k *kind, m map[string]any) *record {
 	st.seq[k]++
 	m[k.id] = fmt.Sprintf("%s_%06d", k.prefix, st.seq[k])
-	r := &record{kind: k, m: m}
+	r := &record{kind: k, m: m, created: time.Now()}
 	st.byID[r.id()] = r
 	st.order[k] = append(st.order[k], r)
 	return r
@@ -256,7 +258,29 @@ func (s *Server) get(k *kind) handler {
 
 // query pages over the records of k in creation order (see page).
 func (s *Server) query(k *kind, member string) handler {
-	return func(b body) (any, *failure) { return page(s.plat.order[k], b, member) }
+	return func(b body) (any, *failure) {
+		records := s.plat.order[k]
+		if s.queryLag > 0 {
+			records = slices.DeleteFunc(slices.Clone(records), func(r *record) bool { return !s.visible(r.created) })
+		}
+		return page(records, b, member)
+	}
+}
+
+// visible reports whether what the fake recorded at t shows in queries
+// yet (see SetQueryLag). Called with s.mu held.
+func (s *Server) visible(t time.Time) bool {
+	return s.queryLag <= 0 || time.Since(t) >= s.queryLag
+}
+
+// SetQueryLag makes the Query API lag the ledger by d, as a read replica
+// behind it would: a transaction or resource recorded less than d ago does
+// not show in queries yet (it does in Transactions and the operations that
+// act on it). Zero, the default, shows everything at once.
+func (s *Server) SetQueryLag(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.queryLag = d
 }
 
 // page answers a list query over records: the body's limit and offset

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jupico/jupico-go/credentials"
 	"github.com/jupico/jupico-go/internal/wire"
@@ -54,6 +55,7 @@ type Server struct {
 	handlers map[string]http.HandlerFunc
 	ledger   *ledger
 	plat     *store // the platform resources, see platform.go
+	queryLag time.Duration
 	reqSeq   atomic.Uint64
 	conns    atomic.Int64
 

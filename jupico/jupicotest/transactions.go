@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"time"
 
 	"github.com/jupico/jupico-go/internal/wire"
 	"github.com/jupico/jupico-go/jupico"
@@ -28,6 +30,10 @@ type Transaction struct {
 	Voided        bool
 	Settled       bool
 	Reference     string
+	// RefundReferences are the references of the refunds made on it.
+	RefundReferences []string
+	// Created is when the fake recorded it.
+	Created time.Time
 	// Rollbacks counts the rollbacks received for requests the fake
 	// processed on this transaction (its charge, capture, void or refund).
 	// A rolled-back charge is reversed: nothing stays captured.
@@ -149,7 +155,7 @@ func (s *Server) charge(kind string) http.HandlerFunc {
 func (s *Server) newTx(kind, sub, ref string) *Transaction {
 	l := s.ledger
 	l.seq++
-	tx := &Transaction{ID: fmt.Sprintf("tx_%06d", l.seq), Kind: kind, SubMerchantID: sub, Reference: ref}
+	tx := &Transaction{ID: fmt.Sprintf("tx_%06d", l.seq), Kind: kind, SubMerchantID: sub, Reference: ref, Created: time.Now()}
 	l.byID[tx.ID] = tx
 	l.order = append(l.order, tx.ID)
 	return tx
@@ -321,6 +327,9 @@ func (s *Server) refund(kinds ...string) http.HandlerFunc {
 			return
 		}
 		tx.Refunded += amt
+		if f.Reference != "" {
+			tx.RefundReferences = append(tx.RefundReferences, f.Reference)
+		}
 		s.ledger.processed(r, tx)
 		out := *tx
 		s.mu.Unlock()
@@ -380,23 +389,36 @@ func (s *Server) session(w http.ResponseWriter, r *http.Request) {
 }
 
 // queryTransactions pages over the ledger, filtered by subMerchantId,
-// transactionId and status (every recorded transaction succeeded).
+// transactionId, reference (a transaction's own, or one of its refunds')
+// and status (every recorded transaction succeeded). What the ledger
+// recorded within the query lag (SetQueryLag) is not shown yet.
 func (s *Server) queryTransactions(b body) (any, *failure) {
 	limit, offset, f := window(b)
 	if f != nil {
 		return nil, f
 	}
 	var match []*Transaction
+	ref := b.str("reference")
 	for _, id := range s.ledger.order {
 		tx := s.ledger.byID[id]
 		if (b.str("subMerchantId") == "" || tx.SubMerchantID == b.str("subMerchantId")) && (b.str("transactionId") == "" || tx.ID == b.str("transactionId")) &&
-			(b.str("status") == "" || b.str("status") == wire.StatusSucceeded) {
+			(b.str("status") == "" || b.str("status") == wire.StatusSucceeded) &&
+			(ref == "" || tx.Reference == ref || slices.Contains(tx.RefundReferences, ref)) && s.visible(tx.Created) {
 			match = append(match, tx)
 		}
 	}
-	page := []wire.Transaction{}
+	page := []map[string]any{}
 	for _, tx := range match[min(offset, len(match)):min(offset+limit, len(match))] {
-		page = append(page, txData(tx, tx.Authorized))
+		m := map[string]any{}
+		data, _ := json.Marshal(txData(tx, tx.Authorized))
+		_ = json.Unmarshal(data, &m)
+		if tx.Reference != "" {
+			m["reference"] = tx.Reference
+		}
+		if ref != "" {
+			m["reference"] = ref // the refund's, when that is what matched
+		}
+		page = append(page, m)
 	}
 	return map[string]any{wire.QueryTransactions.List: page, "total": len(match)}, nil
 }

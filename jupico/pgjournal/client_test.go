@@ -55,7 +55,7 @@ func TestClientJournalsEveryOutcome(t *testing.T) {
 }
 
 // A replica dies owing a rollback Jupico refused; a peer started later
-// (WithRecoverOnStart) rolls it back.
+// rolls it back when asked to recover.
 func TestPeerRecoversWhatADeadReplicaOwed(t *testing.T) {
 	t.Parallel()
 	srv := jupicotest.NewServer(t)
@@ -77,8 +77,10 @@ func TestPeerRecoversWhatADeadReplicaOwed(t *testing.T) {
 
 	var ev jupicotest.RollbackRecorder
 	peer := open(t, table, pgjournal.WithOwner("replica-b"))
-	c2 := srv.Client(jupico.WithJournal(peer), jupico.WithRecoverOnStart(), jupico.WithRollbackHook(ev.Hook))
-	require.Eventually(t, func() bool { return len(ev.Events()) == 1 }, 10*time.Second, 10*time.Millisecond)
+	c2 := srv.Client(jupico.WithJournal(peer), jupico.WithoutBackgroundRecovery(), jupico.WithRollbackHook(ev.Hook))
+	_, err = c2.Recover(ctx)
+	require.NoError(t, err)
+	require.Len(t, ev.Events(), 1)
 	require.NoError(t, c2.Close())
 	e := ev.Events()[0]
 	assert.True(t, e.Recovered)

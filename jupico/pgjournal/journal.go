@@ -185,8 +185,17 @@ func Open(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Journal, er
 	return j, nil
 }
 
+// migrate creates the tables and adds the columns later versions need,
+// one replica at a time: PostgreSQL's CREATE TABLE IF NOT EXISTS races
+// with itself (two replicas of a first deploy both try to create the
+// table's type), so the schema step holds a transaction-scoped advisory
+// lock keyed by the table's name.
 func (j *Journal) migrate(ctx context.Context, table string) error {
-	_, err := j.pool.Exec(ctx, `
+	err := pgx.BeginFunc(ctx, j.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, "jupico-go/pgjournal/"+table); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `
 CREATE TABLE IF NOT EXISTS `+j.table+` (
 	id             text PRIMARY KEY,
 	owner          text NOT NULL,
@@ -201,11 +210,16 @@ CREATE TABLE IF NOT EXISTS `+j.table+` (
 	created        timestamptz NOT NULL,
 	updated        timestamptz NOT NULL
 );
+ALTER TABLE `+j.table+` ADD COLUMN IF NOT EXISTS tries integer NOT NULL DEFAULT 0;
+ALTER TABLE `+j.table+` ADD COLUMN IF NOT EXISTS next_try timestamptz;
+ALTER TABLE `+j.table+` ADD COLUMN IF NOT EXISTS found_status text NOT NULL DEFAULT '';
 CREATE INDEX IF NOT EXISTS `+pgx.Identifier{table + "_open"}.Sanitize()+` ON `+j.table+` (owner) WHERE state <> 'done';
 CREATE TABLE IF NOT EXISTS `+j.leases+` (
 	owner   text PRIMARY KEY,
 	expires timestamptz NOT NULL
 );`)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("pgjournal: create tables: %w", err)
 	}
@@ -343,27 +357,36 @@ func (j *Journal) write(batch []*record) {
 	n := len(batch)
 	var (
 		ids, ops, refs, states, outcomes, txIDs, errs = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		found                                         = make([]string, n)
 		bodies                                        = make([][]byte, n)
-		attempts                                      = make([]int32, n)
+		attempts, tries                               = make([]int32, n), make([]int32, n)
 		created, updated                              = make([]time.Time, n), make([]time.Time, n)
+		next                                          = make([]*time.Time, n)
 	)
 	for i, r := range batch {
 		e := &r.e
 		ids[i], ops[i], refs[i], states[i], outcomes[i], txIDs[i], errs[i] = e.ID, e.Operation, e.Reference, string(e.State), e.Outcome, e.TransactionID, e.Err
 		bodies[i], attempts[i], created[i], updated[i] = e.Body, int32(min(e.Attempts, 1<<30)), e.Created, e.Updated // #nosec G115 -- clamped
+		tries[i], found[i] = int32(min(e.Tries, 1<<30)), e.FoundStatus                                               // #nosec G115 -- clamped
+		if !e.NextTry.IsZero() {
+			next[i] = &e.NextTry
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), j.lease)
 	defer cancel()
 	rows, err := j.pool.Query(ctx, `
 INSERT INTO `+j.table+` (`+columns+`)
-SELECT u.id, $1, u.operation, u.body, u.reference, u.state, u.outcome, u.transaction_id, u.attempts, u.error, u.created, u.updated
-FROM unnest($2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[], $8::text[], $9::integer[], $10::text[], $11::timestamptz[], $12::timestamptz[])
-	AS u(id, operation, body, reference, state, outcome, transaction_id, attempts, error, created, updated)
+SELECT u.id, $1, u.operation, u.body, u.reference, u.state, u.outcome, u.transaction_id, u.attempts, u.error, u.created, u.updated,
+	u.tries, u.next_try, u.found_status
+FROM unnest($2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[], $8::text[], $9::integer[], $10::text[], $11::timestamptz[], $12::timestamptz[],
+	$13::integer[], $14::timestamptz[], $15::text[])
+	AS u(id, operation, body, reference, state, outcome, transaction_id, attempts, error, created, updated, tries, next_try, found_status)
 WHERE EXISTS (SELECT 1 FROM `+j.leases+` WHERE owner = $1 AND expires > now())
 ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, outcome = EXCLUDED.outcome, transaction_id = EXCLUDED.transaction_id,
-	attempts = EXCLUDED.attempts, error = EXCLUDED.error, updated = EXCLUDED.updated
+	attempts = EXCLUDED.attempts, error = EXCLUDED.error, updated = EXCLUDED.updated,
+	tries = EXCLUDED.tries, next_try = EXCLUDED.next_try, found_status = EXCLUDED.found_status
 WHERE `+j.table+`.owner = EXCLUDED.owner
-RETURNING id`, j.owner, ids, ops, bodies, refs, states, outcomes, txIDs, attempts, errs, created, updated)
+RETURNING id`, j.owner, ids, ops, bodies, refs, states, outcomes, txIDs, attempts, errs, created, updated, tries, next, found)
 	j.commits.Add(1)
 	j.records.Add(int64(n))
 	stored := make(map[string]bool, n)
@@ -392,7 +415,7 @@ RETURNING id`, j.owner, ids, ops, bodies, refs, states, outcomes, txIDs, attempt
 	}
 }
 
-const columns = `id, owner, operation, body, reference, state, outcome, transaction_id, attempts, error, created, updated`
+const columns = `id, owner, operation, body, reference, state, outcome, transaction_id, attempts, error, created, updated, tries, next_try, found_status`
 
 // Claim returns this journal's unfinished entries and takes over those of
 // owners whose lease expired, in one transaction: rows a concurrent claim
@@ -482,12 +505,16 @@ func scan(rows pgx.Rows) ([]jupico.JournalEntry, error) {
 	for rows.Next() {
 		var e jupico.JournalEntry
 		var state string
+		var next *time.Time
 		if err := rows.Scan(&e.ID, &e.Owner, &e.Operation, &e.Body, &e.Reference, &state, &e.Outcome, &e.TransactionID,
-			&e.Attempts, &e.Err, &e.Created, &e.Updated); err != nil {
+			&e.Attempts, &e.Err, &e.Created, &e.Updated, &e.Tries, &next, &e.FoundStatus); err != nil {
 			return nil, err
 		}
 		e.State = jupico.JournalState(state)
 		e.Created, e.Updated = e.Created.UTC(), e.Updated.UTC()
+		if next != nil {
+			e.NextTry = next.UTC()
+		}
 		out = append(out, e)
 	}
 	return out, rows.Err()
