@@ -183,7 +183,9 @@ type systemClock struct{}
 
 func (systemClock) Now() time.Time { return time.Now() }
 
-func (systemClock) AfterFunc(d time.Duration, f func()) credentials.Timer { return time.AfterFunc(d, f) }
+func (systemClock) AfterFunc(d time.Duration, f func()) credentials.Timer {
+	return time.AfterFunc(d, f)
+}
 
 // service is what every service of a Client holds: the client.
 type service struct{ c *Client }

@@ -306,4 +306,3 @@ func newEntryID() string {
 	_, _ = rand.Read(b[8:])                                          // crypto/rand.Read does not fail
 	return hex.EncodeToString(b[:])
 }
-
