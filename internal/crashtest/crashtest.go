@@ -42,7 +42,8 @@ const (
 type Opener func(ctx context.Context) (jupico.Journal, func() error, error)
 
 // Main runs a child in mode and returns its exit code: "sales" runs the
-// sales REFS (comma-separated), CONCURRENCY at once, printing
+// sales REFS (comma-separated; payouts with OPERATION=payout), CONCURRENCY
+// at once, with the background recovery every RECOVERY_INTERVAL when set, printing
 // "RESULT <ref> <outcome>" for each; "recover" recovers and prints
 // "RECOVERED <found> <rolled back> <failed> <reconcile>"; "fill" runs
 // sales under a file-size limit of LIMIT bytes until the journal refuses
@@ -72,12 +73,20 @@ func Main(mode string, open Opener) int {
 	pool := x509.NewCertPool()
 	caPEM, _ := os.ReadFile(env("FAKE_CA")) // #nosec G703 -- the CA file the parent test wrote for its child
 	pool.AppendCertsFromPEM(caPEM)
-	c, err := jupico.NewClient(jupico.WithBaseURL(env("FAKE_URL")), jupico.WithRootCAs(pool),
+	opts := []jupico.Option{jupico.WithBaseURL(env("FAKE_URL")), jupico.WithRootCAs(pool),
 		jupico.WithCredentials(credentials.Static(env("FAKE_USER"), env("FAKE_PASS"))),
-		jupico.WithJournal(hooked), jupico.WithTransactionTimeout(30*time.Second),
+		jupico.WithJournal(hooked), jupico.WithTransactionTimeout(30 * time.Second),
 		jupico.WithRetry(jupico.RetryPolicy{MaxAttempts: 2, MinDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}),
 		jupico.WithRollbackRetry(jupico.RetryPolicy{MaxAttempts: 10, MinDelay: 100 * time.Millisecond, MaxDelay: 100 * time.Millisecond}),
-		jupico.WithRollbackTimeout(time.Minute))
+		jupico.WithRollbackTimeout(time.Minute)}
+	// RECOVERY_INTERVAL turns the background recovery on; without it only
+	// the recoveries the parent asks for run.
+	if d, err := time.ParseDuration(env("RECOVERY_INTERVAL")); err == nil {
+		opts = append(opts, jupico.WithRecoveryInterval(d))
+	} else {
+		opts = append(opts, jupico.WithoutBackgroundRecovery())
+	}
+	c, err := jupico.NewClient(opts...)
 	if err != nil {
 		fmt.Println("ERROR client:", err)
 		return 3
@@ -103,11 +112,19 @@ func Main(mode string, open Opener) int {
 	sem := make(chan struct{}, max(n, 1))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	for _, ref := range strings.Split(env("REFS"), ",") {
+	for ref := range strings.SplitSeq(env("REFS"), ",") {
+		if ref == "" {
+			continue
+		}
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			_, err := c.CreditCard.Sale(ctx, Sale(ref))
+			var err error
+			if env("OPERATION") == "payout" {
+				_, err = c.Payouts.Create(ctx, Payout(ref))
+			} else {
+				_, err = c.CreditCard.Sale(ctx, Sale(ref))
+			}
 			mu.Lock()
 			fmt.Println("RESULT", ref, outcomeWord(err))
 			mu.Unlock()
@@ -141,6 +158,11 @@ func recoverOnce(ctx context.Context, c *jupico.Client) int {
 
 // Merchant is the sub-merchant of every sale.
 const Merchant = "jpt-fs-demo-acc1-m1"
+
+// Payout is the payout a child runs for ref, with OPERATION=payout: 1.00.
+func Payout(ref string) *jupico.PayoutRequest {
+	return &jupico.PayoutRequest{SubMerchantID: Merchant, Amount: jupico.Cents(100), Reference: ref}
+}
 
 // Sale is the card sale a child runs for ref: 10.00.
 func Sale(ref string) *jupico.ChargeRequest {

@@ -4,6 +4,7 @@ package journal_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jupico/jupico-go/internal/clock/fakeclock"
 	"github.com/jupico/jupico-go/internal/crashtest"
 	"github.com/jupico/jupico-go/jupico"
 	"github.com/jupico/jupico-go/jupico/journal"
@@ -308,4 +310,148 @@ func TestFullDiskRefusesAndLosesNothing(t *testing.T) {
 		}
 	}
 	assert.Equal(t, sent, approved, "every sale sent is recorded, with its outcome")
+}
+
+// Payouts have no rollback: killed children leave them to be settled by
+// reference. 300 payouts run in ten children, with faults at the fake,
+// and each child is killed at a kill point of one of its payouts (before
+// its intent is synced, after, once the fake processed it, after the
+// answer), its other payouts wherever they stand then. Recovery finds
+// every payout the fake processed and reports the others absent once the
+// grace period has passed on its clock; no payout is ever sent twice.
+func TestPayoutsKilledAtRandomPointsAreSettledByReference(t *testing.T) {
+	t.Parallel()
+	const children, perChild = 10, 30
+	rng := rand.New(rand.NewPCG(2026, 12))
+	srv := jupicotest.NewServer(t)
+	ctx := context.Background()
+	funds := srv.Client()
+	_, err := funds.CreditCard.Sale(ctx, &jupico.ChargeRequest{SubMerchantID: crashtest.Merchant, Amount: jupico.Cents(1_000_000),
+		PaymentToken: jupico.PermanentToken("card", "tok_visa_4242")})
+	require.NoError(t, err)
+	srv.Settle()
+
+	points := []string{crashtest.BeforeIntent, crashtest.AfterIntent, "processed, answer not read", crashtest.BeforeOutcome}
+	type run struct {
+		child *crashtest.Child
+		path  string
+	}
+	runs := make([]run, children)
+	for i := range children {
+		var refs []string
+		point, victim := points[i%len(points)], fmt.Sprintf("po-%d-%d", i, rng.IntN(perChild))
+		for k := range perChild {
+			ref := fmt.Sprintf("po-%d-%d", i, k)
+			refs = append(refs, ref)
+			if ref == victim {
+				continue // killed at its point, not faulted
+			}
+			this := jupicotest.And(jupicotest.Path(payoutPath), jupicotest.BodyContains(`"`+ref+`"`))
+			switch rng.IntN(10) {
+			case 0: // processed, then the answer is an error
+				srv.Inject(this, jupicotest.ProcessThenError(http.StatusInternalServerError))
+			case 1: // processed, then the connection breaks
+				srv.Inject(this, jupicotest.ProcessThenDrop())
+			case 2: // not processed, and the answer is an error
+				srv.Inject(this, jupicotest.Fault{Status: http.StatusInternalServerError})
+			case 3, 4: // slow: in flight when the child dies
+				srv.Inject(this, jupicotest.Fault{AfterProcessing: rng.IntN(2) == 0, Delay: time.Duration(rng.IntN(300)) * time.Millisecond})
+			}
+		}
+		if point == "processed, answer not read" {
+			srv.Inject(jupicotest.And(jupicotest.Path(payoutPath), jupicotest.BodyContains(`"`+victim+`"`)),
+				jupicotest.Fault{AfterProcessing: true, Delay: time.Hour})
+		}
+		path := filepath.Join(t.TempDir(), "j")
+		env := append(crashtest.FakeEnv(t, srv), "JOURNAL_PATH="+path, "REFS="+strings.Join(refs, ","), "CONCURRENCY=8",
+			"OPERATION=payout", "KILL_POINT="+point, "KILL_REF="+victim)
+		runs[i] = run{crashtest.Start(t, "sales", env...), path}
+		if point == "processed, answer not read" {
+			require.Eventually(t, func() bool { return payoutOf(t, funds, victim) != nil }, time.Minute, 5*time.Millisecond)
+		} else {
+			runs[i].child.Await(t, "AT "+point, time.Minute)
+		}
+		runs[i].child.Kill(t)
+	}
+	sends := map[string]int{}
+	for _, r := range srv.RequestsTo(payoutPath) {
+		sends[referenceIn(r.Body)]++
+	}
+	srv.Reset() // the faults end with the children
+
+	var found, absent, approved, unsent int
+	settled := map[string]string{}
+	for _, r := range runs {
+		clock := fakeclock.NewAt(time.Now())
+		j := open(t, r.path)
+		c := srv.Client(jupico.WithJournal(j), jupico.WithClock(clock), jupico.WithoutBackgroundRecovery())
+		_, err := c.Recover(ctx)
+		require.NoError(t, err)
+		clock.Advance(jupico.DefaultReconcileGrace + time.Minute)
+		_, err = c.Recover(ctx)
+		require.NoError(t, err)
+		all, err := j.Entries(ctx)
+		require.NoError(t, err)
+		for _, e := range all {
+			require.True(t, e.Done(), "%s left %s", e.Reference, e.State)
+			settled[e.Reference] = e.Outcome
+			p := payoutOf(t, funds, e.Reference)
+			switch e.Outcome {
+			case jupico.OutcomeFound:
+				found++
+				require.NotNil(t, p, "%s found, so the fake has it", e.Reference)
+				assert.Equal(t, p.ID, e.TransactionID, e.Reference)
+			case jupico.OutcomeAbsent:
+				absent++
+				assert.Nil(t, p, "%s reported absent, but the fake processed it", e.Reference)
+			case jupico.OutcomeApproved:
+				approved++
+				require.NotNil(t, p, e.Reference)
+			case jupico.OutcomeNotProcessed:
+				unsent++
+				assert.Nil(t, p, e.Reference)
+			default:
+				t.Errorf("%s: outcome %q", e.Reference, e.Outcome)
+			}
+		}
+		require.NoError(t, c.Close())
+	}
+	page, err := funds.Query.PayoutInstructions(ctx, &jupico.ListFilter{SubMerchantID: crashtest.Merchant, Limit: jupico.MaxPageSize})
+	require.NoError(t, err)
+	for _, p := range page.Items {
+		assert.Contains(t, []string{jupico.OutcomeApproved, jupico.OutcomeFound}, settled[p.Reference],
+			"%s: processed by the fake, so approved or found", p.Reference)
+	}
+	for ref, n := range sends {
+		assert.Equal(t, 1, n, "%s sent %d times", ref, n)
+	}
+	assert.Empty(t, srv.RequestsTo(payoutPath), "recovery never sends a payout")
+	assert.Positive(t, found, "some processed payouts were left unknown")
+	assert.Positive(t, absent, "some unprocessed payouts were left unknown")
+	t.Logf("%d payouts: %d processed by the fake; journal: %d approved, %d found, %d absent, %d not processed",
+		children*perChild, len(page.Items), approved, found, absent, unsent)
+}
+
+const payoutPath = "/v1/payouts/create"
+
+// payoutOf returns the fake's payout with reference ref, or nil.
+func payoutOf(t *testing.T, c *jupico.Client, ref string) *jupico.Payout {
+	t.Helper()
+	page, err := c.Query.PayoutInstructions(context.Background(), &jupico.ListFilter{SubMerchantID: crashtest.Merchant, Limit: 1,
+		Extra: map[string]any{"reference": ref}})
+	require.NoError(t, err)
+	if len(page.Items) == 0 {
+		return nil
+	}
+	return page.Items[0]
+}
+
+// referenceIn returns the reference member of a request body.
+func referenceIn(body []byte) string {
+	_, rest, ok := strings.Cut(string(body), `"reference":"`)
+	if !ok {
+		return ""
+	}
+	ref, _, _ := strings.Cut(rest, `"`)
+	return ref
 }

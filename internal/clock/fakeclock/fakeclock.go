@@ -37,6 +37,10 @@ type timer struct {
 // New returns a Clock at Start.
 func New() *Clock { return &Clock{now: Start} }
 
+// NewAt returns a Clock at t: for tests that mix its time with times
+// other processes recorded on the real clock.
+func NewAt(t time.Time) *Clock { return &Clock{now: t} }
+
 // Now returns the clock's current time.
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
