@@ -197,3 +197,132 @@ func referenceIn(body string) string {
 	ref, _, _ := strings.Cut(rest, `"`)
 	return ref
 }
+
+// Three replicas keep running, each with the background recovery on. One
+// is killed with SIGKILL mid-load and restarted at once under a new owner,
+// before its old lease ran out (as an orchestrator restarts a pod in
+// seconds). Every sale the dead replica left unfinished is rolled back by
+// a live replica within its lease plus a recovery interval, exactly once;
+// none is lost, and none a caller heard approved is reversed.
+func TestKilledReplicaRestartedAtOnceIsSettledByLivePeers(t *testing.T) {
+	t.Parallel()
+	const perReplica, lease, interval = 150, time.Second, 500 * time.Millisecond
+	rng := rand.New(rand.NewPCG(2026, 21))
+	srv := jupicotest.NewServer(t)
+	table := freshTable(t)
+	ctx := context.Background()
+	setup, err := pgjournal.Open(ctx, newPool(t), pgjournal.WithTable(table))
+	require.NoError(t, err)
+	require.NoError(t, setup.Close(ctx))
+
+	names := []string{"a", "b", "c"}
+	replica := func(owner string, refs []string) *crashtest.Child {
+		env := append(crashtest.FakeEnv(t, srv), "JOURNAL_URL="+sharedURL, "JOURNAL_TABLE="+table, "JOURNAL_OWNER="+owner,
+			"JOURNAL_LEASE="+lease.String(), "REFS="+strings.Join(refs, ","), "CONCURRENCY=16", "RECOVERY_INTERVAL="+interval.String())
+		return crashtest.Start(t, "replica", env...)
+	}
+	replicas := map[string]*crashtest.Child{}
+	for _, name := range names {
+		var refs []string
+		for i := range perReplica {
+			ref := fmt.Sprintf("%s%d", name, i)
+			refs = append(refs, ref)
+			this := jupicotest.And(jupicotest.Path(salePath), jupicotest.BodyContains(`"`+ref+`"`))
+			switch rng.IntN(10) {
+			case 0:
+				srv.Inject(this, jupicotest.ProcessThenDrop())
+			case 1, 2:
+				srv.Inject(this, jupicotest.Fault{AfterProcessing: rng.IntN(2) == 0, Delay: 400 * time.Millisecond, Times: 1})
+			case 3:
+				srv.Inject(this, jupicotest.Fault{Status: http.StatusInternalServerError, AfterProcessing: rng.IntN(2) == 0})
+			}
+		}
+		replicas[name] = replica("replica-"+name, refs)
+	}
+
+	const victim = "b"
+	require.Eventually(t, func() bool { return processedOf(srv, victim) >= perReplica/2 }, time.Minute, time.Millisecond)
+	killed := time.Now()
+	told := map[string]bool{}
+	for _, ref := range crashtest.Told(replicas[victim].Kill(t)) {
+		told[ref] = true
+	}
+	sentBefore := len(srv.Requests())
+	// The pod comes back at once under a new name: the old lease still
+	// holds, so the new replica must not take its sales yet.
+	replicas[victim] = replica("replica-"+victim+"-2", nil)
+
+	pool := newPool(t)
+	var orphans int
+	require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM "+table+" WHERE owner = $1 AND state <> 'done'", "replica-"+victim).Scan(&orphans))
+	require.Positive(t, orphans, "the victim died with sales in flight")
+	// Nobody asks for a recovery: the live replicas' sweeps settle them.
+	var settledAt time.Time
+	require.Eventually(t, func() bool {
+		var open int
+		_ = pool.QueryRow(ctx, "SELECT count(*) FROM "+table+" WHERE reference LIKE $1 AND state <> 'done'", victim+"%").Scan(&open)
+		if open == 0 {
+			settledAt = time.Now()
+		}
+		return open == 0
+	}, time.Minute, 10*time.Millisecond)
+	took := settledAt.Sub(killed)
+	t.Logf("%d sales the killed replica left were settled by its live peers %v after the kill (lease %v, interval %v)", orphans, took, lease, interval)
+	// The lease runs out at most a lease after the kill; the next sweep
+	// of any live replica comes within 1.2 intervals; a second of slack
+	// for the sweep itself on a loaded machine.
+	assert.LessOrEqual(t, took, lease+interval*6/5+time.Second, "settled within lease + interval")
+
+	for _, name := range names {
+		if name != victim {
+			replicas[name].Await(t, "SALES DONE", 2*time.Minute)
+		}
+		replicas[name].CloseInput()
+		for _, ref := range crashtest.Told(replicas[name].Wait(t, time.Minute)) {
+			told[ref] = true
+		}
+	}
+	perRef := map[string]int{}
+	for _, r := range srv.Requests()[sentBefore:] {
+		if r.Path == rollbackPath {
+			if ref := referenceIn(string(r.Body)); strings.HasPrefix(ref, victim) {
+				perRef[ref]++
+			}
+		}
+	}
+	for ref, n := range perRef {
+		assert.Equal(t, 1, n, "%s rolled back %d times after the kill", ref, n)
+	}
+
+	j := open(t, table)
+	entries, err := j.Entries(ctx)
+	require.NoError(t, err)
+	approved := map[string]bool{}
+	byOwner := map[string]int{}
+	for _, e := range entries {
+		assert.True(t, e.Done(), "%s left %s", e.Reference, e.State)
+		if e.Outcome == jupico.OutcomeApproved {
+			approved[e.Reference] = true
+		}
+		if strings.HasPrefix(e.Reference, victim) && e.Outcome == jupico.OutcomeRolledBack && perRef[e.Reference] > 0 {
+			byOwner[e.Owner]++
+		}
+	}
+	assert.Zero(t, byOwner["replica-"+victim], "the dead owner settled nothing after its death")
+	t.Logf("rolled back after the kill, by owner: %v", byOwner)
+	var doubled, lost int
+	for _, tx := range srv.Transactions() {
+		if told[tx.Reference] {
+			assert.True(t, approved[tx.Reference], "%s: the caller heard approved before the journal had it", tx.Reference)
+		}
+		switch {
+		case approved[tx.Reference] && tx.Rollbacks > 0:
+			doubled++
+		case approved[tx.Reference], tx.Captured == 0 && tx.Rollbacks > 0:
+		default:
+			lost++
+		}
+	}
+	assert.Zero(t, doubled, "a sale recorded approved was reversed")
+	assert.Zero(t, lost, "a sale charged and neither approved nor reversed")
+}
