@@ -70,6 +70,14 @@ func (h *harness) metrics(t testing.TB) map[string]map[string]float64 {
 				for _, p := range d.DataPoints {
 					pts[enc(p.Attributes)] = float64(p.Count)
 				}
+			case metricdata.Gauge[int64]:
+				for _, p := range d.DataPoints {
+					pts[enc(p.Attributes)] = float64(p.Value)
+				}
+			case metricdata.Gauge[float64]:
+				for _, p := range d.DataPoints {
+					pts[enc(p.Attributes)] = p.Value
+				}
 			default:
 				t.Fatalf("unexpected data %T for %s", m.Data, m.Name)
 			}

@@ -3,9 +3,11 @@ package jupicotel
 import (
 	"context"
 	"errors"
+	"math"
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -52,6 +54,18 @@ const (
 	// provider: those of MetricRefreshes with result "failed", as a
 	// counter of its own to alert on.
 	MetricRefreshFailures = "jupico.client.credentials.refresh.failures"
+	// MetricOwed is a gauge of the journal entries that owe a rollback or
+	// a lookup, as the client's last recovery sweep left them.
+	MetricOwed = "jupico.client.journal.owed"
+	// MetricOldestOwedAge is a gauge of the age in seconds of the oldest
+	// entry owed, as of the last sweep (0 when none is owed): alert when
+	// it passes a few recovery intervals (10 minutes with the defaults).
+	MetricOldestOwedAge = "jupico.client.journal.oldest_owed_age"
+	// MetricSettlements counts the entries recovery settled, by
+	// jupico.settlement.result: rolled_back (the rollback was
+	// acknowledged), found and absent (looked up by reference), and
+	// reconcile (reported for a person).
+	MetricSettlements = "jupico.client.journal.settlements"
 	// MetricDeliveries counts webhook deliveries, by jupico.webhook.result,
 	// jupico.webhook.reason and jupico.webhook.event_type.
 	MetricDeliveries = "jupico.webhook.deliveries"
@@ -84,6 +98,7 @@ const (
 	AttrReauthChanged     = attribute.Key("jupico.reauth.changed")             // ReauthInfo.Changed
 	AttrRefreshResult     = attribute.Key("jupico.credentials.refresh.result") // "succeeded" or "failed"
 	AttrRefreshChanged    = attribute.Key("jupico.credentials.changed")        // RefreshInfo.Changed: a rotation (false for the first read)
+	AttrSettlementResult  = attribute.Key("jupico.settlement.result")          // rolled_back, found, absent, reconcile
 	AttrWebhookResult     = attribute.Key("jupico.webhook.result")             // DeliveryInfo.Result
 	AttrWebhookReason     = attribute.Key("jupico.webhook.reason")             // DeliveryInfo.Reason
 	AttrWebhookEventType  = attribute.Key("jupico.webhook.event_type")         // DeliveryInfo.EventType
@@ -166,6 +181,14 @@ type Observer struct {
 	refreshFailures  metric.Int64Counter
 	deliveries       metric.Int64Counter
 	deliveryDuration metric.Float64Histogram
+	settlements      metric.Int64Counter
+
+	// The last sweep's figures, which the journal gauges report.
+	swept      atomic.Bool
+	owed       atomic.Int64
+	oldestAge  atomic.Uint64 // float64 bits, seconds
+	settledOpt [4]metric.MeasurementOption
+	gaugeOpt   metric.MeasurementOption
 
 	// Attribute sets, made once for each combination of values.
 	callSets, retrySets, indeterminateSets, rollbackSets, reauthSets, refreshSets, deliverySets, deliveryDurationSets *setCache
@@ -218,6 +241,22 @@ func New(opts ...Option) (*Observer, error) {
 	o.refreshes = counter(MetricRefreshes, "{refresh}", "Reads of the Jupico credentials provider.")
 	o.refreshFailures = counter(MetricRefreshFailures, "{failure}", "Failed reads of the Jupico credentials provider.")
 	o.deliveries = counter(MetricDeliveries, "{delivery}", "Jupico webhook deliveries answered.")
+	o.settlements = counter(MetricSettlements, "{entry}", "Journal entries of unknown outcome that recovery settled.")
+	owed, e := m.Int64ObservableGauge(MetricOwed, metric.WithUnit("{entry}"),
+		metric.WithDescription("Journal entries that owe a rollback or a lookup, as of the last recovery sweep."))
+	err = errors.Join(err, e)
+	oldest, e := m.Float64ObservableGauge(MetricOldestOwedAge, metric.WithUnit("s"),
+		metric.WithDescription("Age of the oldest journal entry owed, as of the last recovery sweep."))
+	err = errors.Join(err, e)
+	if err == nil {
+		_, err = m.RegisterCallback(func(_ context.Context, obs metric.Observer) error {
+			if o.swept.Load() {
+				obs.ObserveInt64(owed, o.owed.Load(), o.gaugeOpt)
+				obs.ObserveFloat64(oldest, math.Float64frombits(o.oldestAge.Load()), o.gaugeOpt)
+			}
+			return nil
+		}, owed, oldest)
+	}
 	o.deliveryDuration, e = m.Float64Histogram(MetricDeliveryDuration, metric.WithUnit("s"),
 		metric.WithDescription("Duration of answering Jupico webhook deliveries, the event function included."),
 		metric.WithExplicitBucketBoundaries(durationBuckets...))
@@ -235,6 +274,10 @@ func New(opts ...Option) (*Observer, error) {
 	o.deliverySets = o.newSets([]attribute.Key{AttrWebhookResult, AttrWebhookReason, AttrWebhookEventType}, "")
 	o.deliveryDurationSets = o.newSets([]attribute.Key{AttrWebhookResult, AttrWebhookEventType}, "")
 	o.refreshFailureOpt = metric.WithAttributeSet(attribute.NewSet(o.attrs...))
+	o.gaugeOpt = o.refreshFailureOpt
+	for i, r := range settlementResults {
+		o.settledOpt[i] = metric.WithAttributeSet(attribute.NewSet(append([]attribute.KeyValue{AttrSettlementResult.String(r)}, o.attrs...)...))
+	}
 	return o, nil
 }
 
@@ -340,6 +383,22 @@ func (o *Observer) Rollback(ctx context.Context, r jupico.RollbackInfo) {
 	span.AddEvent(EventRollback, trace.WithAttributes(kv...))
 	if !r.Recovered {
 		span.SetAttributes(AttrRollbackResult.String(r.Result))
+	}
+}
+
+// settlementResults are the values of jupico.settlement.result.
+var settlementResults = [4]string{"rolled_back", "found", "absent", "reconcile"}
+
+// Sweep records what a recovery sweep left owed, for the journal gauges,
+// and counts what it settled.
+func (o *Observer) Sweep(ctx context.Context, s jupico.SweepInfo) {
+	o.owed.Store(int64(s.Owed))
+	o.oldestAge.Store(math.Float64bits(s.OldestAge.Seconds()))
+	o.swept.Store(true)
+	for i, n := range [4]int{s.RolledBack, s.Found, s.Absent, s.Reconcile} {
+		if n > 0 {
+			o.settlements.Add(ctx, int64(n), o.settledOpt[i])
+		}
 	}
 }
 
