@@ -14,6 +14,7 @@
 //	jupico rollback          send a stored rollback request
 //	jupico journal list      list the entries of a journal file
 //	jupico journal recover   finish what a journal holds unfinished
+//	jupico journal reconcile run one recovery sweep, as a running service does
 //	jupico version           print the version
 //
 // Exit codes:
@@ -131,6 +132,7 @@ var commands = []command{
 	{"rollback", "send a stored rollback request", runRollback},
 	{"journal list", "list the entries of a journal file", runJournalList},
 	{"journal recover", "finish what a journal holds unfinished", runJournalRecover},
+	{"journal reconcile", "run one recovery sweep, as a running service does", runJournalReconcile},
 	{"version", "print the version", runVersion},
 }
 

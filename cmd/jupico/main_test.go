@@ -472,14 +472,35 @@ func TestJournal(t *testing.T) {
 	assert.Regexp(t, `0123456789abcdef0123456789abcdef +creditcard\.sale +order-9 +intent`, r.stdout)
 	assert.Contains(t, r.stdout, `"amount":25.00`)
 
-	// Rollbacks refused: the entry still owes one, and recover says so.
-	refuse := srv.InjectFault("/v1/transactions/creditcard/rollback", jupicotest.Fault{Status: http.StatusBadRequest, Code: "invalid_payload"})
+	// Jupico unavailable: the entry still owes a rollback, recover says so,
+	// and the list shows when it is tried next.
+	refuse := srv.InjectFault("/v1/transactions/creditcard/rollback", jupicotest.Fault{Status: http.StatusServiceUnavailable})
 	r = cli(t, env, args(flags, "journal", "recover", "--file", path, "--json")...)
 	assert.Equal(t, exitFailed, r.code, r.stderr)
 	var rec recoverResult
 	r.decode(t, &rec)
 	assert.Equal(t, 1, rec.Failed)
+	assert.Equal(t, 1, rec.Owed)
 	refuse.Remove()
+	r = cli(t, nil, "journal", "list", "--file", path, "--json")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	r.decode(t, &list)
+	assert.Equal(t, "rollback-owed", list.Entries[0].State)
+	assert.Equal(t, 1, list.Entries[0].Tries)
+	require.NotNil(t, list.Entries[0].NextTry)
+	assert.WithinDuration(t, time.Now().Add(time.Minute), *list.Entries[0].NextTry, 30*time.Second)
+	r = cli(t, nil, "journal", "list", "--file", path)
+	assert.Regexp(t, `order-9 +rollback-owed +- +1 +\d+ +\d{4}-`, r.stdout)
+
+	// A sweep as the service runs it leaves it until its next try...
+	rollbacks := len(srv.Rollbacks())
+	r = cli(t, env, args(flags, "journal", "reconcile", "--file", path, "--json")...)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	r.decode(t, &rec)
+	assert.Equal(t, 1, rec.Owed)
+	assert.Empty(t, rec.Entries)
+	assert.Equal(t, rollbacks, len(srv.Rollbacks()), "not due: nothing sent")
+	// ...recover does it now.
 
 	r = cli(t, env, args(flags, "journal", "recover", "--file", path, "--json")...)
 	require.Equal(t, exitOK, r.code, r.stderr)
