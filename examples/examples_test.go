@@ -35,7 +35,7 @@ var keyLines = map[string][]string{
 	"rotation":         {"fake now accepts only merchant-api-v3", "client credentials rotated: merchant-api-v2 -> merchant-api-v3", ", 0 failed", "done: no request failed"},
 	"merchant-service": {"POST /checkout -> 402 declined", "POST /checkout -> 503 not_charged", "the fake holds 1 sale", "done"},
 	"doctor":           {"tls", "clock skew", "all checks passed"},
-	"crash-recovery": {"Jupico holds 25.00 that nobody recorded", "found order-7001, left unfinished by the dead process: rolled back",
+	"crash-recovery": {"Jupico holds 25.00 that nobody recorded", "order-7001, left unfinished by the dead process: rolled back",
 		"Jupico now holds 0.00 for it (1 rollback)", "done"},
 	"platform": {"invite inv_000001: Sent", "webhook onApplicationInitiated", "webhook onMerchantSubmit", "webhook onMerchantActivation",
 		"merchant sm_000001 (Analytical Engines LLC, invite crm-1815) is active", "subscription sub_000001 active, charged 49.00 now",

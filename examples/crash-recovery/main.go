@@ -109,28 +109,38 @@ func demonstrate(ctx context.Context, out io.Writer) error {
 	_ = cmd.Wait()
 	fmt.Fprintf(out, "   Jupico holds %s that nobody recorded\n", fake.Transactions()[0].Captured)
 
-	fmt.Fprintln(out, "3. a new process opens the same journal and recovers")
+	fmt.Fprintln(out, "3. a new process opens the same journal; its background recovery settles the sale")
 	j, err := journal.Open(path)
 	if err != nil {
 		return err
 	}
 	defer j.Close()
-	client, err := fake.NewClient(jupico.WithJournal(j))
+	settled := make(chan jupico.RollbackEvent, 1)
+	client, err := fake.NewClient(jupico.WithJournal(j), jupico.WithRollbackHook(func(_ context.Context, ev jupico.RollbackEvent) {
+		select {
+		case settled <- ev:
+		default:
+		}
+	}))
 	if err != nil {
 		return err
 	}
 	defer client.Close()
-	rep, err := client.Recover(ctx)
-	if err != nil {
-		return err
+	var ev jupico.RollbackEvent
+	select {
+	case ev = <-settled:
+	case <-time.After(30 * time.Second):
+		return errors.New("the background recovery settled nothing within 30s")
 	}
-	for _, e := range rep.Entries {
-		fmt.Fprintf(out, "   found %s, left unfinished by the dead process: %s\n", e.Reference, e.Outcome)
+	what := ev.Result
+	if ev.Acknowledged {
+		what = "rolled back"
 	}
+	fmt.Fprintf(out, "   %s, left unfinished by the dead process: %s\n", ev.Reference, what)
 	tx := fake.Transactions()[0]
 	fmt.Fprintf(out, "   Jupico now holds %s for it (%d rollback)\n", tx.Captured, tx.Rollbacks)
-	if rep.RolledBack != 1 || tx.Captured != 0 {
-		return fmt.Errorf("recovery rolled back %d sales; the fake holds %s", rep.RolledBack, tx.Captured)
+	if !ev.Acknowledged || tx.Captured != 0 {
+		return fmt.Errorf("recovery did not roll the sale back (%s); the fake holds %s", ev.Result, tx.Captured)
 	}
 	fmt.Fprintln(out, "done")
 	return nil

@@ -113,7 +113,9 @@ func run(ctx context.Context, out io.Writer) error {
 		return fmt.Errorf("rollback was not acknowledged: %w", err)
 	}
 	if d.fake != nil {
-		fmt.Fprintf(out, "   the fake received %d rollback(s)\n", len(d.fake.Rollbacks()))
+		// Every rollback request the fake received is an attempt of this
+		// one rollback: the first met a 503, and the SDK retried it.
+		fmt.Fprintf(out, "   one rollback, acknowledged on attempt %d (the first met a 503 and was retried)\n", len(d.fake.Rollbacks()))
 	}
 	fmt.Fprintln(out, "done")
 	return nil

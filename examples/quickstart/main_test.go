@@ -26,7 +26,7 @@ func TestQuickstartRunsAgainstTheFake(t *testing.T) {
 		"voided",
 		"declined: tx_cc_declined",
 		"rolled back by the SDK: true",
-		"the fake received 2 rollback(s)",
+		"one rollback, acknowledged on attempt 2",
 		"done",
 	} {
 		assert.Contains(t, s, want)
