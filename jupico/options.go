@@ -53,9 +53,12 @@ func ParseEnvironment(s string) (Environment, error) {
 	return "", fmt.Errorf("jupico: unknown environment %q (want %q or %q)", s, Sandbox, Production)
 }
 
-// ErrInsecureBaseURL is returned by NewClient when WithBaseURL is given a
-// URL that is not https, or that has userinfo, a query or a fragment.
-var ErrInsecureBaseURL = errors.New("jupico: base url must be https:// with a host and no userinfo, query or fragment")
+// ErrInsecureBaseURL is matched by the error NewClient returns when
+// WithBaseURL is given a URL that does not parse, is not https, has no
+// host, or has userinfo, a query or a fragment. The error names the rule
+// that failed, e.g. "jupico: insecure base url: must use https", and never
+// repeats the URL (it could carry credentials).
+var ErrInsecureBaseURL = errors.New("jupico: insecure base url")
 
 // ErrInvalidOption is matched by every other configuration error NewClient
 // returns.
@@ -121,14 +124,39 @@ func WithEnvironment(e Environment) Option {
 // no way to use plain HTTP.
 func WithBaseURL(raw string) Option {
 	return func(c *config) error {
-		u, err := url.Parse(raw)
-		if err != nil || u.Scheme != "https" || u.Host == "" || u.Hostname() == "" || u.User != nil ||
-			u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.Opaque != "" || strings.ContainsAny(raw, " \t\r\n#?@") {
-			return ErrInsecureBaseURL
+		if rule := baseURLRule(raw); rule != "" {
+			return fmt.Errorf("%w: %s", ErrInsecureBaseURL, rule)
 		}
+		u, _ := url.Parse(raw)
 		c.baseURL = strings.TrimSuffix(u.String(), "/")
 		return nil
 	}
+}
+
+// baseURLRule returns the first rule raw breaks as a base URL, or "" when
+// it is acceptable. The rule never quotes raw.
+func baseURLRule(raw string) string {
+	if strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return "must not contain spaces or control characters"
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return "does not parse as a url"
+	case u.Scheme != "https":
+		return "must use https (no other scheme, plain http included, is allowed)"
+	case u.Opaque != "":
+		return "must be https://host, not https:host"
+	case u.User != nil || strings.Contains(raw, "@"):
+		return "must not carry userinfo (credentials go in WithCredentials)"
+	case u.Host == "" || u.Hostname() == "":
+		return "must have a host"
+	case u.RawQuery != "" || u.ForceQuery || strings.Contains(raw, "?"):
+		return "must not carry a query"
+	case u.Fragment != "" || strings.Contains(raw, "#"):
+		return "must not carry a fragment"
+	}
+	return ""
 }
 
 // WithCredentials sets where credentials come from. The default is
