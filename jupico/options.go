@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -106,6 +107,37 @@ func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidOption}, args...)...)
 }
 
+// envCredentialVars are the variables credentials.FromEnv reads.
+var envCredentialVars = []string{
+	credentials.EnvAPIKey, credentials.EnvUsername, credentials.EnvPassword,
+	credentials.EnvAPIKey + "_FILE", credentials.EnvUsername + "_FILE", credentials.EnvPassword + "_FILE",
+}
+
+// envCredentialsSet fails, matching ErrInvalidOption and
+// credentials.ErrNoCredentials, when none of the variables
+// credentials.FromEnv reads holds anything: such a client could send
+// nothing. What is set is read (and checked) at the first request, as a
+// _FILE is I/O.
+func envCredentialsSet() error {
+	for _, k := range envCredentialVars {
+		if os.Getenv(k) != "" {
+			return nil
+		}
+	}
+	return errNoEnvCredentials{}
+}
+
+type errNoEnvCredentials struct{}
+
+func (errNoEnvCredentials) Error() string {
+	return "jupico: invalid option: no credentials: set JUPICO_API_KEY, or JUPICO_API_USERNAME and JUPICO_API_PASSWORD " +
+		"(each also as a _FILE variable naming a file that holds it), or pass WithCredentials"
+}
+
+func (errNoEnvCredentials) Unwrap() []error {
+	return []error{ErrInvalidOption, credentials.ErrNoCredentials}
+}
+
 // WithEnvironment selects Sandbox (the default) or Production.
 func WithEnvironment(e Environment) Option {
 	return func(c *config) error {
@@ -160,7 +192,8 @@ func baseURLRule(raw string) string {
 }
 
 // WithCredentials sets where credentials come from. The default is
-// credentials.FromEnv(). The client reads them before every attempt through
+// credentials.FromEnv(), and without this option NewClient fails when none
+// of the variables it reads is set. The client reads them before every attempt through
 // a credentials.Cache it wraps around p (pass a *credentials.Cache to choose
 // its options yourself), so a rotated key takes effect without a restart: on
 // the cache's next refresh, or at once when Jupico answers 401 and the
