@@ -69,8 +69,16 @@ type ValidationError struct {
 }
 
 // Error returns "credentials: <source>: <field> <reason>", leaving out the
-// parts that are empty.
+// parts that are empty; an empty Reason reads "is invalid", and the zero
+// ValidationError (or nil) "credentials: invalid value".
 func (e *ValidationError) Error() string {
+	if e == nil || (e.Source == "" && e.Field == "" && e.Reason == "") {
+		return "credentials: invalid value"
+	}
+	reason := string(e.Reason)
+	if reason == "" {
+		reason = "is invalid"
+	}
 	var b strings.Builder
 	b.WriteString("credentials: ")
 	b.WriteString(e.Source)
@@ -81,7 +89,7 @@ func (e *ValidationError) Error() string {
 	if e.Source != "" || e.Field != "" {
 		b.WriteString(" ")
 	}
-	b.WriteString(string(e.Reason))
+	b.WriteString(reason)
 	return b.String()
 }
 

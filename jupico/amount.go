@@ -3,6 +3,7 @@ package jupico
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -51,7 +52,7 @@ func ParseAmount(s string) (Amount, error) {
 // looks like a card number masked (a value may come from a response or
 // from a form field a customer typed into) and at most 32 bytes of it.
 func amountError(s string) error {
-	return errors.Join(ErrInvalidAmount, errors.New("jupico: amount "+strconv.Quote(redact.Text(s, 32))+" is not a non-negative number of dollars with at most two decimals"))
+	return fmt.Errorf("%w %s: want a non-negative number of dollars with at most two decimals", ErrInvalidAmount, strconv.Quote(redact.Text(s, 32)))
 }
 
 // parseDecimal parses digits[.d[d]] into cents without floating point.

@@ -75,8 +75,14 @@ type Client struct {
 
 // NewClient returns a client configured by opts. With no options it talks to
 // the Sandbox with credentials from the environment (credentials.FromEnv).
-// Configuration errors are reported here, never on the first payment: the
-// error matches ErrInsecureBaseURL or ErrInvalidOption. NewClient does no I/O.
+// NewClient does no I/O; what can be checked without it fails here, not on
+// the first payment, with an error matching ErrInsecureBaseURL or
+// ErrInvalidOption: every option's value, a proxy variable (HTTPS_PROXY,
+// HTTP_PROXY, lower case too) that does not parse as a proxy URL, and, when
+// WithCredentials is not given, none of the variables credentials.FromEnv
+// reads being set (that error also matches credentials.ErrNoCredentials).
+// Credentials themselves (their form, a _FILE, another provider) are read
+// at the first request and by every refresh.
 func NewClient(opts ...Option) (*Client, error) {
 	cfg := config{env: Sandbox, timeout: DefaultTimeout, txnTimeout: DefaultTransactionTimeout, rollbackTimeout: DefaultRollbackTimeout}
 	for _, o := range opts {
@@ -94,7 +100,17 @@ func NewClient(opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, ErrInsecureBaseURL
 	}
+	// What can be known without I/O fails here, not on the first payment:
+	// a proxy variable that does not parse (net/http would ignore it and
+	// connect directly) and, for the environment provider, nothing set.
+	proxy, err := transport.ProxyFromEnvironment()
+	if err != nil {
+		return nil, invalid("%v", err)
+	}
 	if cfg.creds == nil {
+		if err := envCredentialsSet(); err != nil {
+			return nil, err
+		}
 		cfg.creds = credentials.FromEnv()
 	}
 	// Credentials are read before every attempt: serve them from a cache
@@ -128,6 +144,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		// Every attempt runs under its own deadline (WithTimeout,
 		// WithTransactionTimeout), headers and body included.
 		ResponseHeaderTimeout: -1,
+		Proxy:                 proxy.Proxy,
 	})
 	c := &Client{env: cfg.env, baseURL: cfg.baseURL, cache: ownCache,
 		noAutoRollback: cfg.noAutoRollback, rollbackTimeout: cfg.rollbackTimeout, rollbackHook: cfg.rollbackHook,

@@ -47,7 +47,8 @@
 // fragment. Redirects are never followed, so the Authorization header and
 // bodies never reach another host or plain HTTP. HTTP/2 is kept on purpose,
 // TLS sessions are resumed, the idle pool is sized for concurrency, and
-// HTTPS_PROXY is honoured with TLS still end to end to Jupico. Response
+// HTTPS_PROXY is honoured with TLS still end to end to Jupico (one that does
+// not parse fails NewClient rather than letting requests go direct). Response
 // bodies are read through a 1 MiB cap. Logs (slog, discarded unless
 // WithLogger is given) never carry headers, bodies, credentials or query
 // strings.

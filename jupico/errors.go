@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/jupico/jupico-go/internal/pipeline"
 	"github.com/jupico/jupico-go/internal/redact"
@@ -122,17 +123,32 @@ type APIError struct {
 	failed bool // 400 with status "failed": indeterminate, not a bad payload
 }
 
-// Error returns e.g. "jupico: status: 401 auth_invalid_api_token: bad token".
+// Error returns e.g. "jupico: status: 401 auth_invalid_api_token: bad
+// token". It works on any value, the zero value and nil included, leaving
+// out what is not set.
 func (e *APIError) Error() string {
-	s := "jupico: " + e.Operation + ": "
+	if e == nil {
+		return "jupico: api error"
+	}
+	s := "jupico: "
+	if e.Operation != "" {
+		s += e.Operation + ": "
+	}
 	if e.Attempts > 1 {
 		s += "after " + strconv.Itoa(e.Attempts) + " attempts: "
 	}
-	s += strconv.Itoa(e.HTTPStatus)
-	if e.Code != "" {
-		s += " " + string(e.Code)
-	} else if t := http.StatusText(e.HTTPStatus); t != "" {
-		s += " " + t
+	switch {
+	case e.HTTPStatus != 0:
+		s += strconv.Itoa(e.HTTPStatus)
+		if e.Code != "" {
+			s += " " + string(e.Code)
+		} else if t := http.StatusText(e.HTTPStatus); t != "" {
+			s += " " + t
+		}
+	case e.Code != "":
+		s += string(e.Code)
+	default:
+		s += "api error"
 	}
 	if e.Message != "" {
 		s += ": " + e.Message
@@ -145,6 +161,9 @@ func (e *APIError) Error() string {
 
 // Is matches the sentinel for the error's HTTP status.
 func (e *APIError) Is(target error) bool {
+	if e == nil {
+		return false
+	}
 	switch target {
 	case ErrDeclined:
 		return e.HTTPStatus >= 200 && e.HTTPStatus < 300
@@ -196,26 +215,59 @@ type RequestError struct {
 	kind, cause    error
 }
 
-// Error returns e.g. "jupico: status: giving up after 3 attempts: jupico:
-// connection failed: ...".
+// Error returns e.g. "jupico: status: giving up after 3 attempts:
+// connection failed: ...". It works on any value, the zero value and nil
+// included.
 func (e *RequestError) Error() string {
-	s := "jupico: " + e.Operation + ": "
+	s := "jupico: "
+	if e == nil {
+		return s + "request failed"
+	}
+	if e.Operation != "" {
+		s += e.Operation + ": "
+	}
 	if e.Attempts > 1 {
 		s += "giving up after " + strconv.Itoa(e.Attempts) + " attempts: "
 	}
-	s += e.kind.Error()
+	switch {
+	case e.kind != nil:
+		s += bare(e.kind, e.Operation)
+	case e.cause == nil:
+		s += "request failed"
+	}
 	if e.cause != nil {
-		s += ": " + e.cause.Error()
+		if e.kind != nil {
+			s += ": "
+		}
+		s += bare(e.cause, e.Operation)
 	}
 	return s
 }
 
-// Unwrap returns the kind sentinel and the underlying cause.
+// Unwrap returns the kind sentinel and the underlying cause, leaving out
+// what is nil.
 func (e *RequestError) Unwrap() []error {
-	if e.cause == nil {
-		return []error{e.kind}
+	if e == nil {
+		return nil
 	}
-	return []error{e.kind, e.cause}
+	var errs []error
+	for _, err := range []error{e.kind, e.cause} {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
+// bare is err's message for quoting inside another jupico error: without
+// its "jupico: " prefixes (the outer message has one) and without a
+// leading "<op>: " that repeats the outer error's operation.
+func bare(err error, op string) string {
+	s := strings.TrimPrefix(err.Error(), "jupico: ")
+	if op != "" {
+		s = strings.TrimPrefix(s, op+": ")
+	}
+	return strings.ReplaceAll(s, "jupico: ", "")
 }
 
 func newRequestError(err error) error {

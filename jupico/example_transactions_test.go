@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jupico/jupico-go/credentials"
 	"github.com/jupico/jupico-go/jupico"
 	"github.com/jupico/jupico-go/jupico/jupicotest"
 )
@@ -117,7 +118,8 @@ func ExampleParseAmount() {
 // Transactions get Jupico's 35-second limit by default; the caller's
 // context bounds the whole call.
 func ExampleWithTransactionTimeout() {
-	client, err := jupico.NewClient(jupico.WithTransactionTimeout(20 * time.Second))
+	client, err := jupico.NewClient(jupico.WithTransactionTimeout(20*time.Second),
+		jupico.WithCredentials(credentials.Static("user", "password"))) // in production: FromEnv, a file, a secret manager
 	fmt.Println(client != nil, err)
 	// Output: true <nil>
 }

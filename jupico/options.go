@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -53,9 +54,12 @@ func ParseEnvironment(s string) (Environment, error) {
 	return "", fmt.Errorf("jupico: unknown environment %q (want %q or %q)", s, Sandbox, Production)
 }
 
-// ErrInsecureBaseURL is returned by NewClient when WithBaseURL is given a
-// URL that is not https, or that has userinfo, a query or a fragment.
-var ErrInsecureBaseURL = errors.New("jupico: base url must be https:// with a host and no userinfo, query or fragment")
+// ErrInsecureBaseURL is matched by the error NewClient returns when
+// WithBaseURL is given a URL that does not parse, is not https, has no
+// host, or has userinfo, a query or a fragment. The error names the rule
+// that failed, e.g. "jupico: insecure base url: must use https", and never
+// repeats the URL (it could carry credentials).
+var ErrInsecureBaseURL = errors.New("jupico: insecure base url")
 
 // ErrInvalidOption is matched by every other configuration error NewClient
 // returns.
@@ -106,6 +110,37 @@ func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidOption}, args...)...)
 }
 
+// envCredentialVars are the variables credentials.FromEnv reads.
+var envCredentialVars = []string{
+	credentials.EnvAPIKey, credentials.EnvUsername, credentials.EnvPassword,
+	credentials.EnvAPIKey + "_FILE", credentials.EnvUsername + "_FILE", credentials.EnvPassword + "_FILE",
+}
+
+// envCredentialsSet fails, matching ErrInvalidOption and
+// credentials.ErrNoCredentials, when none of the variables
+// credentials.FromEnv reads holds anything: such a client could send
+// nothing. What is set is read (and checked) at the first request, as a
+// _FILE is I/O.
+func envCredentialsSet() error {
+	for _, k := range envCredentialVars {
+		if os.Getenv(k) != "" {
+			return nil
+		}
+	}
+	return errNoEnvCredentials{}
+}
+
+type errNoEnvCredentials struct{}
+
+func (errNoEnvCredentials) Error() string {
+	return "jupico: invalid option: no credentials: set JUPICO_API_KEY, or JUPICO_API_USERNAME and JUPICO_API_PASSWORD " +
+		"(each also as a _FILE variable naming a file that holds it), or pass WithCredentials"
+}
+
+func (errNoEnvCredentials) Unwrap() []error {
+	return []error{ErrInvalidOption, credentials.ErrNoCredentials}
+}
+
 // WithEnvironment selects Sandbox (the default) or Production.
 func WithEnvironment(e Environment) Option {
 	return func(c *config) error {
@@ -124,18 +159,44 @@ func WithEnvironment(e Environment) Option {
 // no way to use plain HTTP.
 func WithBaseURL(raw string) Option {
 	return func(c *config) error {
-		u, err := url.Parse(raw)
-		if err != nil || u.Scheme != "https" || u.Host == "" || u.Hostname() == "" || u.User != nil ||
-			u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.Opaque != "" || strings.ContainsAny(raw, " \t\r\n#?@") {
-			return ErrInsecureBaseURL
+		if rule := baseURLRule(raw); rule != "" {
+			return fmt.Errorf("%w: %s", ErrInsecureBaseURL, rule)
 		}
+		u, _ := url.Parse(raw)
 		c.baseURL = strings.TrimSuffix(u.String(), "/")
 		return nil
 	}
 }
 
+// baseURLRule returns the first rule raw breaks as a base URL, or "" when
+// it is acceptable. The rule never quotes raw.
+func baseURLRule(raw string) string {
+	if strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return "must not contain spaces or control characters"
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return "does not parse as a url"
+	case u.Scheme != "https":
+		return "must use https (no other scheme, plain http included, is allowed)"
+	case u.Opaque != "":
+		return "must be https://host, not https:host"
+	case u.User != nil || strings.Contains(raw, "@"):
+		return "must not carry userinfo (credentials go in WithCredentials)"
+	case u.Host == "" || u.Hostname() == "":
+		return "must have a host"
+	case u.RawQuery != "" || u.ForceQuery || strings.Contains(raw, "?"):
+		return "must not carry a query"
+	case u.Fragment != "" || strings.Contains(raw, "#"):
+		return "must not carry a fragment"
+	}
+	return ""
+}
+
 // WithCredentials sets where credentials come from. The default is
-// credentials.FromEnv(). The client reads them before every attempt through
+// credentials.FromEnv(), and without this option NewClient fails when none
+// of the variables it reads is set. The client reads them before every attempt through
 // a credentials.Cache it wraps around p (pass a *credentials.Cache to choose
 // its options yourself), so a rotated key takes effect without a restart: on
 // the cache's next refresh, or at once when Jupico answers 401 and the

@@ -16,11 +16,12 @@ import (
 
 func TestNewClientDefaultsToSandbox(t *testing.T) {
 	t.Parallel()
-	c, err := jupico.NewClient()
+	creds := jupico.WithCredentials(credentials.Static("u", "p"))
+	c, err := jupico.NewClient(creds)
 	require.NoError(t, err)
 	assert.Equal(t, "https://sandbox-platform.jupico.com", c.BaseURL())
 
-	c, err = jupico.NewClient(jupico.WithEnvironment(jupico.Production))
+	c, err = jupico.NewClient(creds, jupico.WithEnvironment(jupico.Production))
 	require.NoError(t, err)
 	assert.Equal(t, "https://platform.jupico.com", c.BaseURL())
 }
@@ -50,7 +51,7 @@ func TestWithBaseURLRejectsInsecureURLs(t *testing.T) {
 		assert.ErrorIs(t, err, jupico.ErrInsecureBaseURL, "base url %q", raw)
 	}
 	for _, raw := range []string{"https://platform.jupico.com", "https://127.0.0.1:8443", "https://egress.example.com/jupico/"} {
-		_, err := jupico.NewClient(jupico.WithBaseURL(raw))
+		_, err := jupico.NewClient(jupico.WithBaseURL(raw), jupico.WithCredentials(credentials.Static("u", "p")))
 		assert.NoError(t, err, "base url %q", raw)
 	}
 }

@@ -90,14 +90,28 @@ type IndeterminateError struct {
 	Rollback *RollbackRequest
 }
 
-// Error describes the outcome and the rollback.
+// Error describes the outcome and the rollback, e.g. "jupico:
+// creditcard.sale: outcome unknown (500 internal_server_error); rolled
+// back". It works on any value, the zero value and nil included.
 func (e *IndeterminateError) Error() string {
-	s := "jupico: " + e.Operation + ": outcome unknown (" + e.Cause.Error() + ")"
+	if e == nil {
+		return "jupico: outcome unknown"
+	}
+	s := "jupico: "
+	if e.Operation != "" {
+		s += e.Operation + ": "
+	}
+	s += "outcome unknown"
+	if e.Cause != nil {
+		s += " (" + bare(e.Cause, e.Operation) + ")"
+	}
 	switch {
 	case e.RolledBack:
 		s += "; rolled back"
+	case e.RollbackAttempted && e.RollbackErr != nil:
+		s += "; rollback failed: " + bare(e.RollbackErr, e.Operation)
 	case e.RollbackAttempted:
-		s += "; rollback failed: " + e.RollbackErr.Error()
+		s += "; rollback failed"
 	case e.Rollback != nil:
 		s += "; not rolled back (automatic rollback is off)"
 	default:
@@ -108,11 +122,16 @@ func (e *IndeterminateError) Error() string {
 
 // Is matches ErrIndeterminate, and ErrRolledBack when rolled back.
 func (e *IndeterminateError) Is(target error) bool {
-	return target == ErrIndeterminate || (target == ErrRolledBack && e.RolledBack)
+	return target == ErrIndeterminate || (target == ErrRolledBack && e != nil && e.RolledBack)
 }
 
 // Unwrap returns the cause.
-func (e *IndeterminateError) Unwrap() error { return e.Cause }
+func (e *IndeterminateError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Cause
+}
 
 // RollbackRequest is a rollback ready to send: the original operation's body,
 // which Jupico's rollback takes as is. It may be stored (it is JSON) and

@@ -27,9 +27,19 @@ type ValidationError struct {
 	Reason string
 }
 
-// Error returns "jupico: invalid request: <field>: <reason>".
+// Error returns "jupico: invalid request: <field>: <reason>", leaving out
+// the parts that are empty (and both for nil).
 func (e *ValidationError) Error() string {
-	return "jupico: invalid request: " + e.Field + ": " + e.Reason
+	s := "jupico: invalid request"
+	if e == nil {
+		return s
+	}
+	for _, part := range []string{e.Field, e.Reason} {
+		if part != "" {
+			s += ": " + part
+		}
+	}
+	return s
 }
 
 // Is reports whether target is ErrValidation.

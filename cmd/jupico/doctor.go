@@ -9,7 +9,8 @@ import (
 )
 
 const doctorHelp = `Check a deployment against Jupico's minimum configuration: credentials
-present and well formed, accepted by Jupico, the API reachable (GET /status),
+present and well formed, the egress path ("direct", or the proxy from
+HTTPS_PROXY as scheme://host:port, never its credentials), accepted by Jupico, the API reachable (GET /status),
 the TLS version and cipher suite negotiated, the local clock's skew against
 the server's compared with the webhook tolerance, the webhook signing secret
 well formed (when one is given), and the Go toolchain this command was built

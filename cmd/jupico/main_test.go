@@ -237,7 +237,7 @@ func TestDoctor(t *testing.T) {
 		got[c.Check] = c.Result
 	}
 	assert.Equal(t, map[string]string{
-		"credentials": "PASS", "api reachable": "PASS", "credentials accepted": "PASS", "tls": "PASS",
+		"credentials": "PASS", "egress": "PASS", "api reachable": "PASS", "credentials accepted": "PASS", "tls": "PASS",
 		"clock skew": "PASS", "webhook secret": "PASS", "go toolchain": "PASS",
 	}, got)
 
@@ -259,6 +259,20 @@ func TestDoctor(t *testing.T) {
 	assert.Equal(t, exitFailed, r.code)
 	r.decode(t, &rep)
 	assert.Equal(t, "FAIL", rep.Checks[0].Result)
+
+	// The egress path: direct to the fake on loopback even with a proxy
+	// set; a proxy that does not parse fails, without its credentials.
+	r = cli(t, append(env, "HTTPS_PROXY=http://proxyuser:pw0rd@proxy.corp:3128"), args(flags, "doctor")...)
+	assert.Equal(t, exitOK, r.code, r.stdout+r.stderr)
+	assert.Regexp(t, `egress +PASS +direct`, r.stdout)
+	r = cli(t, append(env, "HTTPS_PROXY=http://proxyuser:pw%rd@proxy.corp:3128"), args(flags, "doctor")...)
+	assert.Equal(t, exitFailed, r.code)
+	assert.Regexp(t, `egress +FAIL +HTTPS_PROXY is set but is not a proxy url`, r.stdout)
+	assert.NotContains(t, r.stdout+r.stderr, "proxyuser")
+	assert.NotContains(t, r.stdout+r.stderr, "pw%rd")
+	r = cli(t, append(env, "HTTPS_PROXY=http://proxyuser:pw0rd@proxy.corp:3128"), "doctor", "--env", "production", "--timeout", "1s")
+	assert.Regexp(t, `egress +PASS +proxy http://proxy\.corp:3128 \(HTTPS_PROXY\)`, r.stdout)
+	assert.NotContains(t, r.stdout+r.stderr, "pw0rd")
 
 	// The API unreachable is a failed check.
 	r = cli(t, env, "doctor", "--base-url", "https://"+closedAddr(t), "--timeout", "5s")

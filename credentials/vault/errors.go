@@ -78,6 +78,9 @@ type Error struct {
 // Error returns "vault: read <path>: <status> <meaning>: <messages>",
 // followed by the number of attempts when there was more than one.
 func (e *Error) Error() string {
+	if e == nil {
+		return "vault: read failed"
+	}
 	var b strings.Builder
 	b.WriteString("vault: read ")
 	b.WriteString(e.Path)
@@ -99,6 +102,9 @@ func (e *Error) Error() string {
 
 // Is reports whether target is a sentinel that e's status matches.
 func (e *Error) Is(target error) bool {
+	if e == nil {
+		return false
+	}
 	switch target {
 	case ErrPermissionDenied:
 		return e.StatusCode == http.StatusForbidden || e.StatusCode == http.StatusUnauthorized

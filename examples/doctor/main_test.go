@@ -68,7 +68,7 @@ func TestDoctorReportsFailures(t *testing.T) {
 			err := run(context.Background(), &out, cfg)
 			require.ErrorIs(t, err, errChecksFailed)
 			assert.Regexp(t, tc.want, out.String())
-			assert.Contains(t, out.String(), "1 of 6 checks failed")
+			assert.Contains(t, out.String(), "1 of 7 checks failed")
 			assert.NotContains(t, out.String(), "tooshort", "a secret is never printed")
 		})
 	}

@@ -1,6 +1,7 @@
 // Package doctor checks a deployment against Jupico's minimum
-// configuration: credentials present and well formed, accepted by Jupico,
-// the API reachable (GET /status), the TLS version and cipher suite
+// configuration: credentials present and well formed, the egress path
+// (direct, or the proxy from HTTPS_PROXY), accepted by Jupico, the API
+// reachable (GET /status), the TLS version and cipher suite
 // negotiated with the API host, the local clock's skew against the server's
 // Date header compared with the webhook timestamp tolerance, the webhook
 // signing secret well formed, and, on request, the Go toolchain patched.
@@ -18,6 +19,7 @@ import (
 	"go/version"
 	"io"
 	"net/http"
+	"net/url"
 	"runtime"
 	"strings"
 	"sync"
@@ -25,6 +27,7 @@ import (
 	"time"
 
 	"github.com/jupico/jupico-go/credentials"
+	"github.com/jupico/jupico-go/internal/transport"
 	"github.com/jupico/jupico-go/jupico"
 	"github.com/jupico/jupico-go/webhook"
 )
@@ -150,7 +153,7 @@ func Run(ctx context.Context, cfg Config) *Report {
 
 	var rows []Row
 	credRow, haveCreds := CheckCredentials(ctx, cfg.Credentials)
-	rows = append(rows, credRow)
+	rows = append(rows, credRow, CheckEgress(cfg.Options))
 	if haveCreds {
 		rows = append(rows, checkAPI(ctx, cfg)...)
 	} else {
@@ -195,6 +198,31 @@ func CheckCredentials(ctx context.Context, p credentials.Provider) (Row, bool) {
 		detail += ", expires " + c.Expires.UTC().Format(time.RFC3339)
 	}
 	return Row{"credentials", Pass, detail}, true
+}
+
+// CheckEgress reports the path the client's requests to the API take,
+// by the rules the client applies (HTTPS_PROXY or https_proxy, NO_PROXY,
+// loopback always direct): "direct", or "proxy scheme://host:port" and the
+// variable it came from, never the proxy's credentials. A proxy variable
+// that does not parse fails the check, as it fails jupico.NewClient. opts
+// point at the API as Config.Options do.
+func CheckEgress(opts []jupico.Option) Row {
+	p, err := transport.ProxyFromEnvironment()
+	if err != nil {
+		return Row{"egress", Fail, err.Error() + ": the client refuses to start"}
+	}
+	// A client with placeholder credentials, never used, says where the
+	// options point.
+	c, err := jupico.NewClient(append(append([]jupico.Option(nil), opts...), jupico.WithCredentials(credentials.Static("doctor", "doctor")))...)
+	if err != nil {
+		return Row{"egress", Skip, "no usable base url"}
+	}
+	_ = c.Close()
+	u, err := url.Parse(c.BaseURL())
+	if err != nil {
+		return Row{"egress", Skip, "no usable base url"}
+	}
+	return Row{"egress", Pass, p.Egress(u)}
 }
 
 // probe is a transport middleware that records, for the last attempt, the

@@ -53,7 +53,10 @@ type Options struct {
 	// IdleConnTimeout closes pooled connections idle this long; zero means 90 s.
 	IdleConnTimeout time.Duration
 	// Proxy chooses a proxy per request; nil means HTTPS_PROXY/NO_PROXY
-	// from the environment (http.ProxyFromEnvironment).
+	// from the environment as read by ProxyFromEnvironment when New runs.
+	// A proxy variable that does not parse then makes every request fail
+	// (net/http would go direct); callers that can report errors call
+	// ProxyFromEnvironment first and pass its Proxy.
 	Proxy func(*http.Request) (*url.URL, error)
 }
 
@@ -82,7 +85,13 @@ func New(o Options) *http.Transport {
 	}
 	proxy := o.Proxy
 	if proxy == nil {
-		proxy = http.ProxyFromEnvironment
+		env, err := ProxyFromEnvironment()
+		if err != nil {
+			// Fail closed: never direct past the egress proxy meant.
+			proxy = func(*http.Request) (*url.URL, error) { return nil, err }
+		} else {
+			proxy = env.Proxy
+		}
 	}
 	d := &net.Dialer{Timeout: orDefault(o.DialTimeout, 10*time.Second), KeepAlive: 30 * time.Second}
 	return &http.Transport{

@@ -141,3 +141,82 @@ func TestTLSConfigIsStrict(t *testing.T) {
 	assert.NotZero(t, tr.IdleConnTimeout)
 	assert.Zero(t, transport.New(transport.Options{ResponseHeaderTimeout: -1}).ResponseHeaderTimeout, "negative means none")
 }
+
+func clearProxyEnv(t *testing.T) {
+	t.Helper()
+	for _, k := range []string{"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "REQUEST_METHOD", "ALL_PROXY", "all_proxy"} {
+		t.Setenv(k, "")
+	}
+}
+
+// A proxy variable that does not parse is an error that names the
+// variable and never its value, where net/http would silently go direct.
+func TestProxyFromEnvironmentRefusesWhatDoesNotParse(t *testing.T) {
+	target, _ := url.Parse("https://platform.jupico.com/v1/status")
+	for _, tc := range []struct{ name, value string }{
+		{"HTTPS_PROXY", "http://user:pa%ss@proxy.corp:3128"}, // net/http goes direct
+		{"https_proxy", "%zz-secret"},
+		{"HTTPS_PROXY", "http://us er:secret@proxy.corp:3128"},
+		{"HTTPS_PROXY", "http://"},
+		{"HTTPS_PROXY", "ftp://user:secret@proxy.corp"},
+		{"HTTPS_PROXY", "http://proxy.corp:port-secret"},
+		{"HTTP_PROXY", "http://user:pa%ss@proxy.corp:3128"},
+	} {
+		clearProxyEnv(t)
+		t.Setenv(tc.name, tc.value)
+		_, err := transport.ProxyFromEnvironment()
+		require.ErrorIs(t, err, transport.ErrInvalidProxy, "%s=%s", tc.name, tc.value)
+		assert.Contains(t, err.Error(), tc.name)
+		for _, secret := range []string{"user", "pa%ss", "secret", "proxy.corp", tc.value} {
+			assert.NotContains(t, err.Error(), secret, "the error repeats part of the value")
+		}
+		// The transport built anyway fails closed: no request goes direct.
+		tr := transport.New(transport.Options{})
+		_, perr := tr.Proxy(&http.Request{URL: target})
+		if tc.name != "HTTP_PROXY" {
+			require.ErrorIs(t, perr, transport.ErrInvalidProxy)
+		}
+	}
+}
+
+func TestProxyFromEnvironmentChoosesLikeNetHTTP(t *testing.T) {
+	jupico, _ := url.Parse("https://platform.jupico.com/v1/status")
+	loop, _ := url.Parse("https://127.0.0.1:8443/v1/status")
+	for _, tc := range []struct {
+		env              map[string]string
+		target           *url.URL
+		want             string // the proxy, "" for direct
+		egressContains   string
+		egressNotContain string
+	}{
+		{nil, jupico, "", "direct", ""},
+		{map[string]string{"HTTPS_PROXY": "http://user:secret@proxy.corp:3128"}, jupico, "http://user:secret@proxy.corp:3128", "proxy http://proxy.corp:3128 (HTTPS_PROXY)", "secret"},
+		{map[string]string{"https_proxy": "proxy.corp:3128"}, jupico, "http://proxy.corp:3128", "proxy http://proxy.corp:3128 (https_proxy)", ""},
+		{map[string]string{"HTTPS_PROXY": "https://proxy.corp"}, jupico, "https://proxy.corp", "proxy https://proxy.corp:443", ""},
+		{map[string]string{"HTTPS_PROXY": "http://proxy.corp:3128"}, loop, "", "is loopback or listed in NO_PROXY", ""},
+		{map[string]string{"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": ".jupico.com"}, jupico, "", "direct", ""},
+		{map[string]string{"HTTPS_PROXY": "http://proxy.corp:3128", "no_proxy": "platform.jupico.com:443"}, jupico, "", "direct", ""},
+		{map[string]string{"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "platform.jupico.com:8443,10.0.0.0/8"}, jupico, "http://proxy.corp:3128", "proxy", ""},
+		{map[string]string{"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "*"}, jupico, "", "direct", ""},
+		{map[string]string{"HTTP_PROXY": "http://proxy.corp:3128"}, jupico, "", "https requests only use HTTPS_PROXY", ""},
+	} {
+		clearProxyEnv(t)
+		for k, v := range tc.env {
+			t.Setenv(k, v)
+		}
+		p, err := transport.ProxyFromEnvironment()
+		require.NoError(t, err, tc.env)
+		got, err := p.For(tc.target)
+		require.NoError(t, err)
+		if tc.want == "" {
+			assert.Nil(t, got, tc.env)
+		} else if assert.NotNil(t, got, tc.env) {
+			assert.Equal(t, tc.want, got.String())
+		}
+		e := p.Egress(tc.target)
+		assert.Contains(t, e, tc.egressContains, tc.env)
+		if tc.egressNotContain != "" {
+			assert.NotContains(t, e, tc.egressNotContain)
+		}
+	}
+}

@@ -13,7 +13,13 @@
 // Payouts). Each implements the service's interface (checked at compile
 // time), so code written against jupico.PlansAPI, say, accepts the real
 // service (client.Plans) in production and the mock in tests. A list
-// query's mock method works with jupico.All as the real one does. For
+// query's mock method works with jupico.All as the real one does.
+//
+// For failures, Declined, Indeterminate, RateLimited, AuthFailed,
+// ServerError, ServiceUnavailable, InvalidPayload and NotFound build the
+// errors the real client returns, matching the same jupico sentinels
+// (ErrDeclined, ErrIndeterminate, ErrRolledBack...), so mocks need not
+// guess which fields make an *APIError a decline. For
 // tests that exercise the SDK itself, over real TLS, use jupicotest
 // instead.
 package jupicomock

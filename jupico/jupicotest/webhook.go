@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -63,9 +64,20 @@ func (e WebhookEvent) Body() ([]byte, error) {
 // NewWebhookRequest builds a complete POST to url carrying e, signed with
 // secret by the Standard Webhooks scheme (webhook-id, webhook-timestamp,
 // webhook-signature) and typed application/json, so merchants can test
-// their webhook handlers end to end, for example with
-// httptest.NewRecorder. To have the fake send deliveries over the network,
-// use Server.SendWebhook.
+// their webhook handlers end to end: send it with an http.Client, or hand
+// it straight to the handler with httptest.NewRecorder:
+//
+//	req, err := jupicotest.NewWebhookRequest(secret, "https://shop.example/webhooks/jupico", event)
+//	rec := httptest.NewRecorder()
+//	handler.ServeHTTP(rec, req) // rec.Code is 200 for a valid event
+//
+// For that second use the request also looks received, as
+// httptest.NewRequest makes one: unless url is explicitly http://, Request.TLS
+// is set (a TLS 1.3 connection state), since webhook.Handler refuses plain
+// HTTP; RemoteAddr is the loopback address 127.0.0.1:1234 (set it to an
+// allowed address to test webhook.AllowSources). An http.Client ignores
+// both fields. To have the fake send deliveries over the network, use
+// Server.SendWebhook.
 //
 // Errors: e without a Type or with invalid Data, a secret webhook.Sign
 // refuses (wrapping webhook.ErrInvalidSecret), an id with characters a
@@ -86,7 +98,17 @@ func NewWebhookRequest(secret, url string, e WebhookEvent) (*http.Request, error
 	if ts.IsZero() {
 		ts = time.Now()
 	}
-	return signedRequest(context.Background(), secret, url, id, ts, body)
+	req, err := signedRequest(context.Background(), secret, url, id, ts, body)
+	if err != nil {
+		return nil, err
+	}
+	// What a server sets on a request it received (httptest.NewRequest
+	// does the same for an https target), so ServeHTTP accepts it.
+	req.RemoteAddr = "127.0.0.1:1234"
+	if req.URL.Scheme != "http" {
+		req.TLS = &tls.ConnectionState{Version: tls.VersionTLS13, HandshakeComplete: true, ServerName: req.URL.Hostname()}
+	}
+	return req, nil
 }
 
 // signedRequest builds the POST of one delivery: body signed with secret

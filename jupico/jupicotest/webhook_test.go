@@ -53,3 +53,38 @@ func TestSignedWebhookRequestPassesTheHandler(t *testing.T) {
 		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 	}
 }
+
+// TestWebhookRequestWithRecorder is the documented usage: a request from
+// NewWebhookRequest handed straight to the handler with
+// httptest.NewRecorder, no server in between, is accepted.
+func TestWebhookRequestWithRecorder(t *testing.T) {
+	t.Parallel()
+	v, err := webhook.NewVerifier(secret)
+	require.NoError(t, err)
+	var got atomic.Int32
+	h, err := webhook.NewHandler(v, func(_ context.Context, e *webhook.Event) error {
+		if e.Type == webhook.EventMerchantActivation {
+			got.Add(1)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	for i, url := range []string{"https://merchant.example/webhooks/jupico", "/webhooks/jupico"} {
+		req, err := jupicotest.NewWebhookRequest(secret, url, jupicotest.WebhookEvent{
+			Type: webhook.EventMerchantActivation, Data: json.RawMessage(`{"subMerchantId":"sm_1"}`),
+		})
+		require.NoError(t, err)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		assert.Equal(t, http.StatusOK, rec.Code, url)
+		assert.Equal(t, int32(i+1), got.Load(), "the event function ran for %s", url)
+	}
+
+	// An explicit http:// URL stands for a delivery over plain HTTP, which
+	// the handler refuses.
+	req, err := jupicotest.NewWebhookRequest(secret, "http://merchant.example/webhooks/jupico", jupicotest.WebhookEvent{Type: webhook.EventMerchantSubmit})
+	require.NoError(t, err)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	assert.Equal(t, http.StatusForbidden, rec.Code)
+}
