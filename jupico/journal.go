@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -194,7 +193,7 @@ func (c *Client) begin(ctx context.Context, op *wire.Operation, body []byte) (*J
 	c.flight.Store(e.ID, struct{}{})
 	if err := c.journal.Record(ctx, e); err != nil {
 		c.flight.Delete(e.ID)
-		return nil, fmt.Errorf("jupico: %s: nothing was sent, the intent could not be recorded: %w: %w", op.Name, ErrJournal, err)
+		return nil, wrapped(ErrJournal, op.Name+": nothing was sent, the intent could not be recorded", err)
 	}
 	return e, nil
 }
@@ -262,7 +261,7 @@ func (c *Client) settleAnswer(ctx context.Context, op *wire.Operation, body []by
 		// listed for reconciliation at worst: the answer stands.
 		return nil
 	}
-	cause := fmt.Errorf("jupico: %s: approved, but the journal could not record it: %w: %w", op.Name, ErrJournal, err)
+	cause := wrapped(ErrJournal, op.Name+": approved, but the journal could not record it", err)
 	return c.indeterminate(ctx, op, body, cause, e)
 }
 
@@ -306,3 +305,31 @@ func newEntryID() string {
 	_, _ = rand.Read(b[8:])                                          // crypto/rand.Read does not fail
 	return hex.EncodeToString(b[:])
 }
+
+// wrapped returns an error matching both sentinel and err that reads
+// "<sentinel>: <what>: <err>", err's own "jupico: " prefixes left out.
+func wrapped(sentinel error, what string, err error) error {
+	return &wrappedError{sentinel: sentinel, what: what, err: err}
+}
+
+type wrappedError struct {
+	sentinel error
+	what     string
+	err      error
+}
+
+func (e *wrappedError) Error() string {
+	s := "jupico: error"
+	if e.sentinel != nil {
+		s = e.sentinel.Error()
+	}
+	if e.what != "" {
+		s += ": " + e.what
+	}
+	if e.err != nil {
+		s += ": " + bare(e.err, "")
+	}
+	return s
+}
+
+func (e *wrappedError) Unwrap() []error { return []error{e.sentinel, e.err} }

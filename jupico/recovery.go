@@ -189,7 +189,7 @@ func (c *Client) sweep(ctx context.Context, all, compact bool) (*RecoveryReport,
 	}()
 	entries, err := c.journal.Claim(ctx)
 	if err != nil {
-		return rep, fmt.Errorf("jupico: recover: %w: %w", ErrJournal, err)
+		return rep, wrapped(ErrJournal, "recover", err)
 	}
 	owed := make(map[string]JournalEntry)
 	due := start.Add(c.recoveryInterval / 4) // a sweep a little early still counts
@@ -217,7 +217,7 @@ func (c *Client) sweep(ctx context.Context, all, compact bool) (*RecoveryReport,
 		n, err := c.journal.Compact(ctx, c.now().Add(-c.journalRetention))
 		rep.Compacted = n
 		if err != nil {
-			return rep, fmt.Errorf("jupico: recover: compact: %w: %w", ErrJournal, err)
+			return rep, wrapped(ErrJournal, "recover: compact", err)
 		}
 		c.lastCompact = c.now()
 	}
@@ -268,7 +268,7 @@ func (c *Client) recoverRollback(ctx context.Context, op *wire.Operation, e *Jou
 		e.Err = err.Error()
 		_ = c.finish(ctx, e, OutcomeReconcile, "")
 		rep.Reconcile++
-		err = fmt.Errorf("%w: Jupico refused the rollback: %w", ErrReconcile, err)
+		err = wrapped(ErrReconcile, "Jupico refused the rollback", err)
 	default:
 		c.putOff(ctx, e, JournalRollbackOwed, err)
 		rep.Failed++

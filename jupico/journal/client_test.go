@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -175,6 +176,10 @@ func TestNothingIsSentThatCouldNotBeRecorded(t *testing.T) {
 	require.ErrorIs(t, err, jupico.ErrJournal)
 	assert.ErrorIs(t, err, journal.ErrClosed)
 	assert.NotErrorIs(t, err, jupico.ErrIndeterminate)
+	assert.Equal(t, 1, strings.Count(err.Error(), "jupico:"), "one prefix: %s", err)
+	_, err = c.Recover(context.Background())
+	require.ErrorIs(t, err, jupico.ErrJournal)
+	assert.Equal(t, 1, strings.Count(err.Error(), "jupico:"), "one prefix: %s", err)
 	assert.Empty(t, srv.RequestsTo(salePath), "nothing was sent")
 	_, err = c.Subscriptions.Create(context.Background(), &jupico.SubscriptionRequest{SubMerchantID: merchant, PlanID: "p", CustomerID: "c",
 		PaymentToken: jupico.PermanentToken("card", "tok"), Reference: "sub-1"})
