@@ -58,20 +58,21 @@ func writeEntries(w io.Writer, entries []entryView, body bool) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tOPERATION\tREFERENCE\tSTATE\tOUTCOME\tATTEMPTS\tCREATED")
 	for _, en := range entries {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", en.ID, en.Operation, dash(en.Reference), en.State, dash(en.Outcome),
-			en.Attempts, en.Created.UTC().Format(time.RFC3339))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", printable(en.ID), printable(en.Operation), dash(en.Reference),
+			printable(en.State), dash(en.Outcome), en.Attempts, en.Created.UTC().Format(time.RFC3339))
 		if body {
-			fmt.Fprintf(tw, "\tbody %s\t\t\t\t\t\n", en.Body)
+			fmt.Fprintf(tw, "\tbody %s\t\t\t\t\t\n", printable(string(en.Body)))
 		}
 	}
 	_ = tw.Flush()
 }
 
+// dash returns s for a table cell, printable, or "-" when it is empty.
 func dash(s string) string {
 	if s == "" {
 		return "-"
 	}
-	return s
+	return printable(s)
 }
 
 // openJournal opens an existing journal file: list and recover never

@@ -168,7 +168,7 @@ func runWebhookSend(ctx context.Context, e *env, args []string) error {
 			if d.Error != "" {
 				st = "no answer: " + d.Error
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", d.ID, d.Event, d.Attempt, st)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", printable(d.ID), printable(d.Event), d.Attempt, printable(st))
 		}
 		_ = tw.Flush()
 		fmt.Fprintf(e.stdout, "\n%d of %d deliveries acknowledged\n", res.Acknowledged, len(ds))
@@ -244,13 +244,13 @@ func runWebhookVerify(ctx context.Context, e *env, args []string) error {
 	if e.json {
 		e.printJSON(res)
 	} else if res.Authentic {
-		fmt.Fprintf(e.stdout, "authentic: webhook-id %s, webhook-timestamp %s", res.ID, res.Timestamp)
+		fmt.Fprintf(e.stdout, "authentic: webhook-id %s, webhook-timestamp %s", printable(res.ID), printable(res.Timestamp))
 		if res.Event != "" {
-			fmt.Fprintf(e.stdout, ", event %s", res.Event)
+			fmt.Fprintf(e.stdout, ", event %s", printable(res.Event))
 		}
 		fmt.Fprintln(e.stdout)
 	} else {
-		fmt.Fprintf(e.stdout, "not authentic: %s\n", res.Reason)
+		fmt.Fprintf(e.stdout, "not authentic: %s\n", printable(res.Reason))
 	}
 	if !res.Authentic {
 		return exit(exitFailed, "not authentic")
