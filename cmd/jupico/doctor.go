@@ -67,8 +67,17 @@ func runDoctor(ctx context.Context, e *env, args []string) error {
 	}
 	if e.json {
 		e.printJSON(rep)
-	} else if err := rep.WriteText(e.stdout); err != nil {
-		return err
+	} else {
+		// The details quote what Jupico answered.
+		text := *rep
+		text.Target = printable(rep.Target)
+		text.Checks = make([]doctor.Row, len(rep.Checks))
+		for i, row := range rep.Checks {
+			text.Checks[i] = doctor.Row{Check: printable(row.Check), Result: printable(row.Result), Detail: printable(row.Detail)}
+		}
+		if err := text.WriteText(e.stdout); err != nil {
+			return err
+		}
 	}
 	if rep.Failed > 0 {
 		return &exitError{exitFailed, fmt.Errorf("%d of %d checks failed", rep.Failed, len(rep.Checks))}

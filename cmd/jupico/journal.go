@@ -81,20 +81,21 @@ func writeEntries(w io.Writer, entries []entryView, body bool) {
 		if en.NextTry != nil {
 			next = en.NextTry.UTC().Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", en.ID, en.Operation, dash(en.Reference), en.State, dash(en.Outcome),
-			en.Tries, en.Attempts, next, en.Created.UTC().Format(time.RFC3339))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", printable(en.ID), printable(en.Operation), dash(en.Reference),
+			printable(en.State), dash(en.Outcome), en.Tries, en.Attempts, next, en.Created.UTC().Format(time.RFC3339))
 		if body {
-			fmt.Fprintf(tw, "\tbody %s\t\t\t\t\t\t\t\n", en.Body)
+			fmt.Fprintf(tw, "\tbody %s\t\t\t\t\t\t\t\n", printable(string(en.Body)))
 		}
 	}
 	_ = tw.Flush()
 }
 
+// dash returns s for a table cell, printable, or "-" when it is empty.
 func dash(s string) string {
 	if s == "" {
 		return "-"
 	}
-	return s
+	return printable(s)
 }
 
 // openJournal opens an existing journal file: list and recover never

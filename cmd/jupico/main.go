@@ -206,7 +206,8 @@ func run(ctx context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 	if err.Error() != "" {
-		fmt.Fprintf(e.stderr, "jupico %s: %v\n", cmd.name, err)
+		// Errors quote what Jupico, a journal or a webhook said.
+		fmt.Fprintf(e.stderr, "jupico %s: %s\n", cmd.name, printable(err.Error()))
 	}
 	if e.json && !e.printed {
 		e.printJSON(map[string]any{"error": err.Error(), "exitCode": code})

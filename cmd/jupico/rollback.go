@@ -76,7 +76,7 @@ func runRollback(ctx context.Context, e *env, args []string) error {
 	if e.json {
 		e.printJSON(res)
 	} else {
-		fmt.Fprintf(e.stdout, "rollback of %s acknowledged\n", req.Operation)
+		fmt.Fprintf(e.stdout, "rollback of %s acknowledged\n", printable(req.Operation))
 	}
 	return nil
 }

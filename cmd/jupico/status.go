@@ -47,13 +47,13 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 		e.printJSON(res)
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "%s: online", target)
+	fmt.Fprintf(e.stdout, "%s: online", printable(target))
 	if st.RequestID != "" {
-		fmt.Fprintf(e.stdout, " (request %s)", st.RequestID)
+		fmt.Fprintf(e.stdout, " (request %s)", printable(st.RequestID))
 	}
 	fmt.Fprintln(e.stdout)
 	if len(st.Body) > 0 {
-		fmt.Fprintf(e.stdout, "%s\n", st.Body)
+		fmt.Fprintf(e.stdout, "%s\n", printable(string(st.Body)))
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/textproto"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -32,7 +33,9 @@ verifier of package webhook. Exits 0 when it is authentic, 1 when it is not.
 
 The file holds one raw HTTP/1.1 request as it came over the wire: request
 line, headers, a blank line, the body (framed by Content-Length or chunked),
-which is what httputil.DumpRequest writes and http.ReadRequest reads. The
+which is what httputil.DumpRequest writes and http.ReadRequest reads, and
+nothing else: a byte after the body, a body with neither framing, or both
+framings, exit 2 rather than verify part of the file. The
 timestamp is checked against --at (default now) with --tolerance, so an old
 capture needs --at set to around when it was sent.`
 
@@ -168,7 +171,7 @@ func runWebhookSend(ctx context.Context, e *env, args []string) error {
 			if d.Error != "" {
 				st = "no answer: " + d.Error
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", d.ID, d.Event, d.Attempt, st)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", printable(d.ID), printable(d.Event), d.Attempt, printable(st))
 		}
 		_ = tw.Flush()
 		fmt.Fprintf(e.stdout, "\n%d of %d deliveries acknowledged\n", res.Acknowledged, len(ds))
@@ -223,14 +226,9 @@ func runWebhookVerify(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return exit(exitUsage, "%w", err)
 	}
-	req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(raw)))
+	req, body, err := readOneRequest(raw)
 	if err != nil {
-		// The parser's error quotes the content: name the file only.
-		return exit(exitUsage, "--file %s: not a raw HTTP/1.1 request", *file)
-	}
-	body, err := io.ReadAll(io.LimitReader(req.Body, v.MaxBodyBytes()+1))
-	if err != nil {
-		return exit(exitUsage, "--file %s: the body is truncated or badly framed", *file)
+		return exit(exitUsage, "--file %s: %w", *file, err)
 	}
 	res := verifyResult{ID: req.Header.Get("Webhook-Id"), Timestamp: req.Header.Get("Webhook-Timestamp")}
 	if verr := v.Verify(req.Header, body); verr != nil {
@@ -244,18 +242,60 @@ func runWebhookVerify(ctx context.Context, e *env, args []string) error {
 	if e.json {
 		e.printJSON(res)
 	} else if res.Authentic {
-		fmt.Fprintf(e.stdout, "authentic: webhook-id %s, webhook-timestamp %s", res.ID, res.Timestamp)
+		fmt.Fprintf(e.stdout, "authentic: webhook-id %s, webhook-timestamp %s", printable(res.ID), printable(res.Timestamp))
 		if res.Event != "" {
-			fmt.Fprintf(e.stdout, ", event %s", res.Event)
+			fmt.Fprintf(e.stdout, ", event %s", printable(res.Event))
 		}
 		fmt.Fprintln(e.stdout)
 	} else {
-		fmt.Fprintf(e.stdout, "not authentic: %s\n", res.Reason)
+		fmt.Fprintf(e.stdout, "not authentic: %s\n", printable(res.Reason))
 	}
 	if !res.Authentic {
 		return exit(exitFailed, "not authentic")
 	}
 	return nil
+}
+
+// readOneRequest parses raw as exactly one HTTP/1.1 request and returns it
+// with its body. Bytes the verifier would not see are refused, since they
+// could be taken for a part of the request: anything after the body as
+// its framing delimits it (a second request, say), a body with neither
+// Content-Length nor chunked framing (which HTTP reads as no body), and a
+// request with both. Its errors never quote the content.
+func readOneRequest(raw []byte) (*http.Request, []byte, error) {
+	const one = "the file must hold exactly one request"
+	br := bufio.NewReader(bytes.NewReader(raw))
+	req, err := http.ReadRequest(br)
+	if err != nil {
+		return nil, nil, errors.New("not a raw HTTP/1.1 request")
+	}
+	body, err := io.ReadAll(req.Body) // at most the file, which readFile bounds
+	if err != nil {
+		return nil, nil, errors.New("the body is truncated or badly framed")
+	}
+	chunked := len(req.TransferEncoding) > 0
+	if chunked && rawHasContentLength(raw) { // ReadRequest drops it
+		return nil, nil, errors.New("both Content-Length and Transfer-Encoding: " + one + ", framed one way")
+	}
+	rest, _ := io.Copy(io.Discard, br)
+	switch {
+	case rest > 0 && !chunked && req.Header.Get("Content-Length") == "":
+		return nil, nil, errors.New("a body with neither Content-Length nor chunked Transfer-Encoding: " + one + ", framed")
+	case rest > 0:
+		return nil, nil, fmt.Errorf("bytes after the request's body (%d): %s", rest, one)
+	}
+	return req, body, nil
+}
+
+// rawHasContentLength reports whether the header section of the request
+// in raw has a Content-Length field.
+func rawHasContentLength(raw []byte) bool {
+	tp := textproto.NewReader(bufio.NewReader(bytes.NewReader(raw)))
+	if _, err := tp.ReadLine(); err != nil { // the request line
+		return false
+	}
+	h, err := tp.ReadMIMEHeader()
+	return err != nil || len(h["Content-Length"]) > 0 // unreadable: as if it had one
 }
 
 func parseTime(s string) (time.Time, error) {

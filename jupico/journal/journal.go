@@ -116,16 +116,18 @@ func WithOpenTimeout(d time.Duration) Option {
 
 // Open opens the journal at path, creating it (mode 0600) if it does not
 // exist. It fails with an error matching ErrCorrupt for a torn or corrupt
-// file, ErrLocked for a file in use, and another error for a file others
-// may read or write.
+// file, ErrLocked for a file in use, and ErrUnsafeFile for a file or
+// directory others could have crafted or may read (see ErrUnsafeFile).
 func Open(path string, opts ...Option) (j *Journal, err error) {
 	o := options{openTimeout: DefaultOpenTimeout}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if err := preflight(path); err != nil {
+	file, err := preflight(path)
+	if err != nil {
 		return nil, err
 	}
+	defer file.release()
 	defer func() {
 		// A page bbolt cannot make sense of can panic it: that is a
 		// corrupt file, reported as such.
@@ -137,7 +139,7 @@ func Open(path string, opts ...Option) (j *Journal, err error) {
 	// NoFreelistSync, Open would rebuild it by walking every page on a
 	// goroutine of bbolt's, where a damaged page panics the process
 	// instead of failing the check below.
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.openTimeout})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.openTimeout, OpenFile: file.open})
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
 		return nil, fmt.Errorf("%w: %s", ErrLocked, path)

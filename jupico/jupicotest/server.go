@@ -30,8 +30,13 @@ const (
 	DefaultPassword = "jupicotest-password"
 )
 
-// maxRecorded bounds the request log so a long-running fake stays small.
-const maxRecorded = 10000
+// maxRecorded and maxRecordedBytes bound the request log so a
+// long-running fake stays small: at most 10,000 requests, whose bodies
+// take at most 32 MiB in all.
+const (
+	maxRecorded      = 10000
+	maxRecordedBytes = 32 << 20
+)
 
 // maxRequestBytes is the largest request body the fake reads.
 const maxRequestBytes = 1 << 20
@@ -51,6 +56,8 @@ type Server struct {
 	mu       sync.Mutex
 	keys     []apiKey // accepted now; the last is the newest
 	requests []Request
+	recBytes int // the memory the bodies in requests hold
+	refused  int // requests answered 401 before being recorded
 	faults   []*Injection
 	handlers map[string]http.HandlerFunc
 	ledger   *ledger
@@ -230,8 +237,11 @@ func (s *Server) Client(opts ...jupico.Option) *jupico.Client {
 	return c
 }
 
-// Requests returns a copy of the requests received so far, oldest first
-// (at most the last 10,000).
+// Requests returns a copy of the requests received so far, oldest first:
+// those that passed the auth and content-type checks (a request answered
+// 401 is not recorded, see Refused). The record is bounded: it keeps the
+// newest 10,000 requests whose bodies fit in 32 MiB in all, the oldest
+// dropped first.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -249,47 +259,76 @@ func (s *Server) RequestsTo(path string) []Request {
 	return out
 }
 
-// Reset forgets recorded requests and pending faults.
+// Refused is how many requests the fake answered 401 (no or wrong
+// credentials, another content type) since it started or was Reset. They
+// are not in Requests and never take a fault.
+func (s *Server) Refused() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refused
+}
+
+// Reset forgets recorded requests, the count of refused ones and pending
+// faults.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests, s.faults = nil, nil
+	s.requests, s.recBytes, s.refused, s.faults = nil, 0, 0, nil
+}
+
+// record appends rec to the request log, dropping the oldest requests
+// beyond maxRecorded or maxRecordedBytes. s.mu must be held.
+func (s *Server) record(rec Request) {
+	for len(s.requests) > 0 && (len(s.requests) >= maxRecorded || s.recBytes+cap(rec.Body) > maxRecordedBytes) {
+		s.recBytes -= cap(s.requests[0].Body)
+		s.requests[0] = Request{} // its body is freed now, not when the array is
+		s.requests = s.requests[1:]
+	}
+	s.recBytes += cap(rec.Body)
+	s.requests = append(s.requests, rec)
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set(wire.HeaderRequestID, fmt.Sprintf("req_%08d", s.reqSeq.Add(1)))
+	// Jupico's documented auth and content-type checks come first, before
+	// the body is read, the request recorded or a fault taken: a request
+	// without the key costs the fake nothing and changes nothing.
+	user, pass, hasAuth := r.BasicAuth()
+	s.mu.Lock()
+	authorized := s.accepts(user, pass)
+	s.mu.Unlock()
+	refuse := func(code, msg string) {
+		s.mu.Lock()
+		s.refused++
+		s.mu.Unlock()
+		writeError(w, http.StatusUnauthorized, code, msg)
+	}
+	switch {
+	case !hasAuth:
+		refuse(wire.CodeAuthHeaderNotPresent, "authorization header not present")
+		return
+	case !strings.EqualFold(strings.TrimSpace(strings.Split(r.Header.Get("Content-Type"), ";")[0]), wire.ContentTypeJSON):
+		refuse(wire.CodeAuthInvalidContentType, "invalid content type (expected: application/json)")
+		return
+	case !authorized:
+		refuse(wire.CodeAuthInvalidAPIToken, "invalid api token")
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBytes))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, wire.CodeInvalidPayload, "request body too large or unreadable")
 		return
 	}
-	w.Header().Set(wire.HeaderRequestID, fmt.Sprintf("req_%08d", s.reqSeq.Add(1)))
-	user, pass, hasAuth := r.BasicAuth()
 	rec := Request{
 		Method: r.Method, Path: r.URL.Path, Username: user, ContentType: r.Header.Get("Content-Type"),
 		UserAgent: r.UserAgent(), Body: body, Protocol: r.Proto,
 	}
 	s.mu.Lock()
-	if len(s.requests) >= maxRecorded {
-		s.requests = s.requests[1:]
-	}
-	s.requests = append(s.requests, rec)
-	authorized := s.accepts(user, pass)
+	s.record(rec)
 	f := s.takeFault(&rec)
 	h := s.handlers[r.Method+" "+r.URL.Path]
 	s.mu.Unlock()
 
-	// Jupico's documented auth and content-type checks come first.
-	switch {
-	case !hasAuth:
-		writeError(w, http.StatusUnauthorized, wire.CodeAuthHeaderNotPresent, "authorization header not present")
-		return
-	case !strings.EqualFold(strings.TrimSpace(strings.Split(r.Header.Get("Content-Type"), ";")[0]), wire.ContentTypeJSON):
-		writeError(w, http.StatusUnauthorized, wire.CodeAuthInvalidContentType, "invalid content type (expected: application/json)")
-		return
-	case !authorized:
-		writeError(w, http.StatusUnauthorized, wire.CodeAuthInvalidAPIToken, "invalid api token")
-		return
-	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r = r.WithContext(context.WithValue(r.Context(), bodyKey{}, body))
 	if f != nil {
