@@ -205,3 +205,15 @@ func TestNoDigitsBetween(t *testing.T) {
 		}
 	}
 }
+
+// TestFindPANAllocatesNothing holds the guard's hot path to no allocation:
+// it runs on every string of every request. (Not parallel: AllocsPerRun
+// counts every allocation of the process.)
+func TestFindPANAllocatesNothing(t *testing.T) {
+	for _, tc := range benchTexts {
+		assert.Zero(t, testing.AllocsPerRun(100, func() { FindPAN(tc.s) }), "FindPAN(%q)", tc.s)
+		if !FindPAN(tc.s) {
+			assert.Zero(t, testing.AllocsPerRun(100, func() { MaskPANs(tc.s) }), "MaskPANs(%q)", tc.s)
+		}
+	}
+}
