@@ -173,7 +173,12 @@ func (s *CreditCardService) Refund(ctx context.Context, req *RefundRequest) (*Tr
 // client does this by itself unless WithAutoRollback(false). It is safe to
 // repeat and is retried per WithRollbackRetry. It returns nil when Jupico
 // acknowledged it, an *APIError when Jupico refused it, a *RequestError when
-// no answer came, and a *ValidationError for an empty request.
+// no answer came, and a *ValidationError, with nothing sent, when the
+// operation has no rollback or the body would not pass the original
+// transaction's checks: it must be exactly one JSON object holding the
+// operation's required members (subMerchantId, amount and paymentToken for
+// a sale or authorization; subMerchantId and transactionId for a capture,
+// void or refund), with no card number in any string.
 func (s *CreditCardService) Rollback(ctx context.Context, req *RollbackRequest) error {
 	return s.c.rollback(ctx, req)
 }

@@ -442,23 +442,27 @@ func (c *Client) sendRollback(ctx context.Context, op *wire.Operation, body []by
 // unknown, as carried by an *IndeterminateError when automatic rollback is
 // off. It is safe to repeat and is retried per the rollback policy. It
 // returns nil when Jupico acknowledged it, an *APIError when Jupico refused
-// it, and a *RequestError when no answer came.
+// it, and a *RequestError when no answer came. The body must pass the
+// original transaction's checks (see checkRollbackBody), or nothing is sent
+// and a *ValidationError comes back.
 func (c *Client) rollback(ctx context.Context, r *RollbackRequest) error {
-	if r == nil || len(r.Body) == 0 || !json.Valid(r.Body) {
-		return &ValidationError{Field: "rollback", Reason: "has no original request body"}
+	if r == nil {
+		return &ValidationError{Field: "rollback", Reason: "is nil; it must name the operation and hold its original request body"}
 	}
-	op := rollbackOf(r.Operation)
-	if op == nil {
-		return &ValidationError{Field: "rollback.operation", Reason: "names no operation with a rollback (" + strconv.Quote(r.Operation) + ")"}
+	op := rolledBack(r.Operation)
+	if err := checkRollbackBody(op, r.Body); err != nil {
+		return err
 	}
-	_, err := c.sendRollback(ctx, op, r.Body)
+	_, err := c.sendRollback(ctx, op.Rollback, r.Body)
 	return err
 }
 
-func rollbackOf(name string) *wire.Operation {
+// rolledBack returns the card operation named name, which a rollback
+// reverses; nil for any other name.
+func rolledBack(name string) *wire.Operation {
 	for _, op := range []*wire.Operation{&wire.CardSale, &wire.CardAuthorize, &wire.CardCapture, &wire.CardVoid, &wire.CardRefund} {
 		if op.Name == name {
-			return op.Rollback
+			return op
 		}
 	}
 	return nil

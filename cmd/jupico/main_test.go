@@ -413,7 +413,7 @@ func TestWebhookVerify(t *testing.T) {
 	assert.Equal(t, exitUsage, r.code)
 }
 
-const rollbackFile = `{"operation":"creditcard.sale","body":{"subMerchantId":"sm_1","amount":19.99,"reference":"order-7"}}`
+const rollbackFile = `{"operation":"creditcard.sale","body":{"subMerchantId":"sm_1","amount":19.99,"paymentToken":{"type":"card","token":"tok_1"},"reference":"order-7"}}`
 
 func TestRollback(t *testing.T) {
 	t.Parallel()

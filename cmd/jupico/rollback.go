@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/jupico/jupico-go/jupico"
 )
@@ -16,9 +17,12 @@ jupico.RollbackRequest as JSON, e.g. the one an *IndeterminateError carries:
 
   {"operation": "creditcard.sale", "body": {...the original request body...}}
 
-It is safe to repeat and is retried as the SDK retries rollbacks. Exits 0
-when Jupico acknowledged it, 1 when Jupico refused it, 2 for a malformed
-file, 3 when no answer came.`
+The file must hold that one object and nothing after it, and the body must
+pass the checks of the original transaction (one JSON object with the
+operation's required members, no card number in any of its strings), or
+nothing is sent. It is safe to repeat and is retried as the SDK retries
+rollbacks. Exits 0 when Jupico acknowledged it, 1 when Jupico refused it, 2
+for a malformed file or body, 3 when no answer came.`
 
 // rollbackResult is what jupico rollback --json prints.
 type rollbackResult struct {
@@ -49,6 +53,9 @@ func runRollback(ctx context.Context, e *env, args []string) error {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
 		return exit(exitUsage, "--file %s: not a rollback request (want {\"operation\": ..., \"body\": {...}})", *file)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return exit(exitUsage, "--file %s: has data after the rollback request; it must hold exactly one JSON object", *file)
 	}
 	creds, err := apiCredentials(ctx, e, true)
 	if err != nil {

@@ -18,6 +18,7 @@ func TestFindPAN(t *testing.T) {
 		"visa13 4222222222222",
 		"19 digits 6011000990139424 ok? no: 4000000000000000006",
 		"x4242424242424242y",
+		"4111 1111  1111 1111", // a double space joins groups of four
 	} {
 		assert.True(t, FindPAN(s), "%q holds a card number", s)
 	}
@@ -26,9 +27,8 @@ func TestFindPAN(t *testing.T) {
 		"order 4111111111111112",               // fails Luhn
 		"order number 12345678901234567890123", // 23 digits: too long to be a card
 		"call +1 (555) 010-4477",
-		"phone 5550104477123",  // 13 digits, fails Luhn
-		"4111 1111  1111 1111", // a double space ends the run
-		"411111111111",         // 12 digits
+		"phone 5550104477123", // 13 digits, fails Luhn
+		"411111111111",        // 12 digits
 		"2024-11-28 10:00",
 	} {
 		assert.False(t, FindPAN(s), "%q holds no card number", s)
