@@ -249,6 +249,12 @@ func (c *Client) reportReconcile(ctx context.Context, e *JournalEntry, rep *Reco
 
 // recoverRollback sends e's rollback.
 func (c *Client) recoverRollback(ctx context.Context, op *wire.Operation, e *JournalEntry, rep *RecoveryReport) {
+	// A stored body passes the checks of the original transaction: a
+	// journal is a file or a table that something else may have written.
+	if err := checkRollbackBody(op, e.Body); err != nil {
+		c.reportReconcile(ctx, e, rep, wrapped(ErrReconcile, "the journal's rollback body was refused, nothing was sent", err))
+		return
+	}
 	rctx, cancel := context.WithTimeout(ctx, c.rollbackTimeout)
 	defer cancel()
 	start := time.Now()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"sync"
@@ -325,4 +326,41 @@ func TestRecoveryReportsAbsentAfterTheGracePeriod(t *testing.T) {
 	}
 	assert.GreaterOrEqual(t, lookups, 8, "asked at each sweep of the grace period")
 	assert.Equal(t, 2, len(srv.RequestsTo("/v1/payouts/create")), "nothing is ever sent again")
+}
+
+// A rollback body read from the journal passes the checks of the original
+// transaction before it is sent: one a crafted or damaged journal holds
+// (a card number, no payment token, a string) is reported for a person,
+// and nothing is sent.
+func TestRecoveryRefusesARollbackBodyItWouldNotHaveSent(t *testing.T) {
+	t.Parallel()
+	srv := jupicotest.NewServer(t)
+	j := open(t, filepath.Join(t.TempDir(), "j"))
+	ctx := context.Background()
+	bodies := map[string]string{
+		"pan":    `{"subMerchantId":"m1","amount":25.00,"paymentToken":{"type":"card","token":"tok"},"description":"4111 1111 1111 1111","reference":"pan"}`,
+		"notok":  `{"subMerchantId":"m1","amount":25.00,"reference":"notok"}`,
+		"string": `"{\"reference\":\"string\"}"`,
+	}
+	for ref, body := range bodies {
+		now := time.Now()
+		require.NoError(t, j.Record(ctx, &jupico.JournalEntry{ID: fmt.Sprintf("%032x", now.UnixNano()), Operation: "creditcard.sale", Reference: ref,
+			Body: []byte(body), State: jupico.JournalIntent, Created: now, Updated: now}))
+	}
+	var ev jupicotest.RollbackRecorder
+	c := srv.Client(jupico.WithJournal(j), jupico.WithoutBackgroundRecovery(), jupico.WithRollbackHook(ev.Hook))
+	rep, err := c.Recover(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, len(bodies), rep.Reconcile)
+	assert.Zero(t, rep.RolledBack)
+	assert.Empty(t, srv.Requests(), "nothing was sent")
+	require.Len(t, ev.Events(), len(bodies))
+	for _, x := range ev.Events() {
+		assert.ErrorIs(t, x.Err, jupico.ErrReconcile)
+		assert.ErrorIs(t, x.Err, jupico.ErrValidation)
+		assert.NotContains(t, x.Err.Error(), "4111", "the refusal never echoes the body")
+	}
+	for ref := range bodies {
+		assert.Equal(t, jupico.OutcomeReconcile, byRef(t, j, ref).Outcome, ref)
+	}
 }
