@@ -72,9 +72,14 @@
 //
 // WithJournal makes the rollback Jupico requires survive the process: the
 // intent of every money-moving request is recorded durably before it is
-// sent and its outcome before the caller hears it, and Recover (at start,
-// with WithRecoverOnStart) rolls back what a dead process left unknown.
-// Package jupico/journal keeps the journal in a local file.
+// sent and its outcome before the caller hears it. The client's background
+// recovery (at start, then every WithRecoveryInterval, until Close) rolls
+// back what a dead process or a dead replica left unknown, sends again
+// the rollbacks Jupico did not acknowledge, with backoff, and settles the
+// requests that have no rollback (payouts, subscriptions, eCheck) by
+// looking them up by reference; Owed says what is still owed. Package
+// jupico/journal keeps the journal in a local file, jupico/pgjournal in
+// PostgreSQL for replicas.
 //
 // # Metrics and traces
 //

@@ -186,7 +186,10 @@ const (
 // WithAutoRollback turns the automatic rollback of transactions whose
 // outcome is unknown on (the default) or off. Turn it off only if you
 // reconcile such transactions yourself: the error then carries a
-// RollbackRequest to send with CreditCardService.Rollback.
+// RollbackRequest to send with CreditCardService.Rollback. With a journal
+// the rollback is still recorded as owed, and the background recovery
+// sends it at its next sweep: add WithoutBackgroundRecovery to keep it
+// yours alone.
 func WithAutoRollback(on bool) Option {
 	return func(c *config) error {
 		c.noAutoRollback = !on

@@ -232,7 +232,7 @@ func TestApprovalTheJournalCannotKeepIsRolledBack(t *testing.T) {
 
 // What a process left behind when it died: an intent recorded, the sale
 // processed at Jupico, no outcome. The next process recovers it at start.
-func TestRecoverOnStartRollsBackWhatADeadProcessLeft(t *testing.T) {
+func TestNextProcessRollsBackWhatADeadProcessLeft(t *testing.T) {
 	t.Parallel()
 	srv := jupicotest.NewServer(t)
 	path := filepath.Join(t.TempDir(), "j")

@@ -12,9 +12,10 @@ import (
 	"github.com/jupico/jupico-go/jupico/jupicotest"
 )
 
-// A client that journals its transactions: what a process dies with is
-// rolled back by the next one (WithRecoverOnStart), and a rollback Jupico
-// did not acknowledge stays owed until it does.
+// A client that journals its transactions: a rollback Jupico did not
+// acknowledge stays owed, and the background recovery sends it again at
+// its next try (one recovery interval, then longer); what a process dies
+// with is settled by the next one.
 func Example() {
 	dir, _ := os.MkdirTemp("", "journal-example")
 	defer os.RemoveAll(dir)
@@ -31,17 +32,18 @@ func Example() {
 	defer client.Close()
 	ctx := context.Background()
 
-	// Jupico answers 500: the outcome is unknown, and the rollback is
-	// refused for now.
+	// Jupico answers 500: the outcome is unknown, and Jupico is
+	// unavailable for the rollback for now.
 	srv.InjectFault("/v1/transactions/creditcard/sale", jupicotest.Fault{Status: http.StatusInternalServerError, AfterProcessing: true, Times: 1})
-	down := srv.InjectFault("/v1/transactions/creditcard/rollback", jupicotest.Fault{Status: http.StatusBadRequest, Code: "invalid_payload"})
+	down := srv.InjectFault("/v1/transactions/creditcard/rollback", jupicotest.Fault{Status: http.StatusServiceUnavailable})
 	_, err = client.CreditCard.Sale(ctx, &jupico.ChargeRequest{SubMerchantID: "m1", Amount: jupico.Cents(2500),
 		PaymentToken: jupico.PermanentToken("card", "tok_visa_4242"), Reference: "order-7"})
 	fmt.Println("sale:", err != nil)
 	entries, _ := j.Entries(ctx)
-	fmt.Println(entries[0].Reference, entries[0].State)
+	fmt.Println(entries[0].Reference, entries[0].State, "tries:", entries[0].Tries, "owed:", client.Owed().Count)
 
-	// Later (or in the next process), Recover finishes it.
+	// The background recovery tries it again a minute later; Recover,
+	// after an incident, does it now.
 	down.Remove()
 	rep, err := client.Recover(ctx)
 	if err != nil {
@@ -52,6 +54,6 @@ func Example() {
 	fmt.Println("rolled back:", rep.RolledBack, entries[0].State, entries[0].Outcome)
 	// Output:
 	// sale: true
-	// order-7 rollback-owed
+	// order-7 rollback-owed tries: 1 owed: 1
 	// rolled back: 1 done rolled back
 }

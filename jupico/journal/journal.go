@@ -8,7 +8,7 @@
 //		return err // a corrupt or torn file is reported here, never truncated
 //	}
 //	defer j.Close()
-//	client, err := jupico.NewClient(jupico.WithJournal(j), jupico.WithRecoverOnStart())
+//	client, err := jupico.NewClient(jupico.WithJournal(j)) // recovery runs in the background
 //
 // # Durability
 //

@@ -5,7 +5,7 @@
 //	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
 //	j, err := pgjournal.Open(ctx, pool)
 //	defer j.Close(ctx)
-//	client, err := jupico.NewClient(jupico.WithJournal(j), jupico.WithRecoverOnStart())
+//	client, err := jupico.NewClient(jupico.WithJournal(j)) // recovery runs in the background
 //
 // # Leases
 //
