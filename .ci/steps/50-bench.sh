@@ -25,7 +25,7 @@ measure() {
 	for _ in 1 2 3 4 5 6 7; do
 		"$out/bench.test" -test.run '^$' -test.bench 'Sale|SideBySide|Credentials|Amount' -test.benchmem -test.benchtime 500ms >>"$out/bench.txt"
 		"$out/bench.test" -test.run '^$' -test.bench 'Concurrent/goroutines=256/impl=jupico' -test.benchmem -test.benchtime 500ms >>"$out/bench.txt"
-		"$out/bench.test" -test.run '^$' -test.bench 'JournalInterleaved' -test.benchtime 6x >>"$out/bench.txt"
+		"$out/bench.test" -test.run '^$' -test.bench 'JournalInterleaved|JournalSweeping' -test.benchtime 6x >>"$out/bench.txt"
 	done
 }
 

@@ -21,6 +21,9 @@ BenchmarkConcurrentSideBySide-2   	 20000	 51000 ns/op	 9500 jupico-req/s	 10450
 BenchmarkJournalInterleaved-2   	 6	 500000000 ns/op	 0.83 bbolt/none
 BenchmarkJournalInterleaved-2   	 6	 500000000 ns/op	 0.70 bbolt/none
 BenchmarkJournalInterleaved-2   	 6	 500000000 ns/op	 0.81 bbolt/none
+BenchmarkJournalSweeping-2      	 6	 500000000 ns/op	 0.99 sweeping/quiet
+BenchmarkJournalSweeping-2      	 6	 500000000 ns/op	 0.85 sweeping/quiet
+BenchmarkJournalSweeping-2      	 6	 500000000 ns/op	 1.01 sweeping/quiet
 BenchmarkCallPath/op=sale-2   	 1000	 220000 ns/op	 13400 B/op	 132 allocs/op
 BenchmarkCallPath/op=payout-2 	 1000	 230000 ns/op	 13100 B/op	 130 allocs/op
 BenchmarkCallPath/op=plan-2   	 1000	 230000 ns/op	 13100 B/op	 132 allocs/op
@@ -73,6 +76,14 @@ func TestBudgets(t *testing.T) {
 	for _, c := range Budgets(slower) {
 		if c.Name == journal.Name {
 			assert.False(t, c.Pass, "a median of 0.69 misses the floor")
+		}
+	}
+	sweeping := byName["256 goroutines: journaled req/s sweeping every 10 ms over not sweeping"]
+	assert.True(t, sweeping.Pass, "median of 0.99, 0.85, 1.01 is at least 0.9")
+	blocked, _ := Parse(strings.NewReader(strings.NewReplacer("0.99 sweeping", "0.80 sweeping", "1.01 sweeping", "0.88 sweeping").Replace(sample)))
+	for _, c := range Budgets(blocked) {
+		if c.Name == sweeping.Name {
+			assert.False(t, c.Pass, "a median of 0.85 misses the floor")
 		}
 	}
 	allocs := byName["card sale allocs vs raw net/http (+25)"]

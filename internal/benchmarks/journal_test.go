@@ -19,12 +19,17 @@ import (
 // journaledSale returns a card sale through a client of srv that journals
 // to a fresh bbolt file, and the journal.
 func journaledSale(b *testing.B, srv *jupicotest.Server) (func() error, *journal.Journal) {
+	return journaledSaleWith(b, srv)
+}
+
+// journaledSaleWith is journaledSale with more client options.
+func journaledSaleWith(b *testing.B, srv *jupicotest.Server, opts ...jupico.Option) (func() error, *journal.Journal) {
 	j, err := journal.Open(filepath.Join(b.TempDir(), "jupico.journal"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = j.Close() })
-	c := srv.Client(jupico.WithJournal(j))
+	c := srv.Client(append([]jupico.Option{jupico.WithJournal(j)}, opts...)...)
 	b.Cleanup(func() { _ = c.Close() })
 	return func() error { _, err := c.CreditCard.Sale(context.Background(), saleReq); return err }, j
 }
@@ -152,22 +157,68 @@ func journalLoad(b *testing.B, n int, build func(b *testing.B, srv *jupicotest.S
 // alike. bbolt/none is the journaled client's throughput over the other's:
 // the gate reads it.
 func BenchmarkJournalInterleaved(b *testing.B) {
+	sides := interleave(b, journalImpls[0].build, journalImpls[1].build)
+	b.ReportMetric(sides[0].rate(), "none-req/s")
+	b.ReportMetric(sides[1].rate(), "bbolt-req/s")
+	b.ReportMetric(sides[1].rate()/sides[0].rate(), "bbolt/none")
+	b.ReportMetric(sides[0].cpuPerSale(), "none-cpu-ns/sale")
+	b.ReportMetric(sides[1].cpuPerSale(), "bbolt-cpu-ns/sale")
+	sides[1].syncs.report(b, sides[1].sales)
+}
+
+// sweepEvery is how often the sweeping client of BenchmarkJournalSweeping
+// sweeps its journal: 6,000 times the default interval's rate, so that
+// sweeps run all through its turns.
+const sweepEvery = 10 * time.Millisecond
+
+// BenchmarkJournalSweeping measures what the background recovery costs
+// live traffic: two clients with the bbolt journal take turns as in
+// BenchmarkJournalInterleaved, one without background recovery and one
+// sweeping its journal every 10 ms (the default is a minute), each sweep
+// reading the open entries while 256 sales record theirs.
+// sweeping/quiet is the sweeping client's throughput over the other's.
+func BenchmarkJournalSweeping(b *testing.B) {
+	build := func(opts ...jupico.Option) func(*testing.B, *jupicotest.Server) (func() error, *journal.Journal) {
+		return func(b *testing.B, srv *jupicotest.Server) (func() error, *journal.Journal) {
+			return journaledSaleWith(b, srv, opts...)
+		}
+	}
+	sides := interleave(b, build(jupico.WithoutBackgroundRecovery()), build(jupico.WithRecoveryInterval(sweepEvery)))
+	b.ReportMetric(sides[0].rate(), "quiet-req/s")
+	b.ReportMetric(sides[1].rate(), "sweeping-req/s")
+	b.ReportMetric(sides[1].rate()/sides[0].rate(), "sweeping/quiet")
+	b.ReportMetric(sides[1].cpuPerSale()-sides[0].cpuPerSale(), "sweep-cpu-ns/sale")
+}
+
+// side is one client of an interleaved benchmark and what it did.
+type side struct {
+	call    func() error
+	syncs   syncCount
+	sales   int64
+	elapsed time.Duration
+	cpu     time.Duration
+}
+
+func (s *side) rate() float64       { return float64(s.sales) / s.elapsed.Seconds() }
+func (s *side) cpuPerSale() float64 { return float64(s.cpu.Nanoseconds()) / float64(s.sales) }
+
+// interleave runs the clients that first and second build against one
+// fake, taking turns (which goes first alternates) of 256 goroutines and
+// a slice of sales each, b.N pairs of turns.
+func interleave(b *testing.B, first, second func(*testing.B, *jupicotest.Server) (func() error, *journal.Journal)) [2]*side {
 	const slice = 3072 // sales per turn: 12 per goroutine
 	srv := startFake(b)
-	sides := make([]struct {
-		call    func() error
-		j       *journal.Journal
-		sales   int64
-		elapsed time.Duration
-		cpu     time.Duration
-	}, len(journalImpls))
-	for k, impl := range journalImpls {
-		sides[k].call, sides[k].j = impl.build(b, srv)
-		benchload.Warm(b, benchload.Goroutines, sides[k].call)
+	var sides [2]*side
+	for k, build := range [2]func(*testing.B, *jupicotest.Server) (func() error, *journal.Journal){first, second} {
+		call, j := build(b, srv)
+		sides[k] = &side{call: call}
+		benchload.Warm(b, benchload.Goroutines, call)
+		if j != nil {
+			sides[k].syncs = countSyncs(j)
+		}
 	}
-	syncs := countSyncs(sides[1].j)
 	turn := func(k int) {
-		side := &sides[k]
+		side := sides[k]
 		var next atomic.Int64
 		var wg sync.WaitGroup
 		cpu0, t0 := processCPU(b), time.Now()
@@ -192,11 +243,5 @@ func BenchmarkJournalInterleaved(b *testing.B) {
 		turn(1 - i%2)
 		i++
 	}
-	rate := func(k int) float64 { return float64(sides[k].sales) / sides[k].elapsed.Seconds() }
-	b.ReportMetric(rate(0), "none-req/s")
-	b.ReportMetric(rate(1), "bbolt-req/s")
-	b.ReportMetric(rate(1)/rate(0), "bbolt/none")
-	b.ReportMetric(float64(sides[0].cpu.Nanoseconds())/float64(sides[0].sales), "none-cpu-ns/sale")
-	b.ReportMetric(float64(sides[1].cpu.Nanoseconds())/float64(sides[1].sales), "bbolt-cpu-ns/sale")
-	syncs.report(b, sides[1].sales)
+	return sides
 }
