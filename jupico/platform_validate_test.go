@@ -64,6 +64,11 @@ func TestPlatformRequestsAreValidatedBeforeSending(t *testing.T) {
 			r.Fees = json.RawMessage(`{"fixed":`)
 			return r
 		}(), "fees"},
+		{"fees with a card number behind JSON escapes", &wire.InviteCreate, func() any {
+			r := requestOf(&wire.InviteCreate).(*jupico.InviteRequest)
+			r.Fees = json.RawMessage(`{"note":"\u0034111 1111 1111 1111"}`)
+			return r
+		}(), "fees"},
 		{"invite without email", &wire.InviteCreate, &jupico.InviteRequest{Name: "Ada"}, "email"},
 		{"empty batch", &wire.InviteCreateBatch, &jupico.InviteBatchRequest{}, "invites"},
 		{"batch too large", &wire.InviteCreateBatch, &jupico.InviteBatchRequest{Invites: make([]jupico.InviteRequest, jupico.MaxBatchInvites+1)}, "invites"},
