@@ -364,3 +364,69 @@ func TestRecoveryRefusesARollbackBodyItWouldNotHaveSent(t *testing.T) {
 		assert.Equal(t, jupico.OutcomeReconcile, byRef(t, j, ref).Outcome, ref)
 	}
 }
+
+// Sweeps run one at a time: the background recovery sweeping every
+// millisecond and four callers of Recover at once send each owed rollback
+// exactly once.
+func TestConcurrentSweepsSendEachRollbackOnce(t *testing.T) {
+	t.Parallel()
+	srv := jupicotest.NewServer(t)
+	j := open(t, filepath.Join(t.TempDir(), "j"))
+	c := srv.Client(fast, oneTry, jupico.WithJournal(j), jupico.WithRecoveryInterval(time.Hour))
+	ctx := context.Background()
+	const sales = 20
+	srv.Inject(jupicotest.Path(salePath), jupicotest.Fault{AfterProcessing: true, Status: http.StatusInternalServerError, Times: sales})
+	down := srv.Inject(jupicotest.Path(rollbackPath), jupicotest.Fault{Status: http.StatusServiceUnavailable})
+	for i := range sales {
+		_, err := c.CreditCard.Sale(ctx, sale(2500, fmt.Sprintf("order-%d", i)))
+		require.ErrorIs(t, err, jupico.ErrIndeterminate)
+	}
+	require.NoError(t, c.Close())
+	down.Remove()
+
+	c2 := srv.Client(jupico.WithJournal(j), jupico.WithRecoveryInterval(time.Millisecond))
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			_, err := c2.Recover(ctx)
+			assert.NoError(t, err)
+		})
+	}
+	wg.Wait()
+	require.Eventually(t, func() bool { return c2.Owed().Count == 0 && c2.Owed().Swept.After(time.Time{}) }, 10*time.Second, time.Millisecond)
+	txs := srv.Transactions()
+	require.Len(t, txs, sales)
+	for _, tx := range txs {
+		assert.Equal(t, 1, tx.Rollbacks, "%s rolled back %d times", tx.Reference, tx.Rollbacks)
+	}
+}
+
+// A sweep every millisecond alongside 400 live sales never rolls back a
+// sale its caller is about to hear approved: a transaction in flight, or
+// released while the sweep ran, is its caller's.
+func TestSweepsAlongsideLiveTrafficLeaveApprovedSalesAlone(t *testing.T) {
+	t.Parallel()
+	srv := jupicotest.NewServer(t)
+	j := open(t, filepath.Join(t.TempDir(), "j"))
+	c := srv.Client(fast, jupico.WithJournal(j), jupico.WithRecoveryInterval(time.Millisecond))
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 50 {
+				_, err := c.CreditCard.Sale(ctx, sale(2500, fmt.Sprintf("live-%d-%d", g, i)))
+				assert.NoError(t, err)
+			}
+		})
+	}
+	wg.Wait()
+	assert.Empty(t, srv.Rollbacks(), "no approved sale was rolled back")
+	for _, tx := range srv.Transactions() {
+		assert.Equal(t, jupico.Cents(2500), tx.Captured, tx.Reference)
+	}
+	all, err := j.Entries(ctx)
+	require.NoError(t, err)
+	for _, e := range all {
+		assert.Equal(t, jupico.OutcomeApproved, e.Outcome, e.Reference)
+	}
+}
