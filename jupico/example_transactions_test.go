@@ -79,7 +79,7 @@ func ExampleIndeterminateError() {
 	// rolled back: true true
 }
 
-func ExampleQueryService_All() {
+func ExampleQueryService_Transactions() {
 	srv := jupicotest.Start()
 	defer srv.Close()
 	client := srv.Client()
@@ -93,7 +93,7 @@ func ExampleQueryService_All() {
 	}
 
 	var total jupico.Amount
-	for tx, err := range client.Query.All(ctx, &jupico.TransactionFilter{SubMerchantID: "m1", Limit: 2}) {
+	for tx, err := range jupico.All(ctx, client.Query.Transactions, &jupico.TransactionFilter{ListFilter: jupico.ListFilter{SubMerchantID: "m1", Limit: 2}}) {
 		if err != nil {
 			fmt.Println(err)
 			return

@@ -29,7 +29,7 @@ var fuzzOps = []fuzzOp{
 	{"/status", func(ctx context.Context, c *jupico.Client) (any, error) { return c.Status(ctx) }, false},
 	{salePath, func(ctx context.Context, c *jupico.Client) (any, error) { return c.CreditCard.Sale(ctx, charge(2500)) }, false},
 	{"/v1/query/transactions", func(ctx context.Context, c *jupico.Client) (any, error) {
-		return c.Query.Transactions(ctx, &jupico.TransactionFilter{SubMerchantID: merchant})
+		return c.Query.Transactions(ctx, &jupico.TransactionFilter{ListFilter: jupico.ListFilter{SubMerchantID: merchant}})
 	}, false},
 	{"/v1/sessions/browser/authorize", func(ctx context.Context, c *jupico.Client) (any, error) {
 		return c.Sessions.Authorize(ctx, &jupico.BrowserSessionRequest{SubMerchantID: merchant, CardTokenization: true})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"iter"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -24,8 +25,9 @@ type ListFilter struct {
 	// sent in UTC, RFC 3339.
 	From time.Time `json:"-"`
 	To   time.Time `json:"-"`
-	// Sort is a comma-separated list of members, "-" first for descending:
-	// "-createdAt".
+	// Sort is Jupico's documented syntax: a comma-separated list of
+	// members, "-" first for descending ("-createdAt",
+	// "status,-createdAt"). Anything else is refused before sending.
 	Sort string `json:"sort,omitempty"`
 	// Limit is the page size: zero means DefaultPageSize; at most
 	// MaxPageSize.
@@ -51,7 +53,14 @@ func (f *ListFilter) validate(v *validator) {
 		v.id("subMerchantId", f.SubMerchantID)
 	}
 	v.text("sort", f.Sort, 100)
+	if f.Sort != "" && !sortSyntax.MatchString(f.Sort) {
+		v.fail("sort", `is a comma-separated list of members, "-" first for descending ("-createdAt")`)
+	}
 }
+
+// sortSyntax is Jupico's sort: members, each optionally "-" first, joined
+// by commas.
+var sortSyntax = regexp.MustCompile(`^-?[A-Za-z][A-Za-z0-9_.]*(,-?[A-Za-z][A-Za-z0-9_.]*)*$`)
 
 // filter gives All and the encoder the window of a filter.
 func (f *ListFilter) filter() *ListFilter { return f }

@@ -417,7 +417,7 @@ func TestEveryListPages(t *testing.T) {
 			return &jupico.DisputeHistoryFilter{DisputeID: disputeID, ListFilter: jupico.ListFilter{Limit: 2}}
 		})},
 	}
-	listed := map[*wire.Operation]bool{&wire.QueryTransactions: true} // paged by Query.All, tested with transactions
+	listed := map[*wire.Operation]bool{&wire.QueryTransactions: true} // paged by jupico.All, tested with transactions
 	for _, tc := range cases {
 		listed[tc.op] = true
 		before := len(srv.RequestsTo(tc.op.Path))

@@ -29,17 +29,30 @@ func TestQueryOnePage(t *testing.T) {
 	srv := jupicotest.NewServer(t)
 	c := srv.Client()
 	ids := seed(t, c, 5)
-	page, err := c.Query.Transactions(context.Background(), &jupico.TransactionFilter{SubMerchantID: merchant, Limit: 2, Offset: 1})
+	page, err := c.Query.Transactions(context.Background(), &jupico.TransactionFilter{ListFilter: jupico.ListFilter{SubMerchantID: merchant, Limit: 2, Offset: 1}})
 	require.NoError(t, err)
 	assert.Equal(t, 5, page.Total)
-	require.Len(t, page.Transactions, 2)
-	assert.Equal(t, ids[1], page.Transactions[0].ID)
-	assert.Equal(t, jupico.Cents(101), page.Transactions[0].Amount)
-	assert.Equal(t, ids[2], page.Transactions[1].ID)
+	require.Len(t, page.Items, 2)
+	assert.Equal(t, ids[1], page.Items[0].ID)
+	assert.Equal(t, jupico.Cents(101), page.Items[0].Amount)
+	assert.Equal(t, ids[2], page.Items[1].ID)
 
-	_, err = c.Query.Transactions(context.Background(), &jupico.TransactionFilter{Limit: jupico.MaxPageSize + 1})
+	assert.NotEmpty(t, page.Items[0].Raw, "each entry keeps its raw data, as every page's do")
+	assert.NotEmpty(t, page.Items[0].RequestID)
+
+	// One sort syntax, Jupico's: "-" first for descending.
+	newest, err := c.Query.Transactions(context.Background(), &jupico.TransactionFilter{ListFilter: jupico.ListFilter{Sort: "-createdAt", Limit: 1}})
+	require.NoError(t, err)
+	require.Len(t, newest.Items, 1)
+	assert.Equal(t, ids[4], newest.Items[0].ID)
+	for _, bad := range []string{"createdAt:desc", "createdAt desc", "-", "a,,b"} {
+		_, err = c.Query.Transactions(context.Background(), &jupico.TransactionFilter{ListFilter: jupico.ListFilter{Sort: bad}})
+		assert.ErrorIs(t, err, jupico.ErrValidation, bad)
+	}
+
+	_, err = c.Query.Transactions(context.Background(), &jupico.TransactionFilter{ListFilter: jupico.ListFilter{Limit: jupico.MaxPageSize + 1}})
 	assert.ErrorIs(t, err, jupico.ErrValidation)
-	_, err = c.Query.Transactions(context.Background(), &jupico.TransactionFilter{From: time.Now(), To: time.Now().Add(-time.Hour)})
+	_, err = c.Query.Transactions(context.Background(), &jupico.TransactionFilter{ListFilter: jupico.ListFilter{From: time.Now(), To: time.Now().Add(-time.Hour)}})
 	assert.ErrorIs(t, err, jupico.ErrValidation)
 }
 
@@ -49,7 +62,7 @@ func TestQueryAllWalksEveryPage(t *testing.T) {
 	c := srv.Client()
 	ids := seed(t, c, 7)
 	var got []string
-	for tx, err := range c.Query.All(context.Background(), &jupico.TransactionFilter{Limit: 3}) {
+	for tx, err := range jupico.All(context.Background(), c.Query.Transactions, &jupico.TransactionFilter{ListFilter: jupico.ListFilter{Limit: 3}}) {
 		require.NoError(t, err)
 		got = append(got, tx.ID)
 	}
@@ -58,7 +71,7 @@ func TestQueryAllWalksEveryPage(t *testing.T) {
 
 	// Breaking out of the loop stops the walk.
 	n := 0
-	for range c.Query.All(context.Background(), &jupico.TransactionFilter{Limit: 2}) {
+	for range jupico.All(context.Background(), c.Query.Transactions, &jupico.TransactionFilter{ListFilter: jupico.ListFilter{Limit: 2}}) {
 		n++
 		if n == 3 {
 			break
@@ -77,7 +90,7 @@ func TestQueryAllStopsAtCancellationAndErrors(t *testing.T) {
 	defer cancel()
 	var seen int
 	var last error
-	for tx, err := range c.Query.All(ctx, &jupico.TransactionFilter{Limit: 2}) {
+	for tx, err := range jupico.All(ctx, c.Query.Transactions, &jupico.TransactionFilter{ListFilter: jupico.ListFilter{Limit: 2}}) {
 		if err != nil {
 			last = err
 			break
@@ -93,7 +106,7 @@ func TestQueryAllStopsAtCancellationAndErrors(t *testing.T) {
 
 	srv.InjectFault("/v1/query/transactions", jupicotest.Fault{Status: http.StatusForbidden, Code: "forbidden"})
 	var errs int
-	for tx, err := range c.Query.All(context.Background(), nil) {
+	for tx, err := range jupico.All(context.Background(), c.Query.Transactions, nil) {
 		assert.Nil(t, tx)
 		assert.ErrorIs(t, err, jupico.ErrForbidden)
 		errs++

@@ -28,7 +28,8 @@ const (
 // fake server in jupicotest reproduces these.
 const SandboxTestToken = wire.SandboxTestToken
 
-// Transaction is the result of a card or eCheck operation.
+// Transaction is the result of a card or eCheck operation, and an entry of
+// the transaction query.
 type Transaction struct {
 	// ID is Jupico's transaction identifier, used to capture, void or
 	// refund it later.
@@ -43,11 +44,24 @@ type Transaction struct {
 	// AVSResult and CVVResult are the address and card-code check results.
 	AVSResult string
 	CVVResult string
-	// RequestID is the response's request identifier, when sent.
-	RequestID string
-	// Raw is the response's "data" object exactly as Jupico sent it, for
-	// fields this version of the SDK does not model yet.
-	Raw json.RawMessage
+	ResponseMeta
+}
+
+// UnmarshalJSON reads a transaction as Jupico writes it (transactionId,
+// status, amount as a decimal number, authCode, avs, cvv). Raw is left to
+// the caller that read the answer.
+func (t *Transaction) UnmarshalJSON(b []byte) error {
+	var w wire.Transaction
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	amt, err := parseNumber(w.Amount)
+	if err != nil {
+		return err
+	}
+	*t = Transaction{ID: w.TransactionID, Status: TransactionStatus(w.Status), Amount: amt, AuthCode: w.AuthCode,
+		AVSResult: w.AVS, CVVResult: w.CVV, ResponseMeta: t.ResponseMeta}
+	return nil
 }
 
 // ErrDeclined is matched by the *APIError of a declined transaction (HTTP
@@ -333,7 +347,8 @@ func decodeTransaction(resp *pipeline.Response) (*Transaction, bool) {
 	if resp.Envelope == nil {
 		return nil, false
 	}
-	tx := &Transaction{RequestID: resp.RequestID, Status: TransactionStatus(resp.Envelope.Status)}
+	tx := &Transaction{Status: TransactionStatus(resp.Envelope.Status)}
+	tx.RequestID = resp.RequestID
 	data := resp.Envelope.Data
 	if len(data) == 0 || string(data) == "null" {
 		return tx, true

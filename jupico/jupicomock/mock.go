@@ -27,7 +27,6 @@ package jupicomock
 import (
 	"context"
 	"encoding/json"
-	"iter"
 
 	"github.com/stretchr/testify/mock"
 
@@ -115,29 +114,8 @@ func (m *Sessions) Authorize(ctx context.Context, req *jupico.BrowserSessionRequ
 }
 
 // Transactions records the call and returns what On(...).Return set.
-func (m *Query) Transactions(ctx context.Context, f *jupico.TransactionFilter) (*jupico.TransactionPage, error) {
-	return ret[*jupico.TransactionPage](m.Called(ctx, f))
-}
-
-// All records the call and returns the iterator On(...).Return set; with
-// none set it returns an empty sequence.
-func (m *Query) All(ctx context.Context, f *jupico.TransactionFilter) iter.Seq2[*jupico.Transaction, error] {
-	args := m.Called(ctx, f)
-	if s, ok := args.Get(0).(iter.Seq2[*jupico.Transaction, error]); ok {
-		return s
-	}
-	return Seq()
-}
-
-// Seq returns an iterator over txs, for Query.All expectations.
-func Seq(txs ...*jupico.Transaction) iter.Seq2[*jupico.Transaction, error] {
-	return func(yield func(*jupico.Transaction, error) bool) {
-		for _, t := range txs {
-			if !yield(t, nil) {
-				return
-			}
-		}
-	}
+func (m *Query) Transactions(ctx context.Context, f *jupico.TransactionFilter) (*jupico.Page[jupico.Transaction], error) {
+	return ret[*jupico.Page[jupico.Transaction]](m.Called(ctx, f))
 }
 
 // Timeline records the call and returns what On(...).Return set.

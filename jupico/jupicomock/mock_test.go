@@ -56,12 +56,12 @@ func TestMocksReturnWhatTheyAreTold(t *testing.T) {
 	assert.JSONEq(t, `{"s":1}`, string(s))
 
 	q := new(jupicomock.Query)
-	q.On("Transactions", ctx, mock.Anything).Return(&jupico.TransactionPage{Total: 2}, nil)
-	q.On("All", ctx, mock.Anything).Return(jupicomock.Seq(&jupico.Transaction{ID: "1"}, &jupico.Transaction{ID: "2"}))
+	q.On("Transactions", ctx, mock.Anything).Return(&jupico.Page[jupico.Transaction]{Total: 2,
+		Items: []*jupico.Transaction{{ID: "1"}, {ID: "2"}}}, nil)
 	p, _ := q.Transactions(ctx, nil)
 	assert.Equal(t, 2, p.Total)
 	var ids []string
-	for tx, err := range q.All(ctx, nil) {
+	for tx, err := range jupico.All(ctx, q.Transactions, &jupico.TransactionFilter{}) {
 		require.NoError(t, err)
 		ids = append(ids, tx.ID)
 	}

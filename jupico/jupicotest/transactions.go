@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jupico/jupico-go/internal/wire"
@@ -406,6 +407,9 @@ func (s *Server) queryTransactions(b body) (any, *failure) {
 			(ref == "" || tx.Reference == ref || slices.Contains(tx.RefundReferences, ref)) && s.visible(tx.Created) {
 			match = append(match, tx)
 		}
+	}
+	if strings.HasPrefix(b.str("sort"), "-") {
+		slices.Reverse(match)
 	}
 	page := []map[string]any{}
 	for _, tx := range match[min(offset, len(match)):min(offset+limit, len(match))] {
