@@ -244,11 +244,14 @@ func (c *Client) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())
 
 // do sends op and decodes the envelope's data into out (when non-nil) for a
 // success. It returns the raw response for callers that need more.
-func (c *Client) do(ctx context.Context, op *wire.Operation, in, out any) (resp *pipeline.Response, err error) {
+func (c *Client) do(ctx context.Context, op *wire.Operation, in any, extra map[string]any, out any) (resp *pipeline.Response, err error) {
 	var body []byte
 	if in != nil {
 		if body, err = wire.Marshal(in); err != nil {
 			return nil, fmt.Errorf("jupico: %s: encode request: %w", op.Name, err)
+		}
+		if body, err = withExtra(op, body, in, extra); err != nil {
+			return nil, err
 		}
 	}
 	ctx, ob := c.startCall(ctx, op)

@@ -43,7 +43,7 @@ func (s *CreditCardService) Sale(ctx context.Context, req *ChargeRequest) (*Tran
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
-	return s.c.transact(ctx, &wire.CardSale, req.wire())
+	return s.c.transact(ctx, &wire.CardSale, req.wire(), req.Extra)
 }
 
 // Authorize reserves funds without charging them; Capture charges them.
@@ -51,21 +51,24 @@ func (s *CreditCardService) Authorize(ctx context.Context, req *ChargeRequest) (
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
-	return s.c.transact(ctx, &wire.CardAuthorize, req.wire())
+	return s.c.transact(ctx, &wire.CardAuthorize, req.wire(), req.Extra)
 }
 
 // CaptureRequest captures an earlier authorization.
 type CaptureRequest struct {
-	SubMerchantID string
+	SubMerchantID string `json:"subMerchantId"`
 	// TransactionID is the authorization's ID.
-	TransactionID string
+	TransactionID string `json:"transactionId"`
 	// Amount to capture; nil captures the authorized amount.
-	Amount *Amount
+	Amount *Amount `json:"amount,omitempty"`
 	// TaxAmount and TaxWithhold as in ChargeRequest.
-	TaxAmount   *Amount
-	TaxWithhold bool
-	Metadata    map[string]string
-	Reference   string
+	TaxAmount   *Amount           `json:"taxAmount,omitempty"`
+	TaxWithhold bool              `json:"taxWithHold,omitempty"`
+	Metadata    map[string]string `json:"metadata,omitempty"`
+	Reference   string            `json:"reference,omitempty"`
+	// Extra adds members the SDK does not model, as every request does; a
+	// key that names a member above is refused.
+	Extra map[string]any `json:"-"`
 }
 
 // Capture charges an earlier authorization.
@@ -89,15 +92,17 @@ func (s *CreditCardService) Capture(ctx context.Context, req *CaptureRequest) (*
 	return s.c.transact(ctx, &wire.CardCapture, &wire.FollowUp{
 		SubMerchantID: req.SubMerchantID, TransactionID: req.TransactionID, Amount: optNumber(req.Amount),
 		TaxAmount: optNumber(req.TaxAmount), TaxWithHold: req.TaxWithhold, Metadata: req.Metadata, Reference: req.Reference,
-	})
+	}, req.Extra)
 }
 
 // VoidRequest cancels an authorized or captured transaction before it
 // settles.
 type VoidRequest struct {
-	SubMerchantID string
-	TransactionID string
-	Reference     string
+	SubMerchantID string `json:"subMerchantId"`
+	TransactionID string `json:"transactionId"`
+	Reference     string `json:"reference,omitempty"`
+	// Extra adds members the SDK does not model.
+	Extra map[string]any `json:"-"`
 }
 
 // Void cancels a transaction before settlement; after settlement use Refund.
@@ -113,22 +118,24 @@ func (s *CreditCardService) Void(ctx context.Context, req *VoidRequest) (*Transa
 	if err := v.error(); err != nil {
 		return nil, err
 	}
-	return s.c.transact(ctx, &wire.CardVoid, &wire.FollowUp{SubMerchantID: req.SubMerchantID, TransactionID: req.TransactionID, Reference: req.Reference})
+	return s.c.transact(ctx, &wire.CardVoid, &wire.FollowUp{SubMerchantID: req.SubMerchantID, TransactionID: req.TransactionID, Reference: req.Reference}, req.Extra)
 }
 
 // RefundRequest returns money from a settled transaction.
 type RefundRequest struct {
-	SubMerchantID string
-	TransactionID string
+	SubMerchantID string `json:"subMerchantId"`
+	TransactionID string `json:"transactionId"`
 	// Amount to refund; nil refunds what is left of the captured amount.
-	Amount *Amount
+	Amount *Amount `json:"amount,omitempty"`
 	// TaxWithholdRelease returns withheld tax (TaxAmountRelease) to the
 	// merchant.
-	TaxWithholdRelease bool
-	TaxAmountRelease   *Amount
-	Description        string
-	Metadata           map[string]string
-	Reference          string
+	TaxWithholdRelease bool              `json:"taxWithHoldRelease,omitempty"`
+	TaxAmountRelease   *Amount           `json:"taxAmountRelease,omitempty"`
+	Description        string            `json:"description,omitempty"`
+	Metadata           map[string]string `json:"metadata,omitempty"`
+	Reference          string            `json:"reference,omitempty"`
+	// Extra adds members the SDK does not model.
+	Extra map[string]any `json:"-"`
 }
 
 func (r *RefundRequest) validate() error {
@@ -165,7 +172,7 @@ func (s *CreditCardService) Refund(ctx context.Context, req *RefundRequest) (*Tr
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
-	return s.c.transact(ctx, &wire.CardRefund, req.wire())
+	return s.c.transact(ctx, &wire.CardRefund, req.wire(), req.Extra)
 }
 
 // Rollback sends Jupico's system reversal for a transaction whose outcome
@@ -185,19 +192,18 @@ func (s *CreditCardService) Rollback(ctx context.Context, req *RollbackRequest) 
 
 // AVSRequest asks for an address verification only; nothing is authorized.
 type AVSRequest struct {
-	SubMerchantID string
-	PaymentToken  PaymentToken
-	Billing       *Address
+	SubMerchantID string       `json:"subMerchantId"`
+	PaymentToken  PaymentToken `json:"paymentToken"`
+	Billing       *Address     `json:"billing,omitempty"`
+	// Extra adds members the SDK does not model.
+	Extra map[string]any `json:"-"`
 }
 
 // AVSResult is the address verification result.
 type AVSResult struct {
 	// Result is the AVS result code, in the same format as a sale's.
 	Result string
-	// RequestID is the response's request identifier, when sent.
-	RequestID string
-	// Raw is the response's data exactly as sent.
-	Raw json.RawMessage
+	ResponseMeta
 }
 
 // VerifyAddress runs an AVS-only check. Nothing is authorized, so there is
@@ -217,11 +223,12 @@ func (s *CreditCardService) VerifyAddress(ctx context.Context, req *AVSRequest) 
 		return nil, err
 	}
 	var data wire.Transaction
-	resp, err := s.c.do(ctx, &wire.CardAVS, &wire.AVSCheck{SubMerchantID: req.SubMerchantID, PaymentToken: req.PaymentToken.wire(), Billing: req.Billing.wire()}, &data)
+	resp, err := s.c.do(ctx, &wire.CardAVS, &wire.AVSCheck{SubMerchantID: req.SubMerchantID, PaymentToken: req.PaymentToken.wire(), Billing: req.Billing.wire()}, req.Extra, &data)
 	if err != nil {
 		return nil, err
 	}
-	r := &AVSResult{Result: data.AVS, RequestID: resp.RequestID}
+	r := &AVSResult{Result: data.AVS}
+	r.RequestID = resp.RequestID
 	if resp.Envelope != nil {
 		r.Raw = append(json.RawMessage(nil), resp.Envelope.Data...)
 	}

@@ -28,7 +28,7 @@ func (s *ECheckService) Sale(ctx context.Context, req *ChargeRequest) (*Transact
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
-	return s.c.transact(ctx, &wire.ECheckSale, req.wire())
+	return s.c.transact(ctx, &wire.ECheckSale, req.wire(), req.Extra)
 }
 
 // Refund returns money from a settled eCheck sale.
@@ -36,5 +36,5 @@ func (s *ECheckService) Refund(ctx context.Context, req *RefundRequest) (*Transa
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
-	return s.c.transact(ctx, &wire.ECheckRefund, req.wire())
+	return s.c.transact(ctx, &wire.ECheckRefund, req.wire(), req.Extra)
 }

@@ -64,19 +64,30 @@ type DynamicFee struct {
 	DiscountRateBasisPoints int
 }
 
+// MarshalJSON writes the fee as Jupico reads it: {"fixed", "discountRatePerc"},
+// the rate a decimal percentage ("2.50").
+func (f DynamicFee) MarshalJSON() ([]byte, error) { return json.Marshal(f.wire()) }
+
+func (f *DynamicFee) wire() *wire.DynamicFee {
+	if f == nil {
+		return nil
+	}
+	return &wire.DynamicFee{Fixed: f.Fixed.number(), DiscountRatePerc: Amount(f.DiscountRateBasisPoints).number()}
+}
+
 // Address is billing or shipping data.
 type Address struct {
-	FirstName  string
-	LastName   string
-	Company    string
-	Line1      string
-	Line2      string
-	City       string
-	State      string
-	PostalCode string
-	Country    string
-	Email      string
-	Phone      string
+	FirstName  string `json:"firstName,omitempty"`
+	LastName   string `json:"lastName,omitempty"`
+	Company    string `json:"company,omitempty"`
+	Line1      string `json:"address1,omitempty"`
+	Line2      string `json:"address2,omitempty"`
+	City       string `json:"city,omitempty"`
+	State      string `json:"state,omitempty"`
+	PostalCode string `json:"postalCode,omitempty"`
+	Country    string `json:"country,omitempty"`
+	Email      string `json:"email,omitempty"`
+	Phone      string `json:"phone,omitempty"`
 }
 
 func (a *Address) validate(v *validator, field string) {
@@ -107,33 +118,37 @@ func (a *Address) wire() *wire.Address {
 // like a card number.
 type ChargeRequest struct {
 	// SubMerchantID is the merchant the money goes to.
-	SubMerchantID string
+	SubMerchantID string `json:"subMerchantId"`
 	// Amount to charge; must be positive.
-	Amount Amount
+	Amount Amount `json:"amount"`
 	// PaymentToken is the card or bank account to charge.
-	PaymentToken PaymentToken
+	PaymentToken PaymentToken `json:"paymentToken"`
 	// Description is free text shown in Jupico's Backoffice.
-	Description string
+	Description string `json:"description,omitempty"`
 	// Items are the line items.
-	Items []Item
+	Items []Item `json:"items,omitempty"`
 	// TaxAmount is the tax included in Amount; nil means none given.
-	TaxAmount *Amount
+	TaxAmount *Amount `json:"taxAmount,omitempty"`
 	// TaxWithhold withholds TaxAmount from the merchant's payout and passes
 	// it to the platform.
-	TaxWithhold bool
+	TaxWithhold bool `json:"taxWithHold,omitempty"`
 	// DynamicFee overrides the merchant's fee for this transaction.
-	DynamicFee *DynamicFee
+	DynamicFee *DynamicFee `json:"dynamicFee,omitempty"`
 	// Billing and Shipping addresses.
-	Billing  *Address
-	Shipping *Address
+	Billing  *Address `json:"billing,omitempty"`
+	Shipping *Address `json:"shipping,omitempty"`
 	// Metadata: at most 50 keys of at most 40 characters without [ or ],
 	// values of at most 500 characters.
-	Metadata map[string]string
+	Metadata map[string]string `json:"metadata,omitempty"`
 	// BillingDescriptor is the text on the customer's statement.
-	BillingDescriptor string
+	BillingDescriptor string `json:"billingDescriptor,omitempty"`
 	// Reference is your own reference for the charge (an order id); it
 	// travels with a rollback too.
-	Reference string
+	Reference string `json:"reference,omitempty"`
+	// Extra adds members the SDK does not model, as every request does;
+	// a key that names a member above is refused, and its values pass the
+	// free-text rules (no card number).
+	Extra map[string]any `json:"-"`
 }
 
 func (r *ChargeRequest) validate() error {
@@ -199,7 +214,7 @@ func (r *ChargeRequest) wire() *wire.Charge {
 		w.Items = append(w.Items, wi)
 	}
 	if f := r.DynamicFee; f != nil {
-		w.DynamicFee = &wire.DynamicFee{Fixed: f.Fixed.number(), DiscountRatePerc: json.Number(Amount(f.DiscountRateBasisPoints).String())}
+		w.DynamicFee = f.wire()
 	}
 	return w
 }

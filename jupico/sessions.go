@@ -77,7 +77,7 @@ func (s *SessionsService) Authorize(ctx context.Context, req *BrowserSessionRequ
 	if err := v.error(); err != nil {
 		return nil, err
 	}
-	resp, err := s.c.do(ctx, &wire.BrowserSession, w, nil)
+	resp, err := s.c.do(ctx, &wire.BrowserSession, w, nil, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -252,12 +252,15 @@ func WithRollbackHook(fn func(context.Context, RollbackEvent)) Option {
 	}
 }
 
-// transact sends a card or eCheck transaction and maps every outcome
-// Jupico defines.
-func (c *Client) transact(ctx context.Context, op *wire.Operation, in any) (_ *Transaction, err error) {
+// transact sends a card or eCheck transaction, in (a wire type) and the
+// request's Extra members, and maps every outcome Jupico defines.
+func (c *Client) transact(ctx context.Context, op *wire.Operation, in any, extra map[string]any) (_ *Transaction, err error) {
 	body, err := wire.Marshal(in)
 	if err != nil {
 		return nil, fmt.Errorf("jupico: %s: encode request: %w", op.Name, err)
+	}
+	if body, err = withExtra(op, body, in, extra); err != nil {
+		return nil, err
 	}
 	ctx, ob := c.startCall(ctx, op)
 	var resp *pipeline.Response
