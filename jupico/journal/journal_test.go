@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jupico/jupico-go/internal/crashtest"
 	"github.com/jupico/jupico-go/jupico"
 	"github.com/jupico/jupico-go/jupico/journal"
 )
@@ -182,4 +183,20 @@ func TestTornAndCorruptFilesAreReportedNotTruncated(t *testing.T) {
 	all, err := j.Entries(ctx)
 	require.NoError(t, err)
 	assert.Len(t, all, 300)
+}
+
+// Every field of an entry survives the file, also one a later version adds
+// to jupico.JournalEntry: crashtest.FullEntry sets them all.
+func TestEveryEntryFieldRoundTrips(t *testing.T) {
+	t.Parallel()
+	j := open(t, filepath.Join(t.TempDir(), "j"))
+	ctx := context.Background()
+	want := crashtest.FullEntry(1)
+	e := want
+	require.NoError(t, j.Record(ctx, &e))
+	want.Owner = j.Owner() // the journal sets it
+	all, err := j.Entries(ctx)
+	require.NoError(t, err)
+	require.Len(t, all, 1)
+	assert.Equal(t, want, all[0])
 }

@@ -42,6 +42,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -213,6 +214,7 @@ CREATE TABLE IF NOT EXISTS `+j.table+` (
 ALTER TABLE `+j.table+` ADD COLUMN IF NOT EXISTS tries integer NOT NULL DEFAULT 0;
 ALTER TABLE `+j.table+` ADD COLUMN IF NOT EXISTS next_try timestamptz;
 ALTER TABLE `+j.table+` ADD COLUMN IF NOT EXISTS found_status text NOT NULL DEFAULT '';
+ALTER TABLE `+j.table+` ADD COLUMN IF NOT EXISTS entry jsonb;
 CREATE INDEX IF NOT EXISTS `+pgx.Identifier{table + "_open"}.Sanitize()+` ON `+j.table+` (owner) WHERE state <> 'done';
 CREATE TABLE IF NOT EXISTS `+j.leases+` (
 	owner   text PRIMARY KEY,
@@ -362,6 +364,7 @@ func (j *Journal) write(batch []*record) {
 		attempts, tries                               = make([]int32, n), make([]int32, n)
 		created, updated                              = make([]time.Time, n), make([]time.Time, n)
 		next                                          = make([]*time.Time, n)
+		payloads                                      = make([][]byte, n)
 	)
 	for i, r := range batch {
 		e := &r.e
@@ -371,22 +374,23 @@ func (j *Journal) write(batch []*record) {
 		if !e.NextTry.IsZero() {
 			next[i] = &e.NextTry
 		}
+		payloads[i] = payload(e)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), j.lease)
 	defer cancel()
 	rows, err := j.pool.Query(ctx, `
 INSERT INTO `+j.table+` (`+columns+`)
 SELECT u.id, $1, u.operation, u.body, u.reference, u.state, u.outcome, u.transaction_id, u.attempts, u.error, u.created, u.updated,
-	u.tries, u.next_try, u.found_status
+	u.tries, u.next_try, u.found_status, u.entry
 FROM unnest($2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[], $8::text[], $9::integer[], $10::text[], $11::timestamptz[], $12::timestamptz[],
-	$13::integer[], $14::timestamptz[], $15::text[])
-	AS u(id, operation, body, reference, state, outcome, transaction_id, attempts, error, created, updated, tries, next_try, found_status)
+	$13::integer[], $14::timestamptz[], $15::text[], $16::jsonb[])
+	AS u(id, operation, body, reference, state, outcome, transaction_id, attempts, error, created, updated, tries, next_try, found_status, entry)
 WHERE EXISTS (SELECT 1 FROM `+j.leases+` WHERE owner = $1 AND expires > now())
 ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, outcome = EXCLUDED.outcome, transaction_id = EXCLUDED.transaction_id,
 	attempts = EXCLUDED.attempts, error = EXCLUDED.error, updated = EXCLUDED.updated,
-	tries = EXCLUDED.tries, next_try = EXCLUDED.next_try, found_status = EXCLUDED.found_status
+	tries = EXCLUDED.tries, next_try = EXCLUDED.next_try, found_status = EXCLUDED.found_status, entry = EXCLUDED.entry
 WHERE `+j.table+`.owner = EXCLUDED.owner
-RETURNING id`, j.owner, ids, ops, bodies, refs, states, outcomes, txIDs, attempts, errs, created, updated, tries, next, found)
+RETURNING id`, j.owner, ids, ops, bodies, refs, states, outcomes, txIDs, attempts, errs, created, updated, tries, next, found, payloads)
 	j.commits.Add(1)
 	j.records.Add(int64(n))
 	stored := make(map[string]bool, n)
@@ -415,7 +419,32 @@ RETURNING id`, j.owner, ids, ops, bodies, refs, states, outcomes, txIDs, attempt
 	}
 }
 
-const columns = `id, owner, operation, body, reference, state, outcome, transaction_id, attempts, error, created, updated, tries, next_try, found_status`
+const columns = `id, owner, operation, body, reference, state, outcome, transaction_id, attempts, error, created, updated, tries, next_try, found_status, entry`
+
+// entryVersion is the version of the entry payload this package writes.
+// The readable columns are for operators; the payload is the whole
+// jupico.JournalEntry, so that a field a later version of the SDK adds is
+// kept, and read back, without a migration: a reader takes every field
+// from the payload when there is one (the body and the owner stay
+// columns), and from the columns for rows written before it existed.
+const entryVersion = 1
+
+// storedEntry is the payload: the entry, without its body (a column of
+// its own), behind its version.
+type storedEntry struct {
+	Version int `json:"v"`
+	jupico.JournalEntry
+}
+
+func payload(e *jupico.JournalEntry) []byte {
+	s := storedEntry{Version: entryVersion, JournalEntry: *e}
+	s.Body, s.Owner = nil, ""
+	b, err := json.Marshal(s)
+	if err != nil {
+		return nil // the columns still hold it
+	}
+	return b
+}
 
 // Claim returns this journal's unfinished entries and takes over those of
 // owners whose lease expired, in one transaction: rows a concurrent claim
@@ -506,18 +535,35 @@ func scan(rows pgx.Rows) ([]jupico.JournalEntry, error) {
 		var e jupico.JournalEntry
 		var state string
 		var next *time.Time
+		var entry []byte
 		if err := rows.Scan(&e.ID, &e.Owner, &e.Operation, &e.Body, &e.Reference, &state, &e.Outcome, &e.TransactionID,
-			&e.Attempts, &e.Err, &e.Created, &e.Updated, &e.Tries, &next, &e.FoundStatus); err != nil {
+			&e.Attempts, &e.Err, &e.Created, &e.Updated, &e.Tries, &next, &e.FoundStatus, &entry); err != nil {
 			return nil, err
 		}
 		e.State = jupico.JournalState(state)
-		e.Created, e.Updated = e.Created.UTC(), e.Updated.UTC()
 		if next != nil {
-			e.NextTry = next.UTC()
+			e.NextTry = *next
 		}
+		if len(entry) > 0 {
+			var s storedEntry
+			if err := json.Unmarshal(entry, &s); err != nil {
+				return nil, fmt.Errorf("entry %s: payload: %w", e.ID, err)
+			}
+			body, owner := e.Body, e.Owner
+			e = s.JournalEntry
+			e.Body, e.Owner = body, owner
+		}
+		e.Created, e.Updated, e.NextTry = e.Created.UTC(), e.Updated.UTC(), utcOrZero(e.NextTry)
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+func utcOrZero(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC()
 }
 
 // Close stops the heartbeat and ends the lease: from then on peers may

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jupico/jupico-go/internal/crashtest"
 	"github.com/jupico/jupico-go/jupico"
 	"github.com/jupico/jupico-go/jupico/pgjournal"
 )
@@ -77,4 +78,20 @@ INSERT INTO `+table+` (id, owner, operation, body, reference, state, attempts, c
 	assert.True(t, e.NextTry.Equal(all[0].NextTry), "%v, want %v", all[0].NextTry, e.NextTry)
 	assert.Equal(t, "pending", all[0].FoundStatus)
 	assert.Equal(t, jupico.JournalRollbackOwed, all[0].State)
+}
+
+// Every field of an entry survives the table, also one a later version
+// adds to jupico.JournalEntry: the payload column holds them all.
+func TestEveryEntryFieldRoundTrips(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	j := open(t, freshTable(t), pgjournal.WithOwner("full"))
+	want := crashtest.FullEntry(1)
+	e := want
+	require.NoError(t, j.Record(ctx, &e))
+	want.Owner = "full"
+	all, err := j.Entries(ctx)
+	require.NoError(t, err)
+	require.Len(t, all, 1)
+	assert.Equal(t, want, all[0])
 }
