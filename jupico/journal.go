@@ -32,6 +32,12 @@ var ErrJournal = errors.New("jupico: journal")
 // with WithJournal. Package jupico/journal implements it on a local file
 // (bbolt); package jupico/pgjournal on PostgreSQL, shared by replicas.
 // Implementations must be safe for concurrent use.
+//
+// An implementation must embed JournalBase: the interface has an
+// unexported method that only JournalBase provides, so a method added in a
+// later version comes with a default on JournalBase (documented with the
+// method) instead of breaking your journal. A journal that wraps another
+// (to observe or fault it) embeds the Journal it wraps instead.
 type Journal interface {
 	// Record stores e, replacing an entry with the same ID. When it
 	// returns nil the entry survives a crash of the process. The journal
@@ -47,7 +53,18 @@ type Journal interface {
 	// Compact deletes the entries that are done and were last recorded
 	// before t, and returns how many it deleted.
 	Compact(ctx context.Context, before time.Time) (int, error)
+
+	// journal is provided only by JournalBase: every implementation
+	// embeds it, so the interface can grow.
+	journal()
 }
+
+// JournalBase is embedded by every Journal implementation. It has no
+// state and no methods of its own today; methods added to Journal later
+// get their default here.
+type JournalBase struct{}
+
+func (JournalBase) journal() {}
 
 // JournalState is where a journaled transaction stands.
 type JournalState string

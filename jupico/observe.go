@@ -32,8 +32,10 @@ import (
 // must be safe for concurrent use and return quickly. With no Observer
 // set the client does none of this work.
 //
-// Embed NopObserver in an implementation so that methods added to this
-// interface in later versions do nothing until it defines them.
+// An implementation must embed NopObserver (or another Observer): the
+// interface has an unexported method that only NopObserver provides, so a
+// method added in a later version is a new default on NopObserver, never
+// a compile error in your code. Override the methods you need.
 type Observer interface {
 	// CallStart is called before a call's first attempt. The context it
 	// returns is the call's from then on (its attempts run under it, and
@@ -60,11 +62,18 @@ type Observer interface {
 	// background recovery's, Recover's and Reconcile's): what it settled
 	// and what is still owed. ctx is not a call's.
 	Sweep(ctx context.Context, s SweepInfo)
+
+	// observer is provided only by NopObserver: every implementation
+	// embeds it, so the interface can grow.
+	observer()
 }
 
-// NopObserver does nothing. Embed it in an Observer to implement only the
-// methods of interest.
+// NopObserver does nothing. Every Observer embeds it (the interface
+// requires it), implementing only the methods of interest; methods added
+// to Observer later get their default here.
 type NopObserver struct{}
+
+func (NopObserver) observer() {}
 
 var _ Observer = NopObserver{}
 

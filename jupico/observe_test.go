@@ -25,6 +25,7 @@ type callID struct{}
 // recorder is an Observer that writes what it sees as lines, and keeps
 // every value it was given for the canary check.
 type recorder struct {
+	jupico.NopObserver
 	mu     sync.Mutex
 	n      int
 	lines  []string

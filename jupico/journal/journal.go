@@ -89,6 +89,7 @@ var (
 // Journal is a jupico.Journal in a local file. Its methods are safe for
 // concurrent use.
 type Journal struct {
+	jupico.JournalBase
 	db    *bolt.DB
 	path  string
 	owner string

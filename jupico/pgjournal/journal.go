@@ -76,6 +76,7 @@ const (
 // Journal is a jupico.Journal in a PostgreSQL table. Its methods are safe
 // for concurrent use.
 type Journal struct {
+	jupico.JournalBase
 	pool   *pgxpool.Pool
 	owner  string
 	lease  time.Duration
