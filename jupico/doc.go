@@ -38,6 +38,9 @@
 // Ptr("") clears a text member and ExpiresOn: &Date{} (sent as null) a
 // date. Members a resource cannot do without may be changed but not
 // cleared. An update that sets nothing is refused with a *ValidationError.
+// There is no generic update type: each operation accepts only its own, so
+// an update of the wrong resource, or of a non-request type, does not
+// compile.
 //
 // # Environments and credentials
 //

@@ -68,16 +68,23 @@ func Ptr[T any](v T) *T { return &v }
 
 // updatesNothing reports whether the update struct u (a pointer) sets no
 // member: every field the body carries but the owning sub-merchant is
-// nil, and Extra is empty.
+// nil (or, for a raw JSON value, which is written only when it holds
+// something, empty), and Extra is empty.
 func updatesNothing(u any) bool {
 	rv := reflect.ValueOf(u).Elem()
 	for _, f := range fieldsOf(rv.Type()) {
+		fv := rv.Field(f.index)
 		switch {
 		case f.name == "extra" && !f.own:
-			if rv.Field(f.index).Len() > 0 {
+			if fv.Len() > 0 {
 				return false
 			}
-		case f.own && f.name != "subMerchantId" && !rv.Field(f.index).IsZero():
+		case !f.own || f.name == "subMerchantId":
+		case fv.Type() == rawType:
+			if fv.Len() > 0 {
+				return false
+			}
+		case !fv.IsZero():
 			return false
 		}
 	}

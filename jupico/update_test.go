@@ -245,6 +245,7 @@ func TestUpdatesValidateWhatIsSet(t *testing.T) {
 		{"plan: nothing", &wire.PlanUpdate, plan(jupico.PlanUpdate{}), "", "nothing to update"},
 		{"invite: nothing", &wire.InviteUpdate, invite(jupico.InviteUpdate{}), "", "nothing to update"},
 		{"plan: an empty Extra is nothing", &wire.PlanUpdate, plan(jupico.PlanUpdate{Extra: map[string]any{}}), "", "nothing to update"},
+		{"invite: empty fees are nothing", &wire.InviteUpdate, invite(jupico.InviteUpdate{Fees: json.RawMessage{}}), "", "nothing to update"},
 
 		{"link: zero amount", &wire.PaymentLinkUpdate, link(jupico.PaymentLinkUpdate{Amount: jupico.Ptr(jupico.Cents(0))}), "amount", "must be positive"},
 		{"link: no such day", &wire.PaymentLinkUpdate, link(jupico.PaymentLinkUpdate{ExpiresOn: &feb30}), "expiresOn", "is not a real day"},
