@@ -38,7 +38,8 @@ var keyLines = map[string][]string{
 	"crash-recovery": {"Jupico holds 25.00 that nobody recorded", "order-7001, left unfinished by the dead process: rolled back",
 		"Jupico now holds 0.00 for it (1 rollback)", "done"},
 	"platform": {"invite inv_000001: Sent", "webhook onApplicationInitiated", "webhook onMerchantSubmit", "webhook onMerchantActivation",
-		"merchant sm_000001 (Analytical Engines LLC, invite crm-1815) is active", "subscription sub_000001 active, charged 49.00 now",
+		"merchant sm_000001 (Analytical Engines LLC, invite crm-1815) is active", "plan plan_000001 updated: 0 cycles (until cancelled)",
+		"subscription sub_000001 active, charged 49.00 now",
 		"available 49.00, pending 0.00", "payout po_000001 of 40.00: pending", "listed: payout-day-1 40.00 pending", "done"},
 }
 

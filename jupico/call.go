@@ -28,8 +28,7 @@ import (
 // request is implemented by every request type of the platform services.
 // validate checks the type's own rules (required fields, amounts, dates);
 // the guard on every string runs separately, by reflection, which also
-// finds the type's Extra (its own, or that of an embedded filter or of
-// Update's Fields).
+// finds the type's Extra (its own, or that of an embedded filter).
 type request interface{ validate(v *validator) }
 
 // addressed is a request that names the resource it acts on; its ID is
@@ -433,7 +432,7 @@ type field struct {
 	// under their own name (json:"-") the lower-cased Go name.
 	name string
 	// flat fields' members are written into the enclosing object (an
-	// embedded struct, or Update's Fields).
+	// embedded struct).
 	flat bool
 	// own is false for fields the SDK writes from elsewhere (ID, Extra,
 	// the page window), which cannot collide with Extra.
@@ -455,7 +454,7 @@ func fieldsOf(t reflect.Type) []field {
 		f := field{index: i, own: true}
 		tag, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
 		switch {
-		case sf.Anonymous && tag == "", sf.Name == "Fields":
+		case sf.Anonymous && tag == "":
 			f.flat = true
 		case tag == "-":
 			f.name, f.own = strings.ToLower(sf.Name[:1])+sf.Name[1:], false

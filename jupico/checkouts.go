@@ -10,7 +10,7 @@ import (
 // implements it; jupicomock has a mock of it.
 type CheckoutsAPI interface {
 	Create(ctx context.Context, req *CheckoutRequest) (*Checkout, error)
-	Update(ctx context.Context, req *Update[CheckoutRequest]) (*Checkout, error)
+	Update(ctx context.Context, req *CheckoutUpdate) (*Checkout, error)
 	Deactivate(ctx context.Context, req *Ref) (*Checkout, error)
 	Delete(ctx context.Context, req *Ref) (*Checkout, error)
 }
@@ -24,8 +24,8 @@ var _ CheckoutsAPI = (*CheckoutsService)(nil)
 // is a write, with the errors of OnboardingInvitesService.
 type CheckoutsService service
 
-// CheckoutRequest describes a checkout session. SubMerchantID, a positive
-// Amount and ReturnURL are required (for an update, only what changes).
+// CheckoutRequest describes a new checkout session. SubMerchantID, a
+// positive Amount and ReturnURL are required.
 type CheckoutRequest struct {
 	SubMerchantID string `json:"subMerchantId"`
 	Amount        Amount `json:"amount,omitempty"`
@@ -51,6 +51,45 @@ func (r *CheckoutRequest) validate(v *validator) {
 	v.text("reference", r.Reference, 100)
 }
 
+// CheckoutUpdate changes a checkout session: ID and SubMerchantID are
+// required, and every other field is left as it is when nil (not sent) and
+// set when not, to its zero value too. At least one field or Extra member
+// must be set. See Ptr.
+type CheckoutUpdate struct {
+	// ID is the checkout session's identifier.
+	ID            string `json:"-"`
+	SubMerchantID string `json:"subMerchantId"`
+	// Amount, when set, must be positive.
+	Amount *Amount `json:"amount,omitempty"`
+	// Items, when not nil, replaces the items; an empty non-nil slice
+	// removes them.
+	Items []Item `json:"items,omitzero"`
+	// Reference set to "" clears it.
+	Reference *string `json:"reference,omitempty"`
+	// ReturnURL, when set, must be an https URL: a session needs one.
+	ReturnURL *string `json:"returnUrl,omitempty"`
+	// CancelURL set to "" clears it; otherwise it must be https.
+	CancelURL *string `json:"cancelUrl,omitempty"`
+	// CustomerEmail set to "" clears it.
+	CustomerEmail *string        `json:"customerEmail,omitempty"`
+	Extra         map[string]any `json:"-"`
+}
+
+func (r *CheckoutUpdate) validate(v *validator) {
+	v.nothingToUpdate(r)
+	v.setAmount("amount", r.Amount)
+	validateItems(v, r.Items)
+	v.setText("reference", r.Reference, 100)
+	if v.keep("returnUrl", r.ReturnURL); r.ReturnURL != nil {
+		v.https("returnUrl", *r.ReturnURL)
+	}
+	if r.CancelURL != nil {
+		v.https("cancelUrl", *r.CancelURL)
+	}
+}
+
+func (r *CheckoutUpdate) resourceID() string { return r.ID }
+
 // Checkout is a checkout session.
 type Checkout struct {
 	ID            string `json:"checkoutId"`
@@ -69,7 +108,7 @@ func (s *CheckoutsService) Create(ctx context.Context, req *CheckoutRequest) (*C
 }
 
 // Update changes a checkout session the customer has not paid.
-func (s *CheckoutsService) Update(ctx context.Context, req *Update[CheckoutRequest]) (*Checkout, error) {
+func (s *CheckoutsService) Update(ctx context.Context, req *CheckoutUpdate) (*Checkout, error) {
 	return call[Checkout](ctx, s.c, &wire.CheckoutUpdate, req)
 }
 

@@ -24,8 +24,23 @@
 // The platform services share one path: their requests carry an Extra map
 // merged into the body (a key that collides with a typed field is refused),
 // their results keep Raw, the answer's data as sent, and every string in a
-// request is refused if it holds what looks like a card number. Update and
-// Ref address an existing resource; money is always an Amount.
+// request is refused if it holds what looks like a card number. Ref and
+// the update requests address an existing resource; money is always an
+// Amount.
+//
+// # Updates
+//
+// Each update operation takes a request type of its own (PaymentLinkUpdate,
+// CheckoutUpdate, InvoiceUpdate, PlanUpdate, InviteUpdate) whose optional
+// fields are pointers, slices or maps: nil is not sent and leaves the
+// member as it is; anything else is sent, zero values included, so
+// Reusable: Ptr(false) sets false, Cycles: Ptr(0) sets 0, Reference:
+// Ptr("") clears a text member and ExpiresOn: &Date{} (sent as null) a
+// date. Members a resource cannot do without may be changed but not
+// cleared. An update that sets nothing is refused with a *ValidationError.
+// There is no generic update type: each operation accepts only its own, so
+// an update of the wrong resource, or of a non-request type, does not
+// compile.
 //
 // # Environments and credentials
 //

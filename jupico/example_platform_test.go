@@ -2,6 +2,7 @@ package jupico_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -104,34 +105,48 @@ func ExampleAll() {
 	// pages asked: 2
 }
 
-// A member the SDK does not model yet is one Extra away, and one
-// json.Unmarshal of Raw away on the way back; a key that would overwrite a
-// typed field is refused.
-func ExampleUpdate() {
+// An update sends only the fields it sets, zero values included: nil
+// leaves a member as it is, jupico.Ptr(false) sets it to false. A member
+// the SDK does not model yet is one Extra away, and one json.Unmarshal of
+// Raw away on the way back; a key that would overwrite a typed field is
+// refused.
+func ExamplePaymentLinksService_Update() {
 	srv := jupicotest.Start()
 	defer srv.Close()
 	client := srv.Client()
 	defer client.Close()
 	ctx := context.Background()
 	link, err := client.PaymentLinks.Create(ctx, &jupico.PaymentLinkRequest{SubMerchantID: "m1", Description: "Donation",
-		Extra: map[string]any{"theme": "dark"}})
+		Reusable: true, Extra: map[string]any{"theme": "dark"}})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fee := jupico.Cents(2500)
-	link, err = client.PaymentLinks.Update(ctx, &jupico.Update[jupico.PaymentLinkRequest]{ID: link.ID,
-		Fields: jupico.PaymentLinkRequest{SubMerchantID: "m1", Amount: &fee}})
+	link, err = client.PaymentLinks.Update(ctx, &jupico.PaymentLinkUpdate{ID: link.ID, SubMerchantID: "m1",
+		Amount: jupico.Ptr(jupico.Cents(2500)), Reusable: jupico.Ptr(false)})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(link.Amount, link.Description, string(link.Raw) != "")
+	var extra struct {
+		Reusable bool   `json:"reusable"`
+		Theme    string `json:"theme"`
+	}
+	if err := json.Unmarshal(link.Raw, &extra); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(link.Amount, link.Description, extra.Reusable, extra.Theme)
+	fmt.Println(string(srv.RequestsTo("/v1/paymentLinks/update")[0].Body))
 
+	_, err = client.PaymentLinks.Update(ctx, &jupico.PaymentLinkUpdate{ID: link.ID, SubMerchantID: "m1"})
+	fmt.Println(err)
 	_, err = client.PaymentLinks.Create(ctx, &jupico.PaymentLinkRequest{SubMerchantID: "m1", Description: "x",
 		Extra: map[string]any{"description": "y"}})
 	fmt.Println(err)
 	// Output:
-	// 25.00 Donation true
+	// 25.00 Donation false dark
+	// {"subMerchantId":"m1","amount":25.00,"reusable":false,"paymentLinkId":"pl_000001"}
+	// jupico: invalid request: nothing to update
 	// jupico: invalid request: extra[description]: collides with a field the SDK writes; set that field instead
 }

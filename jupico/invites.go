@@ -2,6 +2,7 @@ package jupico
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
 
 	"github.com/jupico/jupico-go/internal/wire"
@@ -13,7 +14,7 @@ type OnboardingInvitesAPI interface {
 	Create(ctx context.Context, req *InviteRequest) (*Invite, error)
 	CreateAndSend(ctx context.Context, req *InviteRequest) (*Invite, error)
 	CreateBatch(ctx context.Context, req *InviteBatchRequest) (*InviteBatch, error)
-	Update(ctx context.Context, req *Update[InviteRequest]) (*Invite, error)
+	Update(ctx context.Context, req *InviteUpdate) (*Invite, error)
 	Send(ctx context.Context, req *Ref) (*Invite, error)
 	Cancel(ctx context.Context, req *Ref) (*Invite, error)
 	AddSubMerchant(ctx context.Context, req *AddSubMerchantRequest) (*Invite, error)
@@ -55,8 +56,7 @@ const (
 	InviteExpired   InviteStatus = "Expired"
 )
 
-// InviteRequest invites a merchant. Name and Email are required (for an
-// update, only what changes).
+// InviteRequest invites a merchant. Name and Email are required.
 type InviteRequest struct {
 	// Name is the person invited.
 	Name string `json:"name,omitempty"`
@@ -140,8 +140,53 @@ func (s *OnboardingInvitesService) CreateBatch(ctx context.Context, req *InviteB
 	return call[InviteBatch](ctx, s.c, &wire.InviteCreateBatch, req)
 }
 
-// Update changes an invite that the merchant has not started yet.
-func (s *OnboardingInvitesService) Update(ctx context.Context, req *Update[InviteRequest]) (*Invite, error) {
+// InviteUpdate changes an invite: ID is required (an invite belongs to the
+// platform, so there is no sub-merchant), and every other field is left as
+// it is when nil (not sent) and set when not, to its zero value too. At
+// least one field or Extra member must be set. See Ptr. The fields are
+// those of InviteRequest and MerchantSetup.
+type InviteUpdate struct {
+	// ID is the invite's identifier.
+	ID string `json:"-"`
+	// Name, when set, must not be empty.
+	Name *string `json:"name,omitempty"`
+	// Email, when set, must not be empty.
+	Email *string `json:"email,omitempty"`
+	// Phone set to "" clears it.
+	Phone *string `json:"phone,omitempty"`
+	// Reference set to "" clears it.
+	Reference *string `json:"reference,omitempty"`
+	// Identity, when set, replaces the business and representatives.
+	Identity *Identity `json:"identity,omitempty"`
+	// PayoutBankAccounts, when not nil, replaces the accounts; an empty
+	// non-nil slice removes them.
+	PayoutBankAccounts []BankAccount `json:"payoutBankAccounts,omitzero"`
+	// FeesTemplateID set to "" returns to the platform's default template.
+	FeesTemplateID *string `json:"feesTemplateId,omitempty"`
+	// Fees, when set, replaces the fee overrides: a JSON object.
+	Fees json.RawMessage `json:"fees,omitempty"`
+	// OnboardingFlowTemplateID set to "" clears it.
+	OnboardingFlowTemplateID *string `json:"onboardingFlowTemplateId,omitempty"`
+	// Extra members to merge into the body.
+	Extra map[string]any `json:"-"`
+}
+
+func (r *InviteUpdate) validate(v *validator) {
+	v.nothingToUpdate(r)
+	v.keep("name", r.Name)
+	v.keep("email", r.Email)
+	v.setText("reference", r.Reference, 100)
+	setup := MerchantSetup{Identity: r.Identity, PayoutBankAccounts: r.PayoutBankAccounts, Fees: r.Fees}
+	setup.validate(v)
+}
+
+func (r *InviteUpdate) resourceID() string { return r.ID }
+
+// Update changes the members of an invite that the merchant has not
+// started yet that req sets, and only those. An update that sets nothing,
+// or sets a member it cannot clear to its zero value, is refused with a
+// *ValidationError before sending.
+func (s *OnboardingInvitesService) Update(ctx context.Context, req *InviteUpdate) (*Invite, error) {
 	return call[Invite](ctx, s.c, &wire.InviteUpdate, req)
 }
 

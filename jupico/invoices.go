@@ -10,7 +10,7 @@ import (
 // implements it; jupicomock has a mock of it.
 type InvoicesAPI interface {
 	Create(ctx context.Context, req *InvoiceRequest) (*Invoice, error)
-	Update(ctx context.Context, req *Update[InvoiceRequest]) (*Invoice, error)
+	Update(ctx context.Context, req *InvoiceUpdate) (*Invoice, error)
 	Void(ctx context.Context, req *Ref) (*Invoice, error)
 	Delete(ctx context.Context, req *Ref) (*Invoice, error)
 	Send(ctx context.Context, req *Ref) (*Invoice, error)
@@ -38,10 +38,10 @@ const (
 	Net60        PaymentTerm = "net60"
 )
 
-// InvoiceRequest describes an invoice. Documented and required:
+// InvoiceRequest describes a new invoice. Documented and required:
 // subMerchantId, the customer, items, the total, the invoice date, the due
-// date and the payment term (for an update, only what changes); the total
-// must equal the items' sum when they carry prices.
+// date and the payment term; the total must equal the items' sum when
+// they carry prices.
 type InvoiceRequest struct {
 	SubMerchantID string `json:"subMerchantId"`
 	// CustomerID is the customer billed.
@@ -63,7 +63,7 @@ type InvoiceRequest struct {
 func (r *InvoiceRequest) validate(v *validator) {
 	v.required("subMerchantId", r.SubMerchantID)
 	v.need("customerId", r.CustomerID)
-	if !v.partial && len(r.Items) == 0 {
+	if len(r.Items) == 0 {
 		v.fail("items", "is required")
 	}
 	validateItems(v, r.Items)
@@ -80,6 +80,63 @@ func (r *InvoiceRequest) validate(v *validator) {
 	v.text("memo", r.Memo, maxFreeText)
 	v.text("reference", r.Reference, 100)
 }
+
+// InvoiceUpdate changes an invoice: ID and SubMerchantID are required,
+// and every other field is left as it is when nil (not sent) and set when
+// not, to its zero value too. At least one field or Extra member must be
+// set. See Ptr. The members an invoice requires (customer, items, total,
+// dates, payment term) may be changed but not cleared. When Items and
+// Total are both set, the total must equal the items' sum if they carry
+// prices; when both dates are set, the due date must not be before the
+// invoice date.
+type InvoiceUpdate struct {
+	// ID is the invoice's identifier.
+	ID            string  `json:"-"`
+	SubMerchantID string  `json:"subMerchantId"`
+	CustomerID    *string `json:"customerId,omitempty"`
+	// Items, when not nil, replaces the items, and must hold at least one.
+	Items []Item `json:"items,omitzero"`
+	// Total, when set, must be positive.
+	Total       *Amount      `json:"total,omitempty"`
+	InvoiceDate *Date        `json:"invoiceDate,omitempty"`
+	DueDate     *Date        `json:"dueDate,omitempty"`
+	PaymentTerm *PaymentTerm `json:"paymentTerm,omitempty"`
+	// Memo set to "" clears it.
+	Memo *string `json:"memo,omitempty"`
+	// Reference set to "" clears it.
+	Reference *string `json:"reference,omitempty"`
+	// HostedSession, when not nil, replaces the hosted page's settings,
+	// sent as is.
+	HostedSession map[string]any `json:"hostedSession,omitzero"`
+	Extra         map[string]any `json:"-"`
+}
+
+func (r *InvoiceUpdate) validate(v *validator) {
+	v.nothingToUpdate(r)
+	v.keep("customerId", r.CustomerID)
+	if r.Items != nil && len(r.Items) == 0 {
+		v.fail("items", "cannot be cleared: an invoice needs at least one item")
+	}
+	validateItems(v, r.Items)
+	if v.setAmount("total", r.Total); r.Total != nil {
+		if sum, priced := itemsTotal(r.Items); priced && sum != *r.Total {
+			v.fail("total", "does not equal the sum of the items ("+sum.String()+")")
+		}
+	}
+	v.keepDate("invoiceDate", r.InvoiceDate)
+	v.keepDate("dueDate", r.DueDate)
+	if r.InvoiceDate != nil && r.DueDate != nil && r.DueDate.Before(*r.InvoiceDate) {
+		v.fail("dueDate", "is before invoiceDate")
+	}
+	if r.PaymentTerm != nil {
+		term := string(*r.PaymentTerm)
+		v.keep("paymentTerm", &term)
+	}
+	v.setText("memo", r.Memo, maxFreeText)
+	v.setText("reference", r.Reference, 100)
+}
+
+func (r *InvoiceUpdate) resourceID() string { return r.ID }
 
 // itemsTotal sums quantity × unit price; priced is false when no item has
 // a price.
@@ -114,8 +171,11 @@ func (s *InvoicesService) Create(ctx context.Context, req *InvoiceRequest) (*Inv
 	return call[Invoice](ctx, s.c, &wire.InvoiceCreate, req)
 }
 
-// Update changes an invoice that is not paid or voided.
-func (s *InvoicesService) Update(ctx context.Context, req *Update[InvoiceRequest]) (*Invoice, error) {
+// Update changes the members of an invoice that is not paid or voided
+// that req sets, and only those. An update that sets nothing, or sets a
+// member it cannot clear to its zero value, is refused with a
+// *ValidationError before sending.
+func (s *InvoicesService) Update(ctx context.Context, req *InvoiceUpdate) (*Invoice, error) {
 	return call[Invoice](ctx, s.c, &wire.InvoiceUpdate, req)
 }
 

@@ -10,7 +10,7 @@ import (
 // PaymentLinksService implements it; jupicomock has a mock of it.
 type PaymentLinksAPI interface {
 	Create(ctx context.Context, req *PaymentLinkRequest) (*PaymentLink, error)
-	Update(ctx context.Context, req *Update[PaymentLinkRequest]) (*PaymentLink, error)
+	Update(ctx context.Context, req *PaymentLinkUpdate) (*PaymentLink, error)
 	Deactivate(ctx context.Context, req *Ref) (*PaymentLink, error)
 	Delete(ctx context.Context, req *Ref) (*PaymentLink, error)
 }
@@ -24,8 +24,8 @@ var _ PaymentLinksAPI = (*PaymentLinksService)(nil)
 // is a write, with the errors of OnboardingInvitesService.
 type PaymentLinksService service
 
-// PaymentLinkRequest describes a payment link. SubMerchantID is required;
-// so is a Description (for an update, only what changes).
+// PaymentLinkRequest describes a new payment link. SubMerchantID and a
+// Description are required.
 type PaymentLinkRequest struct {
 	SubMerchantID string `json:"subMerchantId"`
 	// Amount is what the customer pays; nil lets the customer enter it.
@@ -51,6 +51,42 @@ func (r *PaymentLinkRequest) validate(v *validator) {
 	v.text("reference", r.Reference, 100)
 }
 
+// PaymentLinkUpdate changes a payment link: ID and SubMerchantID are
+// required, and every other field is left as it is when nil (not sent) and
+// set when not, to its zero value too. At least one field or Extra member
+// must be set. See Ptr.
+type PaymentLinkUpdate struct {
+	// ID is the payment link's identifier.
+	ID            string `json:"-"`
+	SubMerchantID string `json:"subMerchantId"`
+	// Amount, when set, must be positive.
+	Amount *Amount `json:"amount,omitempty"`
+	// Description, when set, must not be empty: a link needs one.
+	Description *string `json:"description,omitempty"`
+	// Items, when not nil, replaces the items; an empty non-nil slice
+	// removes them.
+	Items []Item `json:"items,omitzero"`
+	// Reusable set to false makes the link close after one payment.
+	Reusable *bool `json:"reusable,omitempty"`
+	// ExpiresOn set to the zero Date (sent as null) makes the link never
+	// expire; otherwise it must be a real day.
+	ExpiresOn *Date `json:"expiresOn,omitempty"`
+	// Reference set to "" clears it.
+	Reference *string        `json:"reference,omitempty"`
+	Extra     map[string]any `json:"-"`
+}
+
+func (r *PaymentLinkUpdate) validate(v *validator) {
+	v.nothingToUpdate(r)
+	v.setAmount("amount", r.Amount)
+	v.keep("description", r.Description)
+	validateItems(v, r.Items)
+	v.setDate("expiresOn", r.ExpiresOn)
+	v.setText("reference", r.Reference, 100)
+}
+
+func (r *PaymentLinkUpdate) resourceID() string { return r.ID }
+
 // PaymentLink is a payment link.
 type PaymentLink struct {
 	ID            string `json:"paymentLinkId"`
@@ -69,8 +105,10 @@ func (s *PaymentLinksService) Create(ctx context.Context, req *PaymentLinkReques
 	return call[PaymentLink](ctx, s.c, &wire.PaymentLinkCreate, req)
 }
 
-// Update changes a payment link.
-func (s *PaymentLinksService) Update(ctx context.Context, req *Update[PaymentLinkRequest]) (*PaymentLink, error) {
+// Update changes the members of a payment link that req sets, and only
+// those. An update that sets nothing, or sets a member it cannot clear to
+// its zero value, is refused with a *ValidationError before sending.
+func (s *PaymentLinksService) Update(ctx context.Context, req *PaymentLinkUpdate) (*PaymentLink, error) {
 	return call[PaymentLink](ctx, s.c, &wire.PaymentLinkUpdate, req)
 }
 

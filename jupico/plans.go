@@ -10,7 +10,7 @@ import (
 // implements it; jupicomock has a mock of it.
 type PlansAPI interface {
 	Create(ctx context.Context, req *PlanRequest) (*Plan, error)
-	Update(ctx context.Context, req *Update[PlanRequest]) (*Plan, error)
+	Update(ctx context.Context, req *PlanUpdate) (*Plan, error)
 	Activate(ctx context.Context, req *Ref) (*Plan, error)
 	Deactivate(ctx context.Context, req *Ref) (*Plan, error)
 	Delete(ctx context.Context, req *Ref) (*Plan, error)
@@ -25,8 +25,8 @@ var _ PlansAPI = (*PlansService)(nil)
 // Every method is a write, with the errors of OnboardingInvitesService.
 type PlansService service
 
-// PlanRequest describes a plan. SubMerchantID, Name, a positive Amount and
-// Frequency are required (for an update, only what changes).
+// PlanRequest describes a new plan. SubMerchantID, Name, a positive Amount
+// and Frequency are required.
 type PlanRequest struct {
 	SubMerchantID string `json:"subMerchantId"`
 	Name          string `json:"name,omitempty"`
@@ -55,6 +55,50 @@ func (r *PlanRequest) validate(v *validator) {
 	v.text("reference", r.Reference, 100)
 }
 
+// PlanUpdate changes a plan: ID and SubMerchantID are required, and every
+// other field is left as it is when nil (not sent) and set when not, to
+// its zero value too. At least one field or Extra member must be set. See
+// Ptr.
+type PlanUpdate struct {
+	// ID is the plan's identifier.
+	ID            string `json:"-"`
+	SubMerchantID string `json:"subMerchantId"`
+	// Name, when set, must not be empty: a plan needs one.
+	Name *string `json:"name,omitempty"`
+	// Description set to "" clears it.
+	Description *string `json:"description,omitempty"`
+	// Amount, when set, must be positive.
+	Amount *Amount `json:"amount,omitempty"`
+	// Frequency, when set, must not be empty.
+	Frequency *Frequency `json:"frequency,omitempty"`
+	// Cycles set to 0 makes subscriptions charge until deactivated; it
+	// must not be negative.
+	Cycles *int `json:"cycles,omitempty"`
+	// TrialDays set to 0 removes the trial; it must not be negative.
+	TrialDays *int `json:"trialDays,omitempty"`
+	// Reference set to "" clears it.
+	Reference *string        `json:"reference,omitempty"`
+	Extra     map[string]any `json:"-"`
+}
+
+func (r *PlanUpdate) validate(v *validator) {
+	v.nothingToUpdate(r)
+	if v.keep("name", r.Name); r.Name != nil {
+		v.text("name", *r.Name, 255)
+	}
+	v.setText("description", r.Description, maxFreeText)
+	v.setAmount("amount", r.Amount)
+	if r.Frequency != nil {
+		f := string(*r.Frequency)
+		v.keep("frequency", &f)
+	}
+	v.setCount("cycles", r.Cycles)
+	v.setCount("trialDays", r.TrialDays)
+	v.setText("reference", r.Reference, 100)
+}
+
+func (r *PlanUpdate) resourceID() string { return r.ID }
+
 // Plan is a subscription plan.
 type Plan struct {
 	ID            string `json:"planId"`
@@ -74,8 +118,11 @@ func (s *PlansService) Create(ctx context.Context, req *PlanRequest) (*Plan, err
 	return call[Plan](ctx, s.c, &wire.PlanCreate, req)
 }
 
-// Update changes a plan; subscriptions already made keep their terms.
-func (s *PlansService) Update(ctx context.Context, req *Update[PlanRequest]) (*Plan, error) {
+// Update changes the members of a plan that req sets, and only those;
+// subscriptions already made keep their terms. An update that sets
+// nothing, or sets a member it cannot clear to its zero value, is refused
+// with a *ValidationError before sending.
+func (s *PlansService) Update(ctx context.Context, req *PlanUpdate) (*Plan, error) {
 	return call[Plan](ctx, s.c, &wire.PlanUpdate, req)
 }
 

@@ -3,7 +3,9 @@ package jupico
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jupico/jupico-go/internal/wire"
@@ -32,29 +34,118 @@ type Ref struct {
 	Extra map[string]any `json:"-"`
 }
 
-func (r *Ref) validate(*validator)      {}
-func (r *Ref) resourceID() string       { return r.ID }
-func (u *Update[T]) resourceID() string { return u.ID }
+func (r *Ref) validate(*validator) {}
+func (r *Ref) resourceID() string  { return r.ID }
 
-// Update changes the resource ID to the fields of Fields that are set: a
-// zero field (empty string, zero amount, nil) is left as it is, so an
-// update sends only what changes. The owning sub-merchant, where the
-// resource has one, is still required in Fields.
-type Update[T any] struct {
-	// ID is the resource's identifier. Required.
-	ID string
-	// Fields holds the new values; its Extra is merged into the body too.
-	Fields T
+// Ptr returns a pointer to a copy of v, for the fields of an update
+// request, where nil means "leave as it is" and a pointer to the zero
+// value sets the zero value:
+//
+//	PaymentLinkUpdate{ID: "pl_1", SubMerchantID: "m1", Reusable: jupico.Ptr(false)}
+//
+// sends "reusable":false. Like go-github's github.Ptr.
+func Ptr[T any](v T) *T { return &v }
+
+// Updates. Every update operation takes a request type of its own
+// (PaymentLinkUpdate, CheckoutUpdate, InvoiceUpdate, PlanUpdate,
+// InviteUpdate) whose fields say "unset" apart from "zero":
+//
+//   - a nil pointer, slice or map is not sent, and the member keeps its
+//     value;
+//   - a pointer to a value sends it, the zero value included: false, 0,
+//     and "" (which clears a text member);
+//   - a pointer to the zero Date sends null, which clears a date;
+//   - a non-nil empty slice or map sends [] or {}, which clears a list.
+//
+// A member the resource cannot do without (a payment link's description,
+// a plan's name, an invoice's due date...) may be changed but not
+// cleared: setting it to its zero value is refused before sending. Rules
+// run on what is set: a set amount must be positive, a set date a real
+// day, a set string passes the free-text rules. An update that sets
+// nothing (no typed field, no Extra member) is refused with a
+// *ValidationError "nothing to update". How Jupico treats "" and null is
+// assumed: not in public docs (see internal/wire).
+
+// updatesNothing reports whether the update struct u (a pointer) sets no
+// member: every field the body carries but the owning sub-merchant is
+// nil (or, for a raw JSON value, which is written only when it holds
+// something, empty), and Extra is empty.
+func updatesNothing(u any) bool {
+	rv := reflect.ValueOf(u).Elem()
+	for _, f := range fieldsOf(rv.Type()) {
+		fv := rv.Field(f.index)
+		switch {
+		case f.name == "extra" && !f.own:
+			if fv.Len() > 0 {
+				return false
+			}
+		case !f.own || f.name == "subMerchantId":
+		case fv.Type() == rawType:
+			if fv.Len() > 0 {
+				return false
+			}
+		case !fv.IsZero():
+			return false
+		}
+	}
+	return true
 }
 
-// MarshalJSON writes Fields' members; ID is written by the operation under
-// its own member name.
-func (u *Update[T]) MarshalJSON() ([]byte, error) { return json.Marshal(&u.Fields) }
+// nothingToUpdate refuses an update that sets nothing.
+func (v *validator) nothingToUpdate(u any) {
+	if updatesNothing(u) {
+		v.fail("", "nothing to update")
+	}
+}
 
-func (u *Update[T]) validate(v *validator) {
-	v.partial = true
-	if r, ok := any(&u.Fields).(request); ok {
-		r.validate(v)
+// keep checks a member an update may change but not clear: when set, it
+// follows the identifier rules and must not be empty.
+func (v *validator) keep(field string, p *string) {
+	switch {
+	case p == nil:
+	case strings.TrimSpace(*p) == "":
+		v.fail(field, "cannot be cleared: it is required")
+	default:
+		v.id(field, *p)
+	}
+}
+
+// setText checks a free-text member an update may set or clear ("").
+func (v *validator) setText(field string, p *string, max int) {
+	if p != nil {
+		v.text(field, *p, max)
+	}
+}
+
+// setAmount checks an amount an update sets: positive.
+func (v *validator) setAmount(field string, p *Amount) {
+	if p != nil {
+		v.positive(field, *p)
+	}
+}
+
+// setDate checks a date an update may set or clear (the zero Date).
+func (v *validator) setDate(field string, p *Date) {
+	if p != nil {
+		v.date(field, *p)
+	}
+}
+
+// keepDate checks a date an update may change but not clear.
+func (v *validator) keepDate(field string, p *Date) {
+	switch {
+	case p == nil:
+	case p.IsZero():
+		v.fail(field, "cannot be cleared: it is required")
+	default:
+		v.date(field, *p)
+	}
+}
+
+// setCount checks a count an update sets: zero or more.
+func (v *validator) setCount(field string, p *int) {
+	if p != nil && *p < 0 {
+		v.fail(field, "must not be negative")
 	}
 }
 
@@ -79,7 +170,8 @@ func (r *PaymentTokenUpdate) resourceID() string { return r.ID }
 
 // Date is a calendar day, without a time or a zone: an installment plan's
 // start, an invoice's due date. It is written as "2006-01-02". The zero
-// Date means "not given".
+// Date means "not given"; written on its own (an update's pointer to it)
+// it is null, which clears the date.
 type Date struct {
 	Year  int
 	Month time.Month
@@ -119,16 +211,24 @@ func (d Date) time() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 
 // one that does.
 func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day) }
 
-// MarshalJSON writes "2006-01-02"; a day that does not exist is an error.
+// MarshalJSON writes "2006-01-02", and null for the zero Date; a day that
+// does not exist is an error.
 func (d Date) MarshalJSON() ([]byte, error) {
+	if d.IsZero() {
+		return []byte("null"), nil
+	}
 	if !d.Valid() {
 		return nil, fmt.Errorf("jupico: invalid date %d-%d-%d", d.Year, d.Month, d.Day)
 	}
 	return strconv.AppendQuote(nil, d.String()), nil
 }
 
-// UnmarshalJSON reads "2006-01-02", or a timestamp that starts with one.
+// UnmarshalJSON reads "2006-01-02", or a timestamp that starts with one;
+// null leaves d as it is (the zero Date for a member Jupico cleared).
 func (d *Date) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return err

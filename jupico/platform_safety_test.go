@@ -137,9 +137,10 @@ func TestExtraIsMergedAndNeverOverwrites(t *testing.T) {
 	assert.JSONEq(t, `{"subMerchantId":"`+merchantID+`","name":"Gold","amount":15.00,"frequency":"monthly","tier":"gold","trial":{"days":14},"z":null}`, string(sent[0].Body))
 	assert.Equal(t, "gold", jsonField(t, plan.Raw, "tier"), "the fake keeps what it was sent")
 
-	// On an update, the Fields' Extra goes with the id the row names.
-	_, err = c.Plans.Update(ctx, &jupico.Update[jupico.PlanRequest]{ID: plan.ID, Fields: jupico.PlanRequest{SubMerchantID: merchantID,
-		Extra: map[string]any{"tier": "platinum"}}})
+	// On an update, Extra goes with the id the row names; an update that
+	// sets only Extra members is an update.
+	_, err = c.Plans.Update(ctx, &jupico.PlanUpdate{ID: plan.ID, SubMerchantID: merchantID,
+		Extra: map[string]any{"tier": "platinum"}})
 	require.NoError(t, err)
 	upd := srv.RequestsTo(wire.PlanUpdate.Path)
 	require.Len(t, upd, 1)
@@ -275,7 +276,8 @@ func fill(v reflect.Value, depth int) {
 	}
 	switch v.Kind() {
 	case reflect.Pointer:
-		if v.IsNil() && v.Type().Elem().Kind() == reflect.Struct {
+		// An update's optional strings are pointers: each gets one too.
+		if k := v.Type().Elem().Kind(); v.IsNil() && (k == reflect.Struct || k == reflect.String) {
 			v.Set(reflect.New(v.Type().Elem()))
 		}
 		if !v.IsNil() {

@@ -75,7 +75,7 @@ func steps() []step {
 	return []step{
 		{op: &wire.InviteCreate, key: "invite", req: func(ids) any { return invite("ada@example.com") }},
 		{op: &wire.InviteUpdate, req: func(got ids) any {
-			return &jupico.Update[jupico.InviteRequest]{ID: got["invite"], Fields: jupico.InviteRequest{Phone: "+1 512 555 0100"}}
+			return &jupico.InviteUpdate{ID: got["invite"], Phone: jupico.Ptr("+1 512 555 0100")}
 		}},
 		{op: &wire.InviteSend, req: inviteRef("invite")},
 		{op: &wire.InviteCreateAndSend, key: "invite2", req: func(ids) any { return invite("grace@example.com") }},
@@ -101,8 +101,7 @@ func steps() []step {
 			return &jupico.PaymentLinkRequest{SubMerchantID: merchantID, Description: "Donation", Reusable: true}
 		}},
 		{op: &wire.PaymentLinkUpdate, req: func(got ids) any {
-			amt := jupico.Cents(2000)
-			return &jupico.Update[jupico.PaymentLinkRequest]{ID: got["link"], Fields: jupico.PaymentLinkRequest{SubMerchantID: merchantID, Amount: &amt}}
+			return &jupico.PaymentLinkUpdate{ID: got["link"], SubMerchantID: merchantID, Amount: jupico.Ptr(jupico.Cents(2000))}
 		}},
 		{op: &wire.PaymentLinkDeactivate, req: ref("link")},
 		{op: &wire.PaymentLinkDelete, req: ref("link")},
@@ -111,14 +110,14 @@ func steps() []step {
 			return &jupico.CheckoutRequest{SubMerchantID: merchantID, Amount: jupico.Cents(4200), ReturnURL: "https://shop.example/done", Reference: "order-7"}
 		}},
 		{op: &wire.CheckoutUpdate, req: func(got ids) any {
-			return &jupico.Update[jupico.CheckoutRequest]{ID: got["checkout"], Fields: jupico.CheckoutRequest{SubMerchantID: merchantID, Amount: jupico.Cents(4300)}}
+			return &jupico.CheckoutUpdate{ID: got["checkout"], SubMerchantID: merchantID, Amount: jupico.Ptr(jupico.Cents(4300))}
 		}},
 		{op: &wire.CheckoutDeactivate, req: ref("checkout")},
 		{op: &wire.CheckoutDelete, req: ref("checkout")},
 
 		{op: &wire.InvoiceCreate, key: "invoice", req: invoice},
 		{op: &wire.InvoiceUpdate, req: func(got ids) any {
-			return &jupico.Update[jupico.InvoiceRequest]{ID: got["invoice"], Fields: jupico.InvoiceRequest{SubMerchantID: merchantID, Memo: "Thank you"}}
+			return &jupico.InvoiceUpdate{ID: got["invoice"], SubMerchantID: merchantID, Memo: jupico.Ptr("Thank you")}
 		}},
 		{op: &wire.InvoiceSend, req: ref("invoice")},
 		{op: &wire.InvoiceVoid, req: ref("invoice")},
@@ -127,7 +126,7 @@ func steps() []step {
 
 		{op: &wire.PlanCreate, key: "plan", req: func(ids) any { p := *plan; return &p }},
 		{op: &wire.PlanUpdate, req: func(got ids) any {
-			return &jupico.Update[jupico.PlanRequest]{ID: got["plan"], Fields: jupico.PlanRequest{SubMerchantID: merchantID, Description: "Gold tier"}}
+			return &jupico.PlanUpdate{ID: got["plan"], SubMerchantID: merchantID, Description: jupico.Ptr("Gold tier")}
 		}},
 		{op: &wire.PlanDeactivate, req: ref("plan")},
 		{op: &wire.PlanActivate, req: ref("plan")},

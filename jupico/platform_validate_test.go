@@ -147,8 +147,8 @@ func TestPlatformRequestsAreValidatedBeforeSending(t *testing.T) {
 			r.Frequency = ""
 			return r
 		}(), "frequency"},
-		{"update without an id", &wire.PlanUpdate, &jupico.Update[jupico.PlanRequest]{Fields: jupico.PlanRequest{SubMerchantID: merchantID}}, "planId"},
-		{"update without its merchant", &wire.PlanUpdate, &jupico.Update[jupico.PlanRequest]{ID: "plan_1"}, "subMerchantId"},
+		{"update without an id", &wire.PlanUpdate, &jupico.PlanUpdate{SubMerchantID: merchantID, Cycles: jupico.Ptr(0)}, "planId"},
+		{"update without its merchant", &wire.PlanUpdate, &jupico.PlanUpdate{ID: "plan_1", Cycles: jupico.Ptr(0)}, "subMerchantId"},
 		{"ref without an id", &wire.PlanActivate, &jupico.Ref{SubMerchantID: merchantID}, "planId"},
 		{"ref without its merchant", &wire.PayoutVoid, &jupico.Ref{ID: "po_1"}, "subMerchantId"},
 		{"token update without a token", &wire.InstallmentPaymentToken, &jupico.PaymentTokenUpdate{SubMerchantID: merchantID, ID: "ins_1"}, "paymentToken"},

@@ -59,9 +59,6 @@ type validator struct {
 	err *ValidationError
 	// op is the operation a platform request is checked for.
 	op *wire.Operation
-	// partial is set for an update, whose request carries only the fields
-	// to change: need and needAmount then accept what is left out.
-	partial bool
 }
 
 func (v *validator) fail(field, reason string) {
@@ -86,21 +83,11 @@ func (v *validator) required(field, s string) {
 	v.id(field, s)
 }
 
-// need is required for a field an update may leave out.
-func (v *validator) need(field, s string) {
-	if v.partial && s == "" {
-		return
-	}
-	v.required(field, s)
-}
+// need is required, for a member of a create request.
+func (v *validator) need(field, s string) { v.required(field, s) }
 
-// needAmount is positive for an amount an update may leave out (zero).
-func (v *validator) needAmount(field string, a Amount) {
-	if v.partial && a == 0 {
-		return
-	}
-	v.positive(field, a)
-}
+// needAmount is positive, for an amount of a create request.
+func (v *validator) needAmount(field string, a Amount) { v.positive(field, a) }
 
 // date checks an optional day: zero, or one that exists.
 func (v *validator) date(field string, d Date) {
@@ -109,9 +96,9 @@ func (v *validator) date(field string, d Date) {
 	}
 }
 
-// needDate is date for a day an update may leave out.
+// needDate is date for a day a create request requires.
 func (v *validator) needDate(field string, d Date) {
-	if d.IsZero() && !v.partial {
+	if d.IsZero() {
 		v.fail(field, "is required")
 	}
 	v.date(field, d)

@@ -1,7 +1,8 @@
 // Command platform runs a payments platform's day with Jupico: it invites
 // a merchant, follows the merchant's onboarding through the webhooks Jupico
-// sends until the merchant is active, creates a subscription plan and
-// subscribes a customer to it (the first month is charged at once), and
+// sends until the merchant is active, creates a subscription plan, updates
+// it (setting a zero value, which an update sends as such), subscribes a
+// customer to it (the first month is charged at once), and
 // when the day's batch has settled pays the merchant's balance out.
 //
 // With no environment set it needs no account: the in-process fake Jupico
@@ -85,6 +86,15 @@ func run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("plan: %w", err)
 	}
+	// An update sends the fields it sets, zero values included (Cycles 0:
+	// the plan runs until the subscription is deactivated), and leaves
+	// the others, nil, as they are.
+	plan, err = p.client.Plans.Update(ctx, &jupico.PlanUpdate{ID: plan.ID, SubMerchantID: merchant,
+		Cycles: jupico.Ptr(0), Description: jupico.Ptr("Engine time, billed monthly until cancelled")})
+	if err != nil {
+		return fmt.Errorf("plan update: %w", err)
+	}
+	fmt.Fprintf(out, "   plan %s updated: %d cycles (until cancelled), %s a month\n", plan.ID, plan.Cycles, plan.Amount)
 	sub, err := p.client.Subscriptions.Create(ctx, &jupico.SubscriptionRequest{SubMerchantID: merchant, PlanID: plan.ID,
 		CustomerID: "cus_babbage", PaymentToken: p.token(), Reference: "sub-babbage"})
 	var unknown *jupico.IndeterminateError

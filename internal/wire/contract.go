@@ -174,6 +174,15 @@ var (
 // documented rollback, so an unknown outcome is reported for reconciliation
 // and never retried; everything else is a write.
 
+// Updates (the *.update rows) send only the members the caller set, with
+// the resource's id member beside them: a member left out keeps its value;
+// a member sent as false, 0 or "" is set to that value ("" clears a text
+// member); a date sent as null is cleared; a list sent as [] or an object
+// as {} is emptied. Jupico's reference documents the members of
+// /v1/subscriptions/plan/update but not how it treats "" or null, nor
+// whether it merges or replaces: this convention is assumed: not in public
+// docs. Members a resource requires at creation are never sent empty.
+
 // Onboarding invites: the platform's, so no sub-merchant scope.
 var (
 	InviteCreate         = Operation{Name: "onboardingInvites.create", Method: http.MethodPost, Path: "/v1/onboardingInvites/create", Kind: KindWrite, Call: "OnboardingInvites.Create"}

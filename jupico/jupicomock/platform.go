@@ -40,7 +40,7 @@ func (m *OnboardingInvites) CreateBatch(ctx context.Context, req *jupico.InviteB
 }
 
 // Update records the call and returns what On(...).Return set.
-func (m *OnboardingInvites) Update(ctx context.Context, req *jupico.Update[jupico.InviteRequest]) (*jupico.Invite, error) {
+func (m *OnboardingInvites) Update(ctx context.Context, req *jupico.InviteUpdate) (*jupico.Invite, error) {
 	return ret[*jupico.Invite](m.Called(ctx, req))
 }
 
@@ -88,7 +88,7 @@ func (m *PaymentLinks) Create(ctx context.Context, req *jupico.PaymentLinkReques
 }
 
 // Update records the call and returns what On(...).Return set.
-func (m *PaymentLinks) Update(ctx context.Context, req *jupico.Update[jupico.PaymentLinkRequest]) (*jupico.PaymentLink, error) {
+func (m *PaymentLinks) Update(ctx context.Context, req *jupico.PaymentLinkUpdate) (*jupico.PaymentLink, error) {
 	return ret[*jupico.PaymentLink](m.Called(ctx, req))
 }
 
@@ -112,7 +112,7 @@ func (m *Checkouts) Create(ctx context.Context, req *jupico.CheckoutRequest) (*j
 }
 
 // Update records the call and returns what On(...).Return set.
-func (m *Checkouts) Update(ctx context.Context, req *jupico.Update[jupico.CheckoutRequest]) (*jupico.Checkout, error) {
+func (m *Checkouts) Update(ctx context.Context, req *jupico.CheckoutUpdate) (*jupico.Checkout, error) {
 	return ret[*jupico.Checkout](m.Called(ctx, req))
 }
 
@@ -136,7 +136,7 @@ func (m *Invoices) Create(ctx context.Context, req *jupico.InvoiceRequest) (*jup
 }
 
 // Update records the call and returns what On(...).Return set.
-func (m *Invoices) Update(ctx context.Context, req *jupico.Update[jupico.InvoiceRequest]) (*jupico.Invoice, error) {
+func (m *Invoices) Update(ctx context.Context, req *jupico.InvoiceUpdate) (*jupico.Invoice, error) {
 	return ret[*jupico.Invoice](m.Called(ctx, req))
 }
 
@@ -165,7 +165,7 @@ func (m *Plans) Create(ctx context.Context, req *jupico.PlanRequest) (*jupico.Pl
 }
 
 // Update records the call and returns what On(...).Return set.
-func (m *Plans) Update(ctx context.Context, req *jupico.Update[jupico.PlanRequest]) (*jupico.Plan, error) {
+func (m *Plans) Update(ctx context.Context, req *jupico.PlanUpdate) (*jupico.Plan, error) {
 	return ret[*jupico.Plan](m.Called(ctx, req))
 }
 

@@ -210,7 +210,10 @@ func (s *Server) create(k *kind, status string, required ...string) handler {
 }
 
 // update merges the body into a record of k whose status is one of from
-// (any but deleted when from is empty); the id and status stay.
+// (any but deleted when from is empty); the id and status stay. Every
+// member sent is applied as sent, false, 0 and "" included; a member sent
+// as null is removed from the record (cleared); a member not sent keeps
+// its value.
 func (s *Server) update(k *kind, from ...string) handler {
 	return func(b body) (any, *failure) {
 		r, f := s.find(k, b)
@@ -221,7 +224,11 @@ func (s *Server) update(k *kind, from ...string) handler {
 			return nil, bad(k.name + " can no longer be updated (" + r.status() + ")")
 		}
 		for key, v := range b {
-			if key != k.id && key != "status" {
+			switch {
+			case key == k.id || key == "status":
+			case v == nil:
+				delete(r.m, key)
+			default:
 				r.m[key] = v
 			}
 		}

@@ -91,7 +91,7 @@ func TestInviteLifecycleDeliversOnboardingWebhooks(t *testing.T) {
 	assert.Equal(t, "active", merchants.Items[0].Status)
 
 	// Once the merchant started, the invite can no longer be changed.
-	_, err = c.OnboardingInvites.Update(ctx, &jupico.Update[jupico.InviteRequest]{ID: inv.ID, Fields: jupico.InviteRequest{Phone: "1"}})
+	_, err = c.OnboardingInvites.Update(ctx, &jupico.InviteUpdate{ID: inv.ID, Phone: jupico.Ptr("1")})
 	assert.ErrorIs(t, err, jupico.ErrInvalidPayload)
 	_, err = c.OnboardingInvites.Cancel(ctx, ref)
 	assert.ErrorIs(t, err, jupico.ErrInvalidPayload)
