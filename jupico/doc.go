@@ -2,14 +2,34 @@
 //
 // # Getting started
 //
-// Create one Client and share it; it is safe for concurrent use:
+// A card merchant needs these names, and little else:
 //
-//	client, err := jupico.NewClient() // Sandbox, credentials from the environment
-//	st, err := client.Status(ctx)
+//	client, err := jupico.NewClient(                        // one per process, shared
+//		jupico.WithCredentials(credentials.FromEnv()),         // or a file, a command, Vault...
+//		jupico.WithJournal(j),                                 // rollbacks survive a crash
+//	)
+//	defer client.Close()
+//	tx, err := client.CreditCard.Sale(ctx, &jupico.ChargeRequest{
+//		SubMerchantID: "m1",
+//		Amount:        jupico.Cents(2500),                     // money is an Amount, never a float
+//		PaymentToken:  jupico.OneTimeToken(payload),           // from Jupico's web components
+//		Reference:     "order-7",
+//	})
+//	switch {
+//	case err == nil:                                        // approved: tx.ID, tx.AuthCode
+//	case errors.Is(err, jupico.ErrDeclined):                // *APIError: Code, Message for the customer
+//	case errors.Is(err, jupico.ErrRolledBack):              // unknown outcome, reversed: safe to retry
+//	case errors.Is(err, jupico.ErrIndeterminate):           // unknown outcome, rollback owed: do not retry
+//	case errors.Is(err, jupico.ErrValidation):              // refused before sending: fix the request
+//	}
 //
-// NewClient validates every option and fails on bad configuration, so a
-// mistake shows up at start-up, never on the first payment. There is no
-// package-level state: no global key, no default client.
+// Then CreditCard.Authorize, Capture, Void and Refund; Query.Transactions
+// with All to read back; jupicotest.NewServer and jupicomock in tests.
+// NewClient validates every option and fails on bad configuration (what
+// can be known without I/O), so a mistake shows up at start-up. There is
+// no package-level state: no global key, no default client. The rest of
+// this package (the platform services, the journal's types, observation)
+// is there when you need it.
 //
 // # Services
 //
