@@ -47,28 +47,12 @@ func killedMidRun(t *testing.T, seed uint64, victim string, at int) {
 	srv := jupicotest.NewServer(t)
 	table := freshTable(t)
 	ctx := context.Background()
-	// Create the tables before the replicas race to.
-	setup, err := pgjournal.Open(ctx, newPool(t), pgjournal.WithTable(table))
-	require.NoError(t, err)
-	require.NoError(t, setup.Close(ctx))
+	createTables(t, table)
 
 	names := []string{"a", "b", "c"}
 	replicas := map[string]*crashtest.Child{}
 	for _, name := range names {
-		var refs []string
-		for i := range perReplica {
-			ref := fmt.Sprintf("%s%d", name, i)
-			refs = append(refs, ref)
-			this := jupicotest.And(jupicotest.Path(salePath), jupicotest.BodyContains(`"`+ref+`"`))
-			switch rng.IntN(10) {
-			case 0: // processed, then the answer is lost: the replica rolls it back
-				srv.Inject(this, jupicotest.Fault{DropConnection: true, AfterProcessing: true})
-			case 1, 2: // slow: likely in flight when a replica dies
-				srv.Inject(this, jupicotest.Fault{AfterProcessing: rng.IntN(2) == 0, Delay: 400 * time.Millisecond, Times: 1})
-			case 3: // outcome unknown
-				srv.Inject(this, jupicotest.Fault{Status: http.StatusInternalServerError, AfterProcessing: rng.IntN(2) == 0})
-			}
-		}
+		refs := faultedSales(srv, rng, name, perReplica)
 		env := append(crashtest.FakeEnv(t, srv), "JOURNAL_URL="+sharedURL, "JOURNAL_TABLE="+table, "JOURNAL_OWNER=replica-"+name,
 			"JOURNAL_LEASE="+lease.String(), "REFS="+strings.Join(refs, ","), "CONCURRENCY=16")
 		replicas[name] = crashtest.Start(t, "replica", env...)
@@ -177,6 +161,35 @@ func killedMidRun(t *testing.T, seed uint64, victim string, at int) {
 	assert.Zero(t, lost, "lost")
 }
 
+// faultedSales returns the references of n sales of a replica, with random
+// faults injected at srv for a share of them: processed with the answer
+// lost, slow (likely in flight when a replica dies), or of unknown outcome.
+func faultedSales(srv *jupicotest.Server, rng *rand.Rand, replica string, n int) []string {
+	refs := make([]string, 0, n)
+	for i := range n {
+		ref := fmt.Sprintf("%s%d", replica, i)
+		refs = append(refs, ref)
+		this := jupicotest.And(jupicotest.Path(salePath), jupicotest.BodyContains(`"`+ref+`"`))
+		switch rng.IntN(10) {
+		case 0:
+			srv.Inject(this, jupicotest.ProcessThenDrop())
+		case 1, 2:
+			srv.Inject(this, jupicotest.Fault{AfterProcessing: rng.IntN(2) == 0, Delay: 400 * time.Millisecond, Times: 1})
+		case 3:
+			srv.Inject(this, jupicotest.Fault{Status: http.StatusInternalServerError, AfterProcessing: rng.IntN(2) == 0})
+		}
+	}
+	return refs
+}
+
+// createTables creates the journal's tables before replicas race to.
+func createTables(t *testing.T, table string) {
+	t.Helper()
+	setup, err := pgjournal.Open(context.Background(), newPool(t), pgjournal.WithTable(table))
+	require.NoError(t, err)
+	require.NoError(t, setup.Close(context.Background()))
+}
+
 // processedOf counts the fake's transactions for the replica's sales.
 func processedOf(srv *jupicotest.Server, replica string) int {
 	n := 0
@@ -211,9 +224,7 @@ func TestKilledReplicaRestartedAtOnceIsSettledByLivePeers(t *testing.T) {
 	srv := jupicotest.NewServer(t)
 	table := freshTable(t)
 	ctx := context.Background()
-	setup, err := pgjournal.Open(ctx, newPool(t), pgjournal.WithTable(table))
-	require.NoError(t, err)
-	require.NoError(t, setup.Close(ctx))
+	createTables(t, table)
 
 	names := []string{"a", "b", "c"}
 	replica := func(owner string, refs []string) *crashtest.Child {
@@ -223,21 +234,7 @@ func TestKilledReplicaRestartedAtOnceIsSettledByLivePeers(t *testing.T) {
 	}
 	replicas := map[string]*crashtest.Child{}
 	for _, name := range names {
-		var refs []string
-		for i := range perReplica {
-			ref := fmt.Sprintf("%s%d", name, i)
-			refs = append(refs, ref)
-			this := jupicotest.And(jupicotest.Path(salePath), jupicotest.BodyContains(`"`+ref+`"`))
-			switch rng.IntN(10) {
-			case 0:
-				srv.Inject(this, jupicotest.ProcessThenDrop())
-			case 1, 2:
-				srv.Inject(this, jupicotest.Fault{AfterProcessing: rng.IntN(2) == 0, Delay: 400 * time.Millisecond, Times: 1})
-			case 3:
-				srv.Inject(this, jupicotest.Fault{Status: http.StatusInternalServerError, AfterProcessing: rng.IntN(2) == 0})
-			}
-		}
-		replicas[name] = replica("replica-"+name, refs)
+		replicas[name] = replica("replica-"+name, faultedSales(srv, rng, name, perReplica))
 	}
 
 	const victim = "b"
