@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/jupico/jupico-go/credentials"
@@ -68,8 +69,9 @@ type Client struct {
 	rollbackHook    func(context.Context, RollbackEvent)
 	logger          *slog.Logger
 	now             func() time.Time
-	observer        Observer // nil: none
-	host            string   // the API's host, as observers are told
+	observer        Observer      // nil: none
+	calls           atomic.Uint64 // the IDs of observed calls
+	host            string        // the API's host, as observers are told
 	recoveryState
 }
 

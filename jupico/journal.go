@@ -291,12 +291,6 @@ func (c *Client) logJournal(ctx context.Context, what string, e *JournalEntry, e
 	}
 }
 
-func (c *Client) hook(ctx context.Context, ev RollbackEvent) {
-	if c.rollbackHook != nil {
-		c.rollbackHook(ctx, ev)
-	}
-}
-
 // operationNamed finds an operation of the wire table by name.
 func operationNamed(name string) *wire.Operation {
 	for _, op := range wire.Operations {

@@ -49,7 +49,7 @@ type Observer interface {
 	CallEnd(ctx context.Context, c CallInfo, r CallResult)
 	// Rollback is called when a transaction whose outcome is unknown was
 	// rolled back (or could not be), by the call itself or by Recover.
-	Rollback(ctx context.Context, r RollbackInfo)
+	Rollback(ctx context.Context, r RollbackEvent)
 	// Reauth is called when an attempt was refused with 401: whether the
 	// credentials had changed meanwhile, and so the request was sent
 	// again with the new ones.
@@ -57,7 +57,7 @@ type Observer interface {
 	// CredentialsRefresh is called after every read of the credentials
 	// provider by the client's cache, including background refreshes:
 	// ctx is then not a call's.
-	CredentialsRefresh(ctx context.Context, r RefreshInfo)
+	CredentialsRefresh(ctx context.Context, r credentials.RefreshEvent)
 	// Sweep is called after each recovery sweep of the journal (the
 	// background recovery's, Recover's and Reconcile's): what it settled
 	// and what is still owed. ctx is not a call's.
@@ -87,13 +87,13 @@ func (NopObserver) Attempt(context.Context, CallInfo, AttemptInfo) {}
 func (NopObserver) CallEnd(context.Context, CallInfo, CallResult) {}
 
 // Rollback does nothing.
-func (NopObserver) Rollback(context.Context, RollbackInfo) {}
+func (NopObserver) Rollback(context.Context, RollbackEvent) {}
 
 // Reauth does nothing.
 func (NopObserver) Reauth(context.Context, ReauthInfo) {}
 
 // CredentialsRefresh does nothing.
-func (NopObserver) CredentialsRefresh(context.Context, RefreshInfo) {}
+func (NopObserver) CredentialsRefresh(context.Context, credentials.RefreshEvent) {}
 
 // Sweep does nothing.
 func (NopObserver) Sweep(context.Context, SweepInfo) {}
@@ -127,11 +127,14 @@ type CallInfo struct {
 	Method, Path, Host string
 	// Start is when the call started.
 	Start time.Time
+	// ID identifies the call among those of its client, from 1.
+	ID uint64
 	// RollbackOf, for a rollback the client sent because a call's outcome
-	// was unknown, is the context CallStart returned for that call, so that
-	// an implementation can link the two; nil otherwise (a rollback sent by
-	// Recover or by CreditCardService.Rollback).
-	RollbackOf context.Context
+	// was unknown, is that call's ID; 0 otherwise (a rollback sent by
+	// recovery or by CreditCardService.Rollback). Such a rollback runs
+	// within the call it undoes: the context CallStart is given is derived
+	// from that call's, so an implementation finds the call's span there.
+	RollbackOf uint64
 }
 
 // AttemptInfo describes one attempt of a call.
@@ -160,7 +163,7 @@ type AttemptInfo struct {
 }
 
 // Categories of a failure with no answer, as AttemptInfo.Error,
-// CallResult.Error and RollbackInfo.Error name them.
+// CallResult.Error and RollbackEvent's categories name them.
 const (
 	ErrorTimeout     = "timeout"
 	ErrorConnection  = "connection"
@@ -227,7 +230,7 @@ type CallResult struct {
 	Error string
 }
 
-// Results of a rollback, as RollbackInfo.Result names them.
+// Results of a rollback, as RollbackEvent.Result names them.
 const (
 	// RollbackAcknowledged: Jupico acknowledged the rollback.
 	RollbackAcknowledged = "acknowledged"
@@ -269,30 +272,6 @@ type SweepInfo struct {
 	Error    string
 }
 
-// RollbackInfo describes the rollback of a transaction whose outcome was
-// unknown.
-type RollbackInfo struct {
-	// Operation is the transaction's, e.g. "creditcard.sale".
-	Operation string
-	// Result is one of the Rollback result constants.
-	Result string
-	// Recovered is set when Recover sent it, for a transaction a previous
-	// process (or a peer) left unknown.
-	Recovered bool
-	// Cause is the category of why the outcome was unknown (the Error
-	// constants); "" for a recovered one.
-	Cause string
-	// Attempts and Duration are the rollback's own; Error the category of
-	// its failure when it was not acknowledged.
-	Attempts int
-	Start    time.Time
-	Duration time.Duration
-	Error    string
-	// Call is the context CallStart returned for the transaction's call,
-	// so that an implementation can link to it; nil for a recovered one.
-	Call context.Context
-}
-
 // ReauthInfo describes what followed a 401.
 type ReauthInfo struct {
 	// Operation is the call's.
@@ -305,32 +284,13 @@ type ReauthInfo struct {
 	Error string
 }
 
-// RefreshInfo describes a read of the credentials provider by the cache.
-type RefreshInfo struct {
-	// Initial is set when no credentials were cached before: the first
-	// read, or the first after failures left nothing to serve.
-	Initial bool
-	// Changed is set when the provider returned credentials different from
-	// the ones cached before (a rotation); never with Initial.
-	Changed bool
-	// Duration is how long the provider took.
-	Duration time.Duration
-	// Error is ErrorCredentials when the provider failed, "" when it
-	// returned credentials.
-	Error string
-}
-
 // RefreshObserver returns the credentials.Cache option that reports the
 // cache's refreshes to o: pass it to credentials.NewCache when you give
 // the client a cache of your own (with a cache it builds, WithObserver
 // does it).
 func RefreshObserver(o Observer) credentials.RefreshOption {
 	return credentials.WithOnRefresh(func(ev credentials.RefreshEvent) {
-		info := RefreshInfo{Initial: ev.Initial, Changed: ev.Changed, Duration: ev.Duration}
-		if ev.Err != nil {
-			info.Error = ErrorCredentials
-		}
-		o.CredentialsRefresh(context.Background(), info)
+		o.CredentialsRefresh(context.Background(), ev)
 	})
 }
 
@@ -373,9 +333,9 @@ func (c *Client) startCall(ctx context.Context, op *wire.Operation) (context.Con
 		return ctx, nil
 	}
 	ob := &callObs{Context: ctx, o: c.observer, info: CallInfo{Operation: op.Name, Kind: kindNames[op.Kind], Method: op.Method, Path: op.Path,
-		Host: c.host, Start: time.Now()}}
+		Host: c.host, Start: time.Now(), ID: c.calls.Add(1)}}
 	if op.Kind == wire.KindRollback {
-		ob.info.RollbackOf = callContext(ctx)
+		ob.info.RollbackOf = callID(ctx)
 	}
 	ctx = ob.o.CallStart(ob, ob.info)
 	ob.ctx = ctx
@@ -513,26 +473,29 @@ func (a observer) Reauth(ctx context.Context, op *wire.Operation, changed bool, 
 	a.c.observer.Reauth(ctx, r)
 }
 
-// callContext returns the context CallStart returned for the call ctx
-// belongs to, nil when it belongs to none (or no Observer is set).
-func callContext(ctx context.Context) context.Context {
+// callID returns the ID of the call ctx belongs to, 0 when it belongs to
+// none (or no Observer is set).
+func callID(ctx context.Context) uint64 {
 	if ob, _ := ctx.Value(callKey{}).(*callObs); ob != nil {
-		return ob.ctx
+		return ob.info.ID
 	}
-	return nil
+	return 0
 }
 
-// observeRollback reports a rollback of a transaction whose outcome was
-// unknown: cause is why (nil for a recovered one), and a rollback with a
-// cause is tied to the call ctx belongs to; rbErr is why it was not
-// acknowledged.
-func (c *Client) observeRollback(ctx context.Context, r RollbackInfo, cause, rbErr error) {
+// reportRollback tells the rollback hook (when hook is set) and the
+// Observer what became of a transaction whose outcome was unknown: ev in
+// full to the hook; to the Observer without its reference, transaction id
+// and errors, with their categories instead, and tied to the call ctx
+// belongs to.
+func (c *Client) reportRollback(ctx context.Context, ev RollbackEvent, hook bool) {
+	if hook && c.rollbackHook != nil {
+		c.rollbackHook(ctx, ev)
+	}
 	if c.observer == nil {
 		return
 	}
-	if cause != nil {
-		r.Cause, r.Call = errorCategory(cause), callContext(ctx)
-	}
-	r.Error = errorCategory(rbErr)
-	c.observer.Rollback(ctx, r)
+	ev.CauseCategory, ev.ErrorCategory = errorCategory(ev.Cause), errorCategory(ev.Err)
+	ev.Call = callID(ctx)
+	ev.Reference, ev.TransactionID, ev.FoundStatus, ev.Cause, ev.Err = "", "", "", nil, nil
+	c.observer.Rollback(ctx, ev)
 }

@@ -39,6 +39,14 @@ func (r *recorder) add(v any, format string, args ...any) {
 	r.values = append(r.values, v)
 }
 
+// ofID prints a call ID the way the lines name calls: <nil> for none.
+func ofID(id uint64) any {
+	if id == 0 {
+		return nil
+	}
+	return int(id)
+}
+
 func idOf(ctx context.Context) any {
 	if ctx == nil {
 		return nil
@@ -47,11 +55,8 @@ func idOf(ctx context.Context) any {
 }
 
 func (r *recorder) CallStart(ctx context.Context, c jupico.CallInfo) context.Context {
-	r.mu.Lock()
-	r.n++
-	id := r.n
-	r.mu.Unlock()
-	r.add(c, "start #%d %s %s %s %s of=%v", id, c.Operation, c.Kind, c.Method, c.Path, idOf(c.RollbackOf))
+	id := int(c.ID)
+	r.add(c, "start #%d %s %s %s %s of=%v", id, c.Operation, c.Kind, c.Method, c.Path, ofID(c.RollbackOf))
 	return context.WithValue(ctx, callID{}, id)
 }
 
@@ -63,16 +68,20 @@ func (r *recorder) CallEnd(ctx context.Context, c jupico.CallInfo, res jupico.Ca
 	r.add(res, "end #%v %s %s status=%d code=%s attempts=%d err=%s", idOf(ctx), c.Operation, res.Outcome, res.StatusCode, res.Code, res.Attempts, res.Error)
 }
 
-func (r *recorder) Rollback(_ context.Context, rb jupico.RollbackInfo) {
-	r.add(rb, "rollback of #%v %s %s recovered=%t cause=%s attempts=%d err=%s", idOf(rb.Call), rb.Operation, rb.Result, rb.Recovered, rb.Cause, rb.Attempts, rb.Error)
+func (r *recorder) Rollback(_ context.Context, rb jupico.RollbackEvent) {
+	r.add(rb, "rollback of #%v %s %s recovered=%t cause=%s attempts=%d err=%s", ofID(rb.Call), rb.Operation, rb.Result, rb.Recovered, rb.CauseCategory, rb.Attempts, rb.ErrorCategory)
 }
 
 func (r *recorder) Reauth(ctx context.Context, ra jupico.ReauthInfo) {
 	r.add(ra, "reauth #%v %s changed=%t err=%s", idOf(ctx), ra.Operation, ra.Changed, ra.Error)
 }
 
-func (r *recorder) CredentialsRefresh(_ context.Context, rf jupico.RefreshInfo) {
-	r.add(rf, "refresh initial=%t changed=%t err=%s", rf.Initial, rf.Changed, rf.Error)
+func (r *recorder) CredentialsRefresh(_ context.Context, rf credentials.RefreshEvent) {
+	failed := ""
+	if rf.Err != nil {
+		failed = "credentials"
+	}
+	r.add(rf, "refresh initial=%t changed=%t err=%s", rf.Initial, rf.Changed, failed)
 }
 
 func (r *recorder) Sweep(_ context.Context, sw jupico.SweepInfo) {

@@ -243,8 +243,7 @@ func (c *Client) reportReconcile(ctx context.Context, e *JournalEntry, rep *Reco
 	e.Err = why.Error()
 	_ = c.finish(ctx, e, OutcomeReconcile, "")
 	rep.Reconcile++
-	c.hook(ctx, RollbackEvent{Operation: e.Operation, Reference: e.Reference, Recovered: true, Result: RollbackReconcile, Err: why})
-	c.observeRollback(ctx, RollbackInfo{Operation: e.Operation, Recovered: true, Result: RollbackReconcile}, nil, nil)
+	c.reportRollback(ctx, RollbackEvent{Operation: e.Operation, Reference: e.Reference, Recovered: true, Result: RollbackReconcile, Err: why}, true)
 }
 
 // recoverRollback sends e's rollback.
@@ -279,10 +278,8 @@ func (c *Client) recoverRollback(ctx context.Context, op *wire.Operation, e *Jou
 		c.putOff(ctx, e, JournalRollbackOwed, err)
 		rep.Failed++
 	}
-	c.hook(ctx, RollbackEvent{Operation: e.Operation, Reference: e.Reference, Recovered: true, Acknowledged: err == nil,
-		Result: rollbackResult(err), Err: err, Attempts: attempts, Duration: time.Since(start)})
-	c.observeRollback(ctx, RollbackInfo{Operation: e.Operation, Recovered: true, Result: rollbackResult(err), Attempts: attempts,
-		Start: start, Duration: time.Since(start)}, nil, err)
+	c.reportRollback(ctx, RollbackEvent{Operation: e.Operation, Reference: e.Reference, Recovered: true, Acknowledged: err == nil,
+		Result: rollbackResult(err), Err: err, Attempts: attempts, Start: start, Duration: time.Since(start)}, true)
 }
 
 // refused reports whether Jupico refused a rollback in a way that sending
@@ -330,8 +327,7 @@ func (c *Client) recoverLookup(ctx context.Context, op *wire.Operation, e *Journ
 		return // stopped (Close): it stays owed as it was
 	}
 	e.Tries++
-	info := RollbackInfo{Operation: e.Operation, Recovered: true, Start: start}
-	ev := RollbackEvent{Operation: e.Operation, Reference: e.Reference, Recovered: true}
+	ev := RollbackEvent{Operation: e.Operation, Reference: e.Reference, Recovered: true, Start: start}
 	switch {
 	case err != nil:
 		c.putOff(ctx, e, JournalLookupOwed, err)
@@ -341,12 +337,12 @@ func (c *Client) recoverLookup(ctx context.Context, op *wire.Operation, e *Journ
 		e.Err, e.NextTry, e.FoundStatus = "", time.Time{}, status
 		_ = c.finish(ctx, e, OutcomeFound, id)
 		rep.Found++
-		info.Result, ev.Result, ev.TransactionID, ev.FoundStatus = RollbackFound, RollbackFound, id, status
+		ev.Result, ev.TransactionID, ev.FoundStatus = RollbackFound, id, status
 	case c.now().Sub(e.Created) >= c.reconcileGrace:
 		e.Err, e.NextTry = ErrAbsent.Error(), time.Time{}
 		_ = c.finish(ctx, e, OutcomeAbsent, "")
 		rep.Absent++
-		info.Result, ev.Result, ev.Err = RollbackAbsent, RollbackAbsent, ErrAbsent
+		ev.Result, ev.Err = RollbackAbsent, ErrAbsent
 	default:
 		// Not found yet: asked again at the next sweep, until the grace
 		// period has passed.
@@ -358,9 +354,8 @@ func (c *Client) recoverLookup(ctx context.Context, op *wire.Operation, e *Journ
 		rep.Pending++
 		return
 	}
-	info.Duration, ev.Duration = time.Since(start), time.Since(start)
-	c.hook(ctx, ev)
-	c.observeRollback(ctx, info, nil, nil)
+	ev.Duration = time.Since(start)
+	c.reportRollback(ctx, ev, true)
 }
 
 // lookupKey returns the value of body's member that l finds it by.

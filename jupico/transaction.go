@@ -158,37 +158,49 @@ type RollbackRequest struct {
 	Body json.RawMessage `json:"body"`
 }
 
-// RollbackEvent reports one automatic rollback to the hook installed with
-// WithRollbackHook, so operators can alert on failed ones. Recover reports
-// each entry it finishes the same way, and a transaction with no rollback
-// to reconcile with Err ErrReconcile.
+// RollbackEvent reports what became of a transaction whose outcome was
+// unknown: its automatic rollback, or recovery's rollback or lookup. The
+// hook installed with WithRollbackHook is given it in full, so operators
+// can alert on failed ones; an Observer is given the same event without
+// Reference, TransactionID, FoundStatus, Cause and Err (CauseCategory and
+// ErrorCategory say what kind they were), and with Call set.
 type RollbackEvent struct {
-	// Operation is the transaction that was rolled back.
+	// Operation is the transaction's, e.g. "creditcard.sale".
 	Operation string
-	// Reference is the transaction's reference, when its body had one.
+	// Reference is the transaction's reference, when its body had one
+	// (hook only).
 	Reference string
-	// Recovered is true for an event of Recover: the transaction was left
-	// unfinished by a process that died, or its rollback was owed.
+	// Recovered is true for an event of recovery: the transaction was
+	// left unfinished by a process that died, or its rollback or lookup
+	// was owed.
 	Recovered bool
-	// Cause is why its outcome was unknown.
-	Cause error
+	// Cause is why its outcome was unknown (hook only); CauseCategory is
+	// its category (the Error constants), "" for a recovered one.
+	Cause         error
+	CauseCategory string
 	// Acknowledged is true when Jupico acknowledged the rollback.
 	Acknowledged bool
 	// Result is what became of the transaction, one of the Rollback
 	// result constants: acknowledged, failed (still owed), reconcile (for
-	// a person), and for recovery's lookups by reference found (settled:
-	// TransactionID and FoundStatus say what Jupico holds) or absent (Err
-	// is ErrAbsent: safe to send again).
+	// a person), left_to_caller, and for recovery's lookups by reference
+	// found (settled: TransactionID and FoundStatus say what Jupico holds)
+	// or absent (Err is ErrAbsent: safe to send again).
 	Result string
 	// TransactionID and FoundStatus are Jupico's id and status for a
-	// request recovery found by reference.
+	// request recovery found by reference (hook only).
 	TransactionID, FoundStatus string
-	// Err is why the rollback failed, when it did.
-	Err error
-	// Attempts is how many rollback attempts ran.
+	// Err is why the rollback failed or why the entry is reported (hook
+	// only); ErrorCategory is its category.
+	Err           error
+	ErrorCategory string
+	// Attempts is how many rollback attempts ran; Start and Duration when
+	// the rollback or lookup started and how long it took.
 	Attempts int
-	// Duration is how long the rollback took.
+	Start    time.Time
 	Duration time.Duration
+	// Call is the ID (CallInfo.ID) of the call whose outcome was unknown,
+	// given to an Observer; 0 for a recovered one.
+	Call uint64
 }
 
 // Default rollback policy.
@@ -387,14 +399,14 @@ func (c *Client) indeterminate(ctx context.Context, op *wire.Operation, body []b
 		} else {
 			_ = c.finish(ctx, j, OutcomeReconcile, "")
 		}
-		c.observeRollback(ctx, RollbackInfo{Operation: op.Name, Result: RollbackReconcile}, cause, nil)
+		c.reportRollback(ctx, RollbackEvent{Operation: op.Name, Result: RollbackReconcile, Cause: cause, Reference: referenceIn(j, body)}, false)
 		return e
 	}
 	e.Rollback = &RollbackRequest{Operation: op.Name, Body: body}
 	c.owe(ctx, j)
 	if c.noAutoRollback {
 		c.noteOwed(j)
-		c.observeRollback(ctx, RollbackInfo{Operation: op.Name, Result: RollbackLeftToCaller}, cause, nil)
+		c.reportRollback(ctx, RollbackEvent{Operation: op.Name, Result: RollbackLeftToCaller, Cause: cause, Reference: referenceIn(j, body)}, false)
 		return e
 	}
 	// The caller's cancellation must not stop the reversal of a charge that
@@ -416,10 +428,8 @@ func (c *Client) indeterminate(ctx context.Context, op *wire.Operation, body []b
 			c.noteOwed(j)
 		}
 	}
-	c.hook(ctx, RollbackEvent{Operation: op.Name, Reference: referenceIn(j, body), Cause: cause, Acknowledged: err == nil,
-		Result: rollbackResult(err), Err: err, Attempts: attempts, Duration: time.Since(start)})
-	c.observeRollback(ctx, RollbackInfo{Operation: op.Name, Result: rollbackResult(err), Attempts: attempts, Start: start,
-		Duration: time.Since(start)}, cause, err)
+	c.reportRollback(ctx, RollbackEvent{Operation: op.Name, Reference: referenceIn(j, body), Cause: cause, Acknowledged: err == nil,
+		Result: rollbackResult(err), Err: err, Attempts: attempts, Start: start, Duration: time.Since(start)}, true)
 	return e
 }
 

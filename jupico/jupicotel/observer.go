@@ -16,6 +16,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/jupico/jupico-go/credentials"
 	"github.com/jupico/jupico-go/jupico"
 	"github.com/jupico/jupico-go/webhook"
 )
@@ -89,7 +90,7 @@ const (
 	AttrAttemptDuration   = attribute.Key("jupico.attempt.duration")           // an attempt's duration in seconds
 	AttrMaybeProcessed    = attribute.Key("jupico.attempt.maybe_processed")    // failed after the request was written
 	AttrRetryReason       = attribute.Key("jupico.retry.reason")               // AttemptInfo.Retry
-	AttrRollbackResult    = attribute.Key("jupico.rollback.result")            // RollbackInfo.Result
+	AttrRollbackResult    = attribute.Key("jupico.rollback.result")            // RollbackEvent.Result
 	AttrRollbackRecovered = attribute.Key("jupico.rollback.recovered")         // sent by Recover
 	AttrRollbackCause     = attribute.Key("jupico.rollback.cause")             // why the outcome was unknown (a category)
 	AttrRollbackAttempts  = attribute.Key("jupico.rollback.attempts")          // the rollback's attempts
@@ -97,7 +98,7 @@ const (
 	AttrLinkType          = attribute.Key("jupico.link.type")                  // on a rollback's link: "rollback_of"
 	AttrReauthChanged     = attribute.Key("jupico.reauth.changed")             // ReauthInfo.Changed
 	AttrRefreshResult     = attribute.Key("jupico.credentials.refresh.result") // "succeeded" or "failed"
-	AttrRefreshChanged    = attribute.Key("jupico.credentials.changed")        // RefreshInfo.Changed: a rotation (false for the first read)
+	AttrRefreshChanged    = attribute.Key("jupico.credentials.changed")        // RefreshEvent.Changed: a rotation (false for the first read)
 	AttrSettlementResult  = attribute.Key("jupico.settlement.result")          // rolled_back, found, absent, reconcile
 	AttrWebhookResult     = attribute.Key("jupico.webhook.result")             // DeliveryInfo.Result
 	AttrWebhookReason     = attribute.Key("jupico.webhook.reason")             // DeliveryInfo.Reason
@@ -282,12 +283,13 @@ func New(opts ...Option) (*Observer, error) {
 }
 
 // CallStart starts the call's span, a child of ctx's; a rollback's also
-// links to the span of the call rolled back.
+// links to the span of the call rolled back, which it runs within (ctx
+// carries that call's span).
 func (o *Observer) CallStart(ctx context.Context, c jupico.CallInfo) context.Context {
 	op := o.ops.get(o, c)
 	opts := op.start
-	if c.RollbackOf != nil {
-		if sc := trace.SpanContextFromContext(c.RollbackOf); sc.IsValid() {
+	if c.RollbackOf != 0 {
+		if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
 			opts = append(opts[:len(opts):len(opts)], trace.WithLinks(trace.Link{SpanContext: sc, Attributes: rollbackOfLink}))
 		}
 	}
@@ -360,22 +362,19 @@ func (o *Observer) CallEnd(ctx context.Context, c jupico.CallInfo, r jupico.Call
 
 // Rollback counts the rollback and records its result on the span of the
 // call rolled back (for one sent by Recover, on ctx's span).
-func (o *Observer) Rollback(ctx context.Context, r jupico.RollbackInfo) {
+func (o *Observer) Rollback(ctx context.Context, r jupico.RollbackEvent) {
 	o.rollbacks.Add(ctx, 1, o.rollbackSets.get(r.Operation, r.Result, "", "", r.Recovered))
 	span := trace.SpanFromContext(ctx)
-	if r.Call != nil {
-		span = trace.SpanFromContext(r.Call)
-	}
 	if !span.IsRecording() {
 		return
 	}
 	kv := []attribute.KeyValue{AttrRollbackResult.String(r.Result), AttrRollbackRecovered.Bool(r.Recovered), AttrRollbackAttempts.Int(r.Attempts),
 		AttrRollbackDuration.Float64(r.Duration.Seconds())}
-	if r.Cause != "" {
-		kv = append(kv, AttrRollbackCause.String(r.Cause))
+	if r.CauseCategory != "" {
+		kv = append(kv, AttrRollbackCause.String(r.CauseCategory))
 	}
-	if r.Error != "" {
-		kv = append(kv, semconv.ErrorTypeKey.String(r.Error))
+	if r.ErrorCategory != "" {
+		kv = append(kv, semconv.ErrorTypeKey.String(r.ErrorCategory))
 	}
 	if r.Recovered {
 		kv = append(kv, AttrOperation.String(r.Operation))
@@ -416,9 +415,9 @@ func (o *Observer) Reauth(ctx context.Context, r jupico.ReauthInfo) {
 
 // CredentialsRefresh counts a read of the credentials provider, and a
 // failure.
-func (o *Observer) CredentialsRefresh(ctx context.Context, r jupico.RefreshInfo) {
+func (o *Observer) CredentialsRefresh(ctx context.Context, r credentials.RefreshEvent) {
 	result := "succeeded"
-	if r.Error != "" {
+	if r.Err != nil {
 		result = "failed"
 		o.refreshFailures.Add(ctx, 1, o.refreshFailureOpt)
 	}
