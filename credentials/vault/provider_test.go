@@ -521,7 +521,7 @@ func TestWebhookSecretRotationVerifies(t *testing.T) {
 	set, err := credentials.NewSecretSet(context.Background(), p, credentials.WithClock(clk))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = set.Close() })
-	v, err := webhook.NewVerifier("", webhook.WithSecretSource(set), webhook.WithClock(clk.Now))
+	v, err := webhook.NewVerifier("", webhook.WithSecretSource(set), webhook.WithClock(clk))
 	require.NoError(t, err)
 
 	body := []byte(`{"event":"onMerchantActivation","datetime":"2030-01-02T03:04:05.000Z","data":{}}`)
