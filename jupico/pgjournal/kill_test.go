@@ -50,7 +50,7 @@ func killedMidRun(t *testing.T, seed uint64, victim string, at int) {
 	// Create the tables before the replicas race to.
 	setup, err := pgjournal.Open(ctx, newPool(t), pgjournal.WithTable(table))
 	require.NoError(t, err)
-	require.NoError(t, setup.Close(ctx))
+	require.NoError(t, setup.Close())
 
 	names := []string{"a", "b", "c"}
 	replicas := map[string]*crashtest.Child{}
@@ -213,7 +213,7 @@ func TestKilledReplicaRestartedAtOnceIsSettledByLivePeers(t *testing.T) {
 	ctx := context.Background()
 	setup, err := pgjournal.Open(ctx, newPool(t), pgjournal.WithTable(table))
 	require.NoError(t, err)
-	require.NoError(t, setup.Close(ctx))
+	require.NoError(t, setup.Close())
 
 	names := []string{"a", "b", "c"}
 	replica := func(owner string, refs []string) *crashtest.Child {
