@@ -2,19 +2,8 @@ package credentials
 
 import (
 	"context"
-	"fmt"
 	"time"
 )
-
-// cacheConfig is what CacheOptions set.
-type cacheConfig struct {
-	refresh  refreshConfig
-	onRotate func(old, new Credentials)
-}
-
-type cacheOptionFunc func(*cacheConfig)
-
-func (f cacheOptionFunc) applyCache(c *cacheConfig) { f(c) }
 
 // WithRefreshWindows sets how long before Credentials.Expires a Cache starts
 // refreshing: from advisory before, one background goroutine refreshes while
@@ -24,15 +13,20 @@ func (f cacheOptionFunc) applyCache(c *cacheConfig) { f(c) }
 // (mandatory) of the lifetime left when they were fetched. Credentials
 // without Expires are refreshed on the interval only. Zero for both means
 // refreshing only once the credentials have expired. The defaults are
-// DefaultAdvisoryWindow and DefaultMandatoryWindow. It panics if mandatory
-// < 0 or advisory < mandatory.
-func WithRefreshWindows(advisory, mandatory time.Duration) CacheOption {
-	if mandatory < 0 || advisory < mandatory {
-		panic(fmt.Sprintf("credentials: WithRefreshWindows(%v, %v): need 0 <= mandatory <= advisory", advisory, mandatory))
-	}
-	return cacheOptionFunc(func(c *cacheConfig) {
+// DefaultAdvisoryWindow and DefaultMandatoryWindow. A mandatory < 0 or an
+// advisory < mandatory is an error matching ErrInvalidOption, and so is
+// passing it to NewSecretSet.
+func WithRefreshWindows(advisory, mandatory time.Duration) Option {
+	return func(c *config) error {
+		if err := c.only(forCache, "WithRefreshWindows"); err != nil {
+			return err
+		}
+		if mandatory < 0 || advisory < mandatory {
+			return invalidOption("WithRefreshWindows(%v, %v): need 0 <= mandatory <= advisory", advisory, mandatory)
+		}
 		c.refresh.advisory, c.refresh.mandatory = advisory, mandatory
-	})
+		return nil
+	}
 }
 
 // WithOnRotate sets a function called each time the cached credentials
@@ -42,9 +36,16 @@ func WithRefreshWindows(advisory, mandatory time.Duration) CacheOption {
 // goroutine, in order and one call at a time, after the new credentials are
 // in use and before the callers waiting for them are released: keep it
 // short. It may call Retrieve, but not Invalidate or Close. Nil, the
-// default, means none.
-func WithOnRotate(f func(old, new Credentials)) CacheOption {
-	return cacheOptionFunc(func(c *cacheConfig) { c.onRotate = f })
+// default, means none. It is for NewCache: NewSecretSet refuses it with an
+// error matching ErrInvalidOption.
+func WithOnRotate(f func(old, new Credentials)) Option {
+	return func(c *config) error {
+		if err := c.only(forCache, "WithOnRotate"); err != nil {
+			return err
+		}
+		c.onRotate = f
+		return nil
+	}
 }
 
 // Cache wraps a Provider so that it is asked only when needed, and serves
@@ -78,16 +79,15 @@ type Cache struct {
 }
 
 // NewCache returns a Cache over p. It does not call p: the first Retrieve
-// does. It panics if p is nil.
-func NewCache(p Provider, opts ...CacheOption) *Cache {
+// does. Errors match ErrInvalidOption: a nil p, a nil Option, an option
+// with a bad value or one meant for NewSecretSet (the first found).
+func NewCache(p Provider, opts ...Option) (*Cache, error) {
 	if p == nil {
-		panic("credentials: NewCache with a nil Provider")
+		return nil, invalidOption("NewCache: nil Provider")
 	}
-	cfg := cacheConfig{refresh: defaultRefreshConfig()}
-	for _, o := range opts {
-		if o != nil {
-			o.applyCache(&cfg)
-		}
+	cfg := config{target: forCache, refresh: defaultRefreshConfig()}
+	if err := applyOptions(&cfg, opts); err != nil {
+		return nil, err
 	}
 	fetch := func(ctx context.Context) (Credentials, time.Time, error) {
 		c, err := p.Retrieve(ctx)
@@ -103,7 +103,7 @@ func NewCache(p Provider, opts ...CacheOption) *Cache {
 	if c.onRotate != nil {
 		c.e.onChange = func(old Credentials, _ bool, new Credentials) { c.onRotate(old, new) }
 	}
-	return c
+	return c, nil
 }
 
 // errZeroCache is what the zero Cache answers.

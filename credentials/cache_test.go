@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -80,10 +81,11 @@ func mustBasic(t testing.TB, user string, expires time.Time) Credentials {
 
 // newTestCache returns a cache on a fake clock with jitter off and backoff
 // drawn at its minimum (random 0), closed at the end of the test.
-func newTestCache(t *testing.T, p Provider, opts ...CacheOption) (*Cache, *fakeclock.Clock) {
+func newTestCache(t *testing.T, p Provider, opts ...Option) (*Cache, *fakeclock.Clock) {
 	clock := fakeclock.New()
-	base := []CacheOption{WithClock(clock), WithJitter(0), WithRandom(func() float64 { return 0 })}
-	c := NewCache(p, append(base, opts...)...)
+	base := []Option{WithClock(clock), WithJitter(0), WithRandom(func() float64 { return 0 })}
+	c, cerr := NewCache(p, append(base, opts...)...)
+	require.NoError(t, cerr)
 	t.Cleanup(func() { _ = c.Close() })
 	return c, clock
 }
@@ -95,7 +97,7 @@ type rotationLog struct {
 	seen []string
 }
 
-func (r *rotationLog) option() CacheOption {
+func (r *rotationLog) option() Option {
 	return WithOnRotate(func(old, new Credentials) {
 		r.mu.Lock()
 		defer r.mu.Unlock()
@@ -140,7 +142,8 @@ func TestCacheThousandCallersThroughExpiry(t *testing.T) {
 	fresh := mustBasic(t, "new", clock.Now().Add(3*time.Hour))
 	p.push(old, nil)
 	p.push(fresh, nil)
-	c := NewCache(p, WithClock(clock), WithRefreshInterval(0))
+	c, cerr := NewCache(p, WithClock(clock), WithRefreshInterval(0))
+	require.NoError(t, cerr)
 	t.Cleanup(func() { _ = c.Close() })
 	_, err := c.Retrieve(t.Context())
 	require.NoError(t, err)
@@ -340,7 +343,8 @@ func TestCacheIntervalRefreshWithJitter(t *testing.T) {
 	p.push(mustBasic(t, "two", time.Time{}), nil)
 	// random 0.5, jitter 0.5: refresh after 10m - 0.25*10m = 7m30s.
 	clock := fakeclock.New()
-	c := NewCache(p, WithClock(clock), WithRefreshInterval(10*time.Minute), WithJitter(0.5), WithRandom(func() float64 { return 0.5 }))
+	c, cerr := NewCache(p, WithClock(clock), WithRefreshInterval(10*time.Minute), WithJitter(0.5), WithRandom(func() float64 { return 0.5 }))
+	require.NoError(t, cerr)
 	t.Cleanup(func() { _ = c.Close() })
 	_, err := c.Retrieve(t.Context())
 	require.NoError(t, err)
@@ -452,7 +456,8 @@ func TestCacheRejectsBadProviderAnswers(t *testing.T) {
 			t.Parallel()
 			clock := fakeclock.New()
 			p := ProviderFunc(func(context.Context) (Credentials, error) { return tt.c(clock.Now()), nil })
-			c := NewCache(p, WithClock(clock))
+			c, cerr := NewCache(p, WithClock(clock))
+			require.NoError(t, cerr)
 			t.Cleanup(func() { _ = c.Close() })
 			_, err := c.Retrieve(t.Context())
 			require.ErrorIs(t, err, tt.want)
@@ -643,24 +648,47 @@ func TestCacheZeroAndOptions(t *testing.T) {
 	_, err = nilCache.Retrieve(t.Context())
 	require.ErrorIs(t, err, ErrNoCredentials)
 
-	panics := map[string]func(){
-		"nil provider":        func() { NewCache(nil) },
-		"jitter > 1":          func() { WithJitter(1.5) },
-		"jitter < 0":          func() { WithJitter(-0.1) },
-		"timeout 0":           func() { WithRefreshTimeout(0) },
-		"backoff min 0":       func() { WithBackoff(0, time.Second) },
-		"backoff max < min":   func() { WithBackoff(time.Second, time.Millisecond) },
-		"mandatory > advisor": func() { WithRefreshWindows(time.Minute, time.Hour) },
-		"negative mandatory":  func() { WithRefreshWindows(time.Minute, -time.Second) },
-		"negative grace":      func() { WithGracePeriod(-time.Second) },
+	ctx := t.Context()
+	src := SecretProviderFunc(func(context.Context) ([]Secret, error) { return []Secret{NewSecret("s")}, nil })
+	// Every bad configuration is an error matching ErrInvalidOption, never a
+	// panic, and the constructor returns nothing usable.
+	bad := map[string]func() error{
+		"nil provider":        func() error { _, err := NewCache(nil); return err },
+		"nil secret provider": func() error { _, err := NewSecretSet(ctx, nil); return err },
+		"nil option":          func() error { _, err := NewCache(Static("u", "p"), nil); return err },
+		"nil set option":      func() error { _, err := NewSecretSet(ctx, src, nil); return err },
+		"jitter > 1":          func() error { _, err := NewCache(Static("u", "p"), WithJitter(1.5)); return err },
+		"jitter < 0":          func() error { _, err := NewCache(Static("u", "p"), WithJitter(-0.1)); return err },
+		"jitter NaN":          func() error { _, err := NewSecretSet(ctx, src, WithJitter(math.NaN())); return err },
+		"timeout 0":           func() error { _, err := NewCache(Static("u", "p"), WithRefreshTimeout(0)); return err },
+		"backoff min 0":       func() error { _, err := NewCache(Static("u", "p"), WithBackoff(0, time.Second)); return err },
+		"backoff max < min": func() error {
+			_, err := NewCache(Static("u", "p"), WithBackoff(time.Second, time.Millisecond))
+			return err
+		},
+		"mandatory > advisory": func() error {
+			_, err := NewCache(Static("u", "p"), WithRefreshWindows(time.Minute, time.Hour))
+			return err
+		},
+		"negative mandatory": func() error {
+			_, err := NewCache(Static("u", "p"), WithRefreshWindows(time.Minute, -time.Second))
+			return err
+		},
+		"negative grace":     func() error { _, err := NewSecretSet(ctx, src, WithGracePeriod(-time.Second)); return err },
+		"nil clock":          func() error { _, err := NewCache(Static("u", "p"), WithClock(nil)); return err },
+		"nil random":         func() error { _, err := NewCache(Static("u", "p"), WithRandom(nil)); return err },
+		"grace on a cache":   func() error { _, err := NewCache(Static("u", "p"), WithGracePeriod(time.Minute)); return err },
+		"windows on a set":   func() error { _, err := NewSecretSet(ctx, src, WithRefreshWindows(time.Minute, 0)); return err },
+		"on rotate on a set": func() error { _, err := NewSecretSet(ctx, src, WithOnRotate(nil)); return err },
 	}
-	for name, f := range panics {
-		assert.Panics(t, f, name)
+	for name, f := range bad {
+		var err error
+		require.NotPanics(t, func() { err = f() }, name)
+		require.ErrorIs(t, err, ErrInvalidOption, name)
 	}
-	assert.NotPanics(t, func() {
-		c := NewCache(Static("u", "p"), WithClock(nil), WithRandom(nil), nil, WithRefreshInterval(-1))
-		_ = c.Close()
-	})
+	c, err := NewCache(Static("u", "p"), WithRefreshInterval(-1), WithJitter(0), WithRefreshWindows(0, 0))
+	require.NoError(t, err)
+	require.NoError(t, c.Close())
 }
 
 func TestCacheRetrieveAllocs(t *testing.T) {
@@ -673,7 +701,8 @@ func TestCacheRetrieveAllocs(t *testing.T) {
 }
 
 func BenchmarkCacheRetrieve(b *testing.B) {
-	c := NewCache(Static("test-user", "not-a-real-password"))
+	c, cerr := NewCache(Static("test-user", "not-a-real-password"))
+	require.NoError(b, cerr)
 	defer c.Close()
 	ctx := context.Background()
 	if _, err := c.Retrieve(ctx); err != nil {

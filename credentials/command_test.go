@@ -228,8 +228,9 @@ func TestCacheKeepsLastGoodOverCommand(t *testing.T) {
 	p.Timeout = 2 * time.Second
 	clock := fakeclock.New()
 	errs := make(chan error, 10)
-	cache := NewCache(p, WithClock(clock), WithRefreshInterval(time.Minute), WithJitter(0),
+	cache, cerr := NewCache(p, WithClock(clock), WithRefreshInterval(time.Minute), WithJitter(0),
 		WithOnRefreshError(func(err error) { errs <- err }))
+	require.NoError(t, cerr)
 	t.Cleanup(func() { _ = cache.Close() })
 
 	good, err := cache.Retrieve(t.Context())

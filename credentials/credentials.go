@@ -21,7 +21,18 @@ import (
 // other. Match it with errors.Is.
 var ErrNoCredentials = errors.New("credentials: none found")
 
-// ErrInvalid is matched, through errors.Is, by every *ValidationError.
+// ErrInvalidOption is matched, through errors.Is, by every configuration
+// error of this module: a nil or bad option, or a nil required argument, given
+// to a constructor (NewCache, NewSecretSet, jupico.NewClient,
+// webhook.NewVerifier, ...). It is the one sentinel of the module for
+// invalid configuration: jupico.ErrInvalidOption, webhook.ErrInvalidOption
+// and those of the other packages are this same value.
+var ErrInvalidOption = errors.New("jupico: invalid option")
+
+// ErrInvalid is matched, through errors.Is, by every *ValidationError: a
+// credential or secret value that is malformed (given to NewBasic or
+// NewAPIKey, or read by a provider), as opposed to a bad option, which is
+// ErrInvalidOption.
 var ErrInvalid = errors.New("credentials: invalid")
 
 // ErrClosed is returned (wrapped) by a Cache or SecretSet after Close when it

@@ -126,9 +126,13 @@ func ExampleCache() {
 		calls++
 		return credentials.NewBasic("test-user", fmt.Sprintf("not-a-real-password-%d", calls))
 	})
-	cache := credentials.NewCache(p, credentials.WithOnRotate(func(old, new credentials.Credentials) {
+	cache, err := credentials.NewCache(p, credentials.WithOnRotate(func(old, new credentials.Credentials) {
 		fmt.Println("rotated to", new.Username())
 	}))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer cache.Close()
 
 	ctx := context.Background()

@@ -30,7 +30,8 @@ func TestCacheReportsEveryRefresh(t *testing.T) {
 		answers = answers[1:]
 		return a.c, a.err
 	})
-	c := NewCache(p, WithOnRefresh(func(ev RefreshEvent) { got = append(got, ev) }), WithBackoff(time.Nanosecond, time.Nanosecond))
+	c, cerr := NewCache(p, WithOnRefresh(func(ev RefreshEvent) { got = append(got, ev) }), WithBackoff(time.Nanosecond, time.Nanosecond))
+	require.NoError(t, cerr)
 	defer c.Close()
 	ctx := context.Background()
 

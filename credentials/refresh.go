@@ -62,24 +62,63 @@ func defaultRefreshConfig() refreshConfig {
 	}
 }
 
-// CacheOption configures NewCache. RefreshOption values are CacheOptions, and
-// so is what WithRefreshWindows and WithOnRotate return.
-type CacheOption interface {
-	applyCache(*cacheConfig)
+// Option configures NewCache or NewSecretSet. Options validate their input:
+// a bad value, a nil Option, or an option that belongs to the other
+// constructor (WithRefreshWindows and WithOnRotate are for NewCache,
+// WithGracePeriod for NewSecretSet) makes the constructor return an error
+// matching ErrInvalidOption, the first one found. The other options
+// configure the refresh machinery that Cache and SecretSet share and are
+// accepted by both. No option panics.
+type Option func(*config) error
+
+// target says which constructor is applying the options.
+type target int
+
+const (
+	forCache target = iota + 1
+	forSecretSet
+)
+
+func (t target) String() string {
+	if t == forSecretSet {
+		return "NewSecretSet"
+	}
+	return "NewCache"
 }
 
-// SecretSetOption configures NewSecretSet. RefreshOption values are
-// SecretSetOptions, and so is what WithGracePeriod returns.
-type SecretSetOption interface {
-	applySecretSet(*secretSetConfig)
+// config is what Options set, for a Cache or a SecretSet.
+type config struct {
+	target   target
+	refresh  refreshConfig
+	onRotate func(old, new Credentials) // Cache only
+	grace    time.Duration              // SecretSet only
 }
 
-// RefreshOption configures the refresh machinery that Cache and SecretSet
-// share; it can be passed to both NewCache and NewSecretSet.
-type RefreshOption func(*refreshConfig)
+// invalidOption returns an error matching ErrInvalidOption.
+func invalidOption(format string, args ...any) error {
+	return fmt.Errorf("%w: credentials: %s", ErrInvalidOption, fmt.Sprintf(format, args...))
+}
 
-func (o RefreshOption) applyCache(c *cacheConfig)         { o(&c.refresh) }
-func (o RefreshOption) applySecretSet(c *secretSetConfig) { o(&c.refresh) }
+// applyOptions applies opts in order to c and returns the first error.
+func applyOptions(c *config, opts []Option) error {
+	for i, o := range opts {
+		if o == nil {
+			return invalidOption("%v: option %d is nil", c.target, i)
+		}
+		if err := o(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// only refuses an option meant for the other constructor.
+func (c *config) only(t target, name string) error {
+	if c.target != t {
+		return invalidOption("%s applies to %v, not %v", name, t, c.target)
+	}
+	return nil
+}
 
 // WithRefreshInterval sets how old a value may grow before it is refreshed in
 // the background while callers keep using it (the advisory path), whether or
@@ -87,55 +126,65 @@ func (o RefreshOption) applySecretSet(c *secretSetConfig) { o(&c.refresh) }
 // d <= 0 disables interval refreshes: a Cache then refreshes only ahead of
 // Expires and after Invalidate, and a SecretSet never. The default is
 // DefaultRefreshInterval.
-func WithRefreshInterval(d time.Duration) RefreshOption {
-	return func(c *refreshConfig) { c.interval = max(d, 0) }
+func WithRefreshInterval(d time.Duration) Option {
+	return func(c *config) error { c.refresh.interval = max(d, 0); return nil }
 }
 
 // WithJitter sets the fraction, between 0 and 1, of each refresh interval,
 // and of the gap between the advisory and mandatory windows, that is drawn at
 // random, so that a fleet of processes started together does not refresh in
-// step. 0 disables jitter. The default is DefaultJitter. It panics if frac is
-// outside [0, 1] or NaN.
-func WithJitter(frac float64) RefreshOption {
-	if !(frac >= 0 && frac <= 1) {
-		panic(fmt.Sprintf("credentials: WithJitter(%v): fraction outside [0, 1]", frac))
+// step. 0 disables jitter. The default is DefaultJitter. A frac outside
+// [0, 1], or NaN, is an error matching ErrInvalidOption.
+func WithJitter(frac float64) Option {
+	return func(c *config) error {
+		if !(frac >= 0 && frac <= 1) {
+			return invalidOption("WithJitter(%v): fraction outside [0, 1]", frac)
+		}
+		c.refresh.jitter = frac
+		return nil
 	}
-	return func(c *refreshConfig) { c.jitter = frac }
 }
 
-// WithClock sets the clock that drives refresh deadlines, for tests. Nil
-// means the system clock, the default.
-func WithClock(clock Clock) RefreshOption {
-	return func(c *refreshConfig) {
+// WithClock sets the clock that drives refresh deadlines, for tests. The
+// default is the system clock; a nil clock is an error matching
+// ErrInvalidOption.
+func WithClock(clock Clock) Option {
+	return func(c *config) error {
 		if clock == nil {
-			clock = systemClock{}
+			return invalidOption("WithClock: nil clock")
 		}
-		c.clock = clock
+		c.refresh.clock = clock
+		return nil
 	}
 }
 
 // WithRandom sets the source of jitter: f returns a number in [0, 1). It is
 // called with an internal lock held, never concurrently with itself, so it
-// need not be safe for concurrent use. Nil means math/rand/v2's Float64, the
-// default. Tests pass a constant.
-func WithRandom(f func() float64) RefreshOption {
-	return func(c *refreshConfig) {
+// need not be safe for concurrent use. The default is math/rand/v2's
+// Float64; a nil f is an error matching ErrInvalidOption. Tests pass a
+// constant.
+func WithRandom(f func() float64) Option {
+	return func(c *config) error {
 		if f == nil {
-			f = rand.Float64
+			return invalidOption("WithRandom: nil function")
 		}
-		c.random = f
+		c.refresh.random = f
+		return nil
 	}
 }
 
 // WithRefreshTimeout bounds one call to the provider. The call does not
 // inherit the cancellation of the caller that triggered it (other callers
 // may be waiting for it), so this is what stops a hung provider. The default
-// is DefaultRefreshTimeout. It panics if d <= 0.
-func WithRefreshTimeout(d time.Duration) RefreshOption {
-	if d <= 0 {
-		panic(fmt.Sprintf("credentials: WithRefreshTimeout(%v): not positive", d))
+// is DefaultRefreshTimeout. A d <= 0 is an error matching ErrInvalidOption.
+func WithRefreshTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return invalidOption("WithRefreshTimeout(%v): not positive", d)
+		}
+		c.refresh.timeout = d
+		return nil
 	}
-	return func(c *refreshConfig) { c.timeout = d }
 }
 
 // WithBackoff sets the wait after a failed refresh before the provider is
@@ -144,12 +193,16 @@ func WithRefreshTimeout(d time.Duration) RefreshOption {
 // keep the last good value meanwhile, or, when there is none, get the last
 // error at once. The same wait also spaces out refreshes in general, so a
 // provider is never asked more often than every min. The defaults are
-// DefaultBackoffMin and DefaultBackoffMax. It panics if min <= 0 or max < min.
-func WithBackoff(min, max time.Duration) RefreshOption {
-	if min <= 0 || max < min {
-		panic(fmt.Sprintf("credentials: WithBackoff(%v, %v): need 0 < min <= max", min, max))
+// DefaultBackoffMin and DefaultBackoffMax. A min <= 0 or a max < min is an
+// error matching ErrInvalidOption.
+func WithBackoff(min, max time.Duration) Option {
+	return func(c *config) error {
+		if min <= 0 || max < min {
+			return invalidOption("WithBackoff(%v, %v): need 0 < min <= max", min, max)
+		}
+		c.refresh.backoffMin, c.refresh.backoffMax = min, max
+		return nil
 	}
-	return func(c *refreshConfig) { c.backoffMin, c.backoffMax = min, max }
 }
 
 // WithOnRefreshError sets a function called with the error of every failed
@@ -158,8 +211,8 @@ func WithBackoff(min, max time.Duration) RefreshOption {
 // refreshing goroutine, one call at a time, before the callers waiting for
 // the refresh are released: it must not block for long, and must not call
 // Invalidate or Close. Nil, the default, means none.
-func WithOnRefreshError(f func(err error)) RefreshOption {
-	return func(c *refreshConfig) { c.onError = f }
+func WithOnRefreshError(f func(err error)) Option {
+	return func(c *config) error { c.refresh.onError = f; return nil }
 }
 
 // RefreshEvent describes one read of the provider by a cache, for
@@ -187,8 +240,8 @@ type RefreshEvent struct {
 // none. A read whose answer is discarded (it returned the value just
 // rejected, read before the rejection) is not reported: the read that
 // replaces it is.
-func WithOnRefresh(f func(RefreshEvent)) RefreshOption {
-	return func(c *refreshConfig) { c.onRefresh = f }
+func WithOnRefresh(f func(RefreshEvent)) Option {
+	return func(c *config) error { c.refresh.onRefresh = f; return nil }
 }
 
 // Phases of a cached value, read lock-free on the hot path.

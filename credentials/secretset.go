@@ -37,26 +37,23 @@ type SecretProviderFunc func(ctx context.Context) ([]Secret, error)
 // RetrieveSecrets calls f(ctx) and returns its result unchanged.
 func (f SecretProviderFunc) RetrieveSecrets(ctx context.Context) ([]Secret, error) { return f(ctx) }
 
-// secretSetConfig is what SecretSetOptions set.
-type secretSetConfig struct {
-	refresh refreshConfig
-	grace   time.Duration
-}
-
-type secretSetOptionFunc func(*secretSetConfig)
-
-func (f secretSetOptionFunc) applySecretSet(c *secretSetConfig) { f(c) }
-
 // WithGracePeriod sets how long a SecretSet keeps accepting the previous
 // current secret after its provider starts returning a different one, so
 // that deliveries signed before the rotation (and their retries) still
 // verify. Zero drops the previous secret at once, as after a leak. The
-// default is DefaultGracePeriod. It panics if d < 0.
-func WithGracePeriod(d time.Duration) SecretSetOption {
-	if d < 0 {
-		panic(fmt.Sprintf("credentials: WithGracePeriod(%v): negative", d))
+// default is DefaultGracePeriod. A d < 0 is an error matching
+// ErrInvalidOption, and so is passing it to NewCache.
+func WithGracePeriod(d time.Duration) Option {
+	return func(c *config) error {
+		if err := c.only(forSecretSet, "WithGracePeriod"); err != nil {
+			return err
+		}
+		if d < 0 {
+			return invalidOption("WithGracePeriod(%v): negative", d)
+		}
+		c.grace = d
+		return nil
 	}
-	return secretSetOptionFunc(func(c *secretSetConfig) { c.grace = d })
 }
 
 // SecretSet is the rotating set of webhook signing secrets a verifier
@@ -93,17 +90,16 @@ type SecretSet struct {
 // NewSecretSet returns a SecretSet fed by src, after loading it once with
 // ctx so that a missing or malformed secret fails at startup rather than at
 // the first webhook. Errors: src's error, or a *ValidationError if src
-// returned no secret or a zero one; an error wrapping ErrNoCredentials if src
-// is nil.
-func NewSecretSet(ctx context.Context, src SecretProvider, opts ...SecretSetOption) (*SecretSet, error) {
+// returned no secret or a zero one; an error matching ErrInvalidOption for
+// a nil src, a nil Option, an option with a bad value or one meant for
+// NewCache (checked before src is called).
+func NewSecretSet(ctx context.Context, src SecretProvider, opts ...Option) (*SecretSet, error) {
 	if src == nil {
-		return nil, &notFoundError{what: "NewSecretSet with a nil SecretProvider"}
+		return nil, invalidOption("NewSecretSet: nil SecretProvider")
 	}
-	cfg := secretSetConfig{refresh: defaultRefreshConfig(), grace: DefaultGracePeriod}
-	for _, o := range opts {
-		if o != nil {
-			o.applySecretSet(&cfg)
-		}
+	cfg := config{target: forSecretSet, refresh: defaultRefreshConfig(), grace: DefaultGracePeriod}
+	if err := applyOptions(&cfg, opts); err != nil {
+		return nil, err
 	}
 	fetch := func(ctx context.Context) ([]Secret, time.Time, error) {
 		got, err := src.RetrieveSecrets(ctx)

@@ -161,7 +161,7 @@ func TestNewSecretSetErrors(t *testing.T) {
 		src  SecretProvider
 		want error
 	}{
-		{name: "nil", src: nil, want: ErrNoCredentials},
+		{name: "nil", src: nil, want: ErrInvalidOption},
 		{name: "provider error", src: SecretProviderFunc(func(context.Context) ([]Secret, error) { return nil, boom }), want: boom},
 		{name: "empty list", src: SecretProviderFunc(func(context.Context) ([]Secret, error) { return nil, nil }), want: ErrInvalid},
 		{name: "zero secret", src: SecretProviderFunc(func(context.Context) ([]Secret, error) { return []Secret{{}}, nil }), want: ErrInvalid},

@@ -119,11 +119,13 @@ func NewClient(opts ...Option) (*Client, error) {
 	// (a lock-free load) unless the caller brought one of their own.
 	var ownCache *credentials.Cache
 	if _, ok := cfg.creds.(*credentials.Cache); !ok {
-		var opts []credentials.CacheOption
+		var opts []credentials.Option
 		if cfg.observer != nil {
 			opts = append(opts, RefreshObserver(cfg.observer))
 		}
-		ownCache = credentials.NewCache(cfg.creds, opts...)
+		if ownCache, err = credentials.NewCache(cfg.creds, opts...); err != nil {
+			return nil, err
+		}
 		cfg.creds = ownCache
 	}
 	if cfg.logger == nil {

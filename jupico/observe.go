@@ -288,7 +288,7 @@ type ReauthInfo struct {
 // cache's refreshes to o: pass it to credentials.NewCache when you give
 // the client a cache of your own (with a cache it builds, WithObserver
 // does it).
-func RefreshObserver(o Observer) credentials.RefreshOption {
+func RefreshObserver(o Observer) credentials.Option {
 	return credentials.WithOnRefresh(func(ev credentials.RefreshEvent) {
 		o.CredentialsRefresh(context.Background(), ev)
 	})

@@ -62,8 +62,10 @@ func ParseEnvironment(s string) (Environment, error) {
 var ErrInsecureBaseURL = errors.New("jupico: insecure base url")
 
 // ErrInvalidOption is matched by every other configuration error NewClient
-// returns.
-var ErrInvalidOption = errors.New("jupico: invalid option")
+// returns. It is credentials.ErrInvalidOption, the one sentinel of the
+// module for invalid configuration: the same value as
+// webhook.ErrInvalidOption and those of the other packages.
+var ErrInvalidOption = credentials.ErrInvalidOption
 
 // Limiter is a client-side rate limiter. Wait blocks until one request may
 // be sent or ctx ends. *golang.org/x/time/rate.Limiter satisfies it.

@@ -132,7 +132,7 @@
 // they are authenticated, so that nobody without the secret can fill it. The
 // store works as a claim and a done mark:
 //
-//   - the first delivery claims the id (ReplayStore.Seen) and runs your
+//   - the first delivery claims the id (ReplayStore.Claim) and runs your
 //     function;
 //   - on success the claim becomes a done mark (Done), kept for the replay
 //     TTL (72 hours by default), and later deliveries get 200 without

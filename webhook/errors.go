@@ -3,6 +3,8 @@ package webhook
 import (
 	"errors"
 	"fmt"
+
+	"github.com/jupico/jupico-go/credentials"
 )
 
 // Verification errors. Verify and Parse return an error that matches exactly
@@ -48,8 +50,12 @@ var (
 	ErrInvalidSecret = errors.New("webhook: invalid signing secret")
 
 	// ErrInvalidOption means an option was given an unusable value (a
-	// negative duration, a nil function, a CIDR that does not parse).
-	ErrInvalidOption = errors.New("webhook: invalid option")
+	// negative duration, a nil function, a CIDR that does not parse), was
+	// nil, or was given to the constructor it does not configure. It is
+	// credentials.ErrInvalidOption, the module's one sentinel for invalid
+	// configuration, so errors.Is matches it against jupico.ErrInvalidOption
+	// too.
+	ErrInvalidOption = credentials.ErrInvalidOption
 )
 
 // Payload errors.
@@ -98,18 +104,24 @@ var (
 	// (status 400).
 	ErrBodyRead = errors.New("webhook: reading body")
 
-	// ErrInProgress is returned by ReplayStore.Seen when another delivery of
+	// ErrDuplicate is returned by ReplayStore.Claim when the event was
+	// processed before (a done mark exists). The handler answers 200
+	// without calling the event function. It is no failure: the delivery
+	// was handled.
+	ErrDuplicate = errors.New("webhook: event already processed")
+
+	// ErrInProgress is returned by ReplayStore.Claim when another delivery of
 	// the same event holds the claim and has not finished. The handler
 	// answers 503 with Retry-After, never 2xx, because the first delivery
 	// may still fail: the sender must come back.
 	ErrInProgress = errors.New("webhook: delivery of this event already in progress")
 
-	// ErrStoreFull is returned by MemoryStore.Seen when every entry is a live
+	// ErrStoreFull is returned by MemoryStore.Claim when every entry is a live
 	// claim and none can be evicted (status 503).
 	ErrStoreFull = errors.New("webhook: replay store full")
 
 	// ErrReplayStore wraps a ReplayStore failure seen by the handler. A
-	// failing Seen gives 503 (fail closed: nothing is processed unrecorded).
+	// failing Claim gives 503 (fail closed: nothing is processed unrecorded).
 	// A failing Done after the event was processed still gives 200, and the
 	// hook receives this error so the fault is not silent.
 	ErrReplayStore = errors.New("webhook: replay store")
@@ -142,5 +154,10 @@ func (e *PanicError) Is(target error) bool { return target == ErrHandlerFailed }
 // detail wraps a sentinel with a short, fixed reason. Reasons are literals or
 // numbers chosen by this package, never request content.
 func detail(sentinel error, reason string) error {
+	if sentinel == ErrInvalidOption {
+		// The module's shared sentinel reads "jupico: invalid option":
+		// say which package refused what.
+		reason = "webhook: " + reason
+	}
 	return fmt.Errorf("%w: %s", sentinel, reason)
 }

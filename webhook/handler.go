@@ -69,20 +69,18 @@ type Handler struct {
 	obs      Observer
 }
 
-// HandlerOption configures a Handler. Options validate their argument, and
-// NewHandler fails with an error wrapping ErrInvalidOption on a bad one. A
-// nil HandlerOption is ignored.
-type HandlerOption func(*Handler) error
-
 // WithReplayStore sets where processed event ids are remembered. The default
 // is NewMemoryStore(DefaultMaxEntries, nil), private to the Handler; give a
 // shared store when several processes receive deliveries. nil is an error.
-func WithReplayStore(s ReplayStore) HandlerOption {
-	return func(h *Handler) error {
+func WithReplayStore(s ReplayStore) Option {
+	return func(c *config) error {
+		if err := c.only(forHandler, "WithReplayStore"); err != nil {
+			return err
+		}
 		if s == nil {
 			return detail(ErrInvalidOption, "nil replay store")
 		}
-		h.store = s
+		c.h.store = s
 		return nil
 	}
 }
@@ -90,27 +88,33 @@ func WithReplayStore(s ReplayStore) HandlerOption {
 // WithReplayTTL sets how long a processed event's id is remembered (the ttl
 // given to ReplayStore.Done); the default is DefaultReplayTTL (72 hours). It
 // must be positive, and should exceed the sender's whole retry schedule.
-func WithReplayTTL(d time.Duration) HandlerOption {
-	return func(h *Handler) error {
+func WithReplayTTL(d time.Duration) Option {
+	return func(c *config) error {
+		if err := c.only(forHandler, "WithReplayTTL"); err != nil {
+			return err
+		}
 		if d <= 0 {
 			return detail(ErrInvalidOption, "replay ttl must be positive")
 		}
-		h.ttl = d
+		c.h.ttl = d
 		return nil
 	}
 }
 
 // WithProcessingTimeout sets the deadline of the context given to the event
 // function, which is also the lease of the replay claim (the ttl given to
-// ReplayStore.Seen); the default is DefaultProcessingTimeout (1 minute). A
+// ReplayStore.Claim); the default is DefaultProcessingTimeout (1 minute). A
 // function that ignores its context and runs longer than this may run
 // concurrently with a redelivery. d must be positive.
-func WithProcessingTimeout(d time.Duration) HandlerOption {
-	return func(h *Handler) error {
+func WithProcessingTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if err := c.only(forHandler, "WithProcessingTimeout"); err != nil {
+			return err
+		}
 		if d <= 0 {
 			return detail(ErrInvalidOption, "processing timeout must be positive")
 		}
-		h.lease = d
+		c.h.lease = d
 		return nil
 	}
 }
@@ -125,12 +129,15 @@ func WithProcessingTimeout(d time.Duration) HandlerOption {
 // without the Authorization, Proxy-Authorization and Cookie headers; the
 // reasons contain no secret and no body content, so both may be logged. The
 // hook must be safe for concurrent use and return quickly. nil is an error.
-func OnReject(fn func(r *http.Request, reason error)) HandlerOption {
-	return func(h *Handler) error {
+func OnReject(fn func(r *http.Request, reason error)) Option {
+	return func(c *config) error {
+		if err := c.only(forHandler, "OnReject"); err != nil {
+			return err
+		}
 		if fn == nil {
 			return detail(ErrInvalidOption, "nil reject hook")
 		}
-		h.onReject = fn
+		c.h.onReject = fn
 		return nil
 	}
 }
@@ -143,13 +150,16 @@ func OnReject(fn func(r *http.Request, reason error)) HandlerOption {
 // default no proxy is trusted: the client address is the TCP peer and only a
 // request received over TLS is accepted. Your proxies must overwrite or
 // append to these headers, never pass a client's copy through unchanged.
-func WithTrustedProxies(cidrs ...string) HandlerOption {
-	return func(h *Handler) error {
+func WithTrustedProxies(cidrs ...string) Option {
+	return func(c *config) error {
+		if err := c.only(forHandler, "WithTrustedProxies"); err != nil {
+			return err
+		}
 		nets, err := parsePrefixes(cidrs)
 		if err != nil {
 			return err
 		}
-		h.proxies = append(h.proxies, nets...)
+		c.h.proxies = append(c.h.proxies, nets...)
 		return nil
 	}
 }
@@ -169,8 +179,9 @@ func WithTrustedProxies(cidrs ...string) HandlerOption {
 // The body cap is the Verifier's (WithMaxBodyBytes) when auth declares one,
 // else DefaultMaxBodyBytes. NewHandler returns an error wrapping
 // ErrInvalidOption or ErrNoAuthenticator for a nil or incomplete auth, a nil
-// fn, or a bad option.
-func NewHandler(auth Authenticator, fn func(ctx context.Context, e *Event) error, opts ...HandlerOption) (*Handler, error) {
+// fn, a nil or bad option, or a Verifier's option (WithTolerance and the
+// like configure the Verifier given as auth, not the Handler).
+func NewHandler(auth Authenticator, fn func(ctx context.Context, e *Event) error, opts ...Option) (*Handler, error) {
 	if auth == nil {
 		return nil, ErrNoAuthenticator
 	}
@@ -195,13 +206,9 @@ func NewHandler(auth Authenticator, fn func(ctx context.Context, e *Event) error
 	if l, ok := auth.(bodyLimiter); ok && l.MaxBodyBytes() > 0 {
 		h.maxBody = l.MaxBodyBytes()
 	}
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(h); err != nil {
-			return nil, err
-		}
+	c := config{target: forHandler, h: h}
+	if err := c.apply(opts); err != nil {
+		return nil, err
 	}
 	if h.store == nil {
 		h.store = NewMemoryStore(DefaultMaxEntries, nil)
@@ -275,19 +282,19 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ob *delivery) {
 		return
 	}
 
-	seen, err := h.store.Seen(r.Context(), e.ID, h.lease)
+	claim, err := h.store.Claim(r.Context(), e.ID, h.lease)
 	switch {
+	case errors.Is(err, ErrDuplicate):
+		ob.duplicate()
+		w.WriteHeader(http.StatusOK)
+		return
 	case errors.Is(err, ErrInProgress):
 		w.Header().Set("Retry-After", retryAfterSeconds)
 		h.reject(w, r, ob, http.StatusServiceUnavailable, err)
 		return
 	case err != nil:
 		w.Header().Set("Retry-After", retryAfterSeconds)
-		h.reject(w, r, ob, http.StatusServiceUnavailable, fmt.Errorf("%w: seen: %w", ErrReplayStore, err))
-		return
-	case seen:
-		ob.duplicate()
-		w.WriteHeader(http.StatusOK)
+		h.reject(w, r, ob, http.StatusServiceUnavailable, fmt.Errorf("%w: claim: %w", ErrReplayStore, err))
 		return
 	}
 
@@ -295,7 +302,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ob *delivery) {
 	bg := context.WithoutCancel(r.Context())
 	if err := h.run(bg, e); err != nil {
 		rctx, cancel := context.WithTimeout(bg, storeTimeout)
-		relErr := h.store.Release(rctx, e.ID)
+		relErr := h.store.Release(rctx, claim)
 		cancel()
 		if relErr != nil {
 			err = errors.Join(err, fmt.Errorf("%w: release: %w", ErrReplayStore, relErr))
@@ -309,7 +316,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ob *delivery) {
 		return
 	}
 	dctx, cancel := context.WithTimeout(bg, storeTimeout)
-	doneErr := h.store.Done(dctx, e.ID, h.ttl)
+	doneErr := h.store.Done(dctx, claim, h.ttl)
 	cancel()
 	if doneErr != nil {
 		h.notify(r, fmt.Errorf("%w: done: %w", ErrReplayStore, doneErr))

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jupico/jupico-go/credentials"
+	"github.com/jupico/jupico-go/jupico"
 	"github.com/jupico/jupico-go/webhook"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -76,7 +78,7 @@ func TestHandlerStatusMatrix(t *testing.T) {
 	tests := []struct {
 		name       string
 		req        func(t *testing.T) *http.Request
-		opts       []webhook.HandlerOption
+		opts       []webhook.Option
 		verifier   []webhook.Option
 		fnErr      error
 		wantStatus int
@@ -113,18 +115,18 @@ func TestHandlerStatusMatrix(t *testing.T) {
 			r.TLS, r.RemoteAddr = nil, "10.0.0.5:40000"
 			r.Header.Set("X-Forwarded-Proto", "https")
 			return r
-		}, opts: []webhook.HandlerOption{webhook.WithTrustedProxies("10.0.0.0/8")}, wantStatus: http.StatusOK, wantCalls: 1},
+		}, opts: []webhook.Option{webhook.WithTrustedProxies("10.0.0.0/8")}, wantStatus: http.StatusOK, wantCalls: 1},
 		{name: "trusted proxy appended http to a client's https", req: func(t *testing.T) *http.Request {
 			r := newSignedRequest(t, secretA, "msg_1", body)
 			r.TLS, r.RemoteAddr = nil, "10.0.0.5:40000"
 			r.Header.Set("X-Forwarded-Proto", "https, http")
 			return r
-		}, opts: []webhook.HandlerOption{webhook.WithTrustedProxies("10.0.0.0/8")}, wantStatus: http.StatusForbidden, wantReason: webhook.ErrInsecureTransport},
+		}, opts: []webhook.Option{webhook.WithTrustedProxies("10.0.0.0/8")}, wantStatus: http.StatusForbidden, wantReason: webhook.ErrInsecureTransport},
 		{name: "trusted proxy without X-Forwarded-Proto", req: func(t *testing.T) *http.Request {
 			r := newSignedRequest(t, secretA, "msg_1", body)
 			r.TLS, r.RemoteAddr = nil, "10.0.0.5:40000"
 			return r
-		}, opts: []webhook.HandlerOption{webhook.WithTrustedProxies("10.0.0.0/8")}, wantStatus: http.StatusForbidden, wantReason: webhook.ErrInsecureTransport},
+		}, opts: []webhook.Option{webhook.WithTrustedProxies("10.0.0.0/8")}, wantStatus: http.StatusForbidden, wantReason: webhook.ErrInsecureTransport},
 		{name: "no content type", req: func(t *testing.T) *http.Request {
 			r := newSignedRequest(t, secretA, "msg_1", body)
 			r.Header.Del("Content-Type")
@@ -180,7 +182,7 @@ func TestHandlerStatusMatrix(t *testing.T) {
 			t.Parallel()
 			rc := &recorder{}
 			v := newVerifier(t, secretA, tt.verifier...)
-			h, err := webhook.NewHandler(v, rc.fn(tt.fnErr), append([]webhook.HandlerOption{webhook.OnReject(rc.onReject)}, tt.opts...)...)
+			h, err := webhook.NewHandler(v, rc.fn(tt.fnErr), append([]webhook.Option{webhook.OnReject(rc.onReject)}, tt.opts...)...)
 			require.NoError(t, err)
 			w := serve(h, tt.req(t))
 			assert.Equal(t, tt.wantStatus, w.Code)
@@ -218,13 +220,13 @@ func TestHandlerDeduplicates(t *testing.T) {
 	rc := &recorder{}
 	clock := newManualClock()
 	h, err := webhook.NewHandler(newVerifier(t, secretA), rc.fn(nil), webhook.OnReject(rc.onReject),
-		webhook.WithReplayStore(webhook.NewMemoryStore(0, clock.now)), webhook.WithReplayTTL(time.Hour))
+		webhook.WithReplayStore(webhook.NewMemoryStore(0, clock)), webhook.WithReplayTTL(time.Hour))
 	require.NoError(t, err)
 
 	assert.Equal(t, http.StatusOK, serve(h, newSignedRequest(t, secretA, "msg_1", body)).Code)
 	assert.Equal(t, http.StatusOK, serve(h, newSignedRequest(t, secretA, "msg_1", body)).Code, "duplicate")
 	assert.Equal(t, 1, rc.calls, "fn not called for the duplicate")
-	clock.advance(time.Hour)
+	clock.Advance(time.Hour)
 	assert.Equal(t, http.StatusOK, serve(h, newSignedRequest(t, secretA, "msg_1", body)).Code, "after the replay TTL")
 	assert.Equal(t, 2, rc.calls, "processed again once forgotten")
 	assert.Equal(t, http.StatusOK, serve(h, newSignedRequest(t, secretA, "msg_2", body)).Code, "other id")
@@ -346,25 +348,25 @@ type failingStore struct {
 	seenErr, doneErr, releaseErr error
 }
 
-func (s *failingStore) Seen(ctx context.Context, id string, ttl time.Duration) (bool, error) {
+func (s *failingStore) Claim(ctx context.Context, id string, lease time.Duration) (webhook.Claim, error) {
 	if s.seenErr != nil {
-		return false, s.seenErr
+		return webhook.Claim{}, s.seenErr
 	}
-	return s.ReplayStore.Seen(ctx, id, ttl)
+	return s.ReplayStore.Claim(ctx, id, lease)
 }
 
-func (s *failingStore) Done(ctx context.Context, id string, ttl time.Duration) error {
+func (s *failingStore) Done(ctx context.Context, c webhook.Claim, ttl time.Duration) error {
 	if s.doneErr != nil {
 		return s.doneErr
 	}
-	return s.ReplayStore.Done(ctx, id, ttl)
+	return s.ReplayStore.Done(ctx, c, ttl)
 }
 
-func (s *failingStore) Release(ctx context.Context, id string) error {
+func (s *failingStore) Release(ctx context.Context, c webhook.Claim) error {
 	if s.releaseErr != nil {
 		return s.releaseErr
 	}
-	return s.ReplayStore.Release(ctx, id)
+	return s.ReplayStore.Release(ctx, c)
 }
 
 func TestHandlerReplayStoreFailures(t *testing.T) {
@@ -539,7 +541,7 @@ func TestNewHandlerRejectsBadConfiguration(t *testing.T) {
 		name string
 		auth webhook.Authenticator
 		fn   func(context.Context, *webhook.Event) error
-		opts []webhook.HandlerOption
+		opts []webhook.Option
 		want error
 	}{
 		{"nil authenticator", nil, fn, nil, webhook.ErrNoAuthenticator},
@@ -549,12 +551,16 @@ func TestNewHandlerRejectsBadConfiguration(t *testing.T) {
 		{"zero BasicAuthenticator", &webhook.BasicAuthenticator{}, fn, nil, webhook.ErrInvalidOption},
 		{"zero SourceAllowList in All", webhook.All(v, &webhook.SourceAllowList{}), fn, nil, webhook.ErrInvalidOption},
 		{"nil fn", v, nil, nil, webhook.ErrInvalidOption},
-		{"nil store", v, fn, []webhook.HandlerOption{webhook.WithReplayStore(nil)}, webhook.ErrInvalidOption},
-		{"zero ttl", v, fn, []webhook.HandlerOption{webhook.WithReplayTTL(0)}, webhook.ErrInvalidOption},
-		{"zero timeout", v, fn, []webhook.HandlerOption{webhook.WithProcessingTimeout(0)}, webhook.ErrInvalidOption},
-		{"nil hook", v, fn, []webhook.HandlerOption{webhook.OnReject(nil)}, webhook.ErrInvalidOption},
-		{"bad proxy", v, fn, []webhook.HandlerOption{webhook.WithTrustedProxies("10.0.0.0/99")}, webhook.ErrInvalidOption},
-		{"proxy matching everyone", v, fn, []webhook.HandlerOption{webhook.WithTrustedProxies("0.0.0.0/0")}, webhook.ErrInvalidOption},
+		{"nil store", v, fn, []webhook.Option{webhook.WithReplayStore(nil)}, webhook.ErrInvalidOption},
+		{"zero ttl", v, fn, []webhook.Option{webhook.WithReplayTTL(0)}, webhook.ErrInvalidOption},
+		{"zero timeout", v, fn, []webhook.Option{webhook.WithProcessingTimeout(0)}, webhook.ErrInvalidOption},
+		{"nil hook", v, fn, []webhook.Option{webhook.OnReject(nil)}, webhook.ErrInvalidOption},
+		{"bad proxy", v, fn, []webhook.Option{webhook.WithTrustedProxies("10.0.0.0/99")}, webhook.ErrInvalidOption},
+		{"proxy matching everyone", v, fn, []webhook.Option{webhook.WithTrustedProxies("0.0.0.0/0")}, webhook.ErrInvalidOption},
+		{"nil option", v, fn, []webhook.Option{nil}, webhook.ErrInvalidOption},
+		{"verifier option", v, fn, []webhook.Option{webhook.WithTolerance(time.Minute)}, webhook.ErrInvalidOption},
+		{"verifier clock", v, fn, []webhook.Option{webhook.WithClock(fixedClock(testNow))}, webhook.ErrInvalidOption},
+		{"nil observer", v, fn, []webhook.Option{webhook.WithObserver(nil)}, webhook.ErrInvalidOption},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -564,6 +570,19 @@ func TestNewHandlerRejectsBadConfiguration(t *testing.T) {
 			assert.Nil(t, h)
 		})
 	}
+	t.Run("option of the other constructor is named", func(t *testing.T) {
+		t.Parallel()
+		_, err := webhook.NewHandler(v, fn, webhook.WithTolerance(time.Minute))
+		require.ErrorContains(t, err, "WithTolerance configures NewVerifier, not NewHandler")
+		_, err = webhook.NewVerifier(secretA, webhook.WithReplayStore(webhook.NewMemoryStore(0, nil)))
+		require.ErrorContains(t, err, "WithReplayStore configures NewHandler, not NewVerifier")
+	})
+	t.Run("one sentinel for the module", func(t *testing.T) {
+		t.Parallel()
+		_, err := webhook.NewHandler(v, fn, nil)
+		require.ErrorIs(t, err, credentials.ErrInvalidOption)
+		require.ErrorIs(t, err, jupico.ErrInvalidOption)
+	})
 	t.Run("zero Handler answers 500", func(t *testing.T) {
 		t.Parallel()
 		var zero webhook.Handler

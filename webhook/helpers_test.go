@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jupico/jupico-go/credentials"
+	"github.com/jupico/jupico-go/internal/clock/fakeclock"
 	"github.com/jupico/jupico-go/webhook"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -34,7 +35,8 @@ const (
 // testNow is the fixed clock of the tests.
 var testNow = time.Unix(1_700_000_000, 0)
 
-func fixedClock(t time.Time) func() time.Time { return func() time.Time { return t } }
+// fixedClock returns a clock that stays at t.
+func fixedClock(t time.Time) *fakeclock.Clock { return fakeclock.NewAt(t) }
 
 const sampleEvent = `{"event":"onMerchantSubmit","datetime":"2024-05-01T12:30:00.123Z","data":{` +
 	`"onboardingId":"onb_1","applicationId":"app_1","subMerchantId":"sm_1",` +

@@ -14,9 +14,30 @@ import (
 // timings. Delivery runs on the request's goroutine once the answer is
 // written, concurrently for concurrent deliveries: an implementation must
 // be safe for concurrent use and return quickly.
+//
+// An implementation must embed NopObserver: the interface has an unexported
+// method that only NopObserver provides, so that methods added to Observer
+// later get their default (doing nothing) there, and an implementation
+// written today keeps compiling.
 type Observer interface {
 	Delivery(ctx context.Context, d DeliveryInfo)
+
+	webhookObserver()
 }
+
+// NopObserver does nothing. Embed it in every Observer, and implement the
+// methods you need. A type that also implements jupico.Observer, whose base
+// is jupico.NopObserver, embeds both under distinct field names through a
+// local alias (type webhookNop = webhook.NopObserver). The zero value is
+// ready to use.
+type NopObserver struct{}
+
+var _ Observer = NopObserver{}
+
+// Delivery does nothing.
+func (NopObserver) Delivery(context.Context, DeliveryInfo) {}
+
+func (NopObserver) webhookObserver() {}
 
 // Results of a delivery, as DeliveryInfo.Result names them.
 const (
@@ -79,12 +100,15 @@ type DeliveryInfo struct {
 }
 
 // WithObserver reports every delivery to o. nil is an error.
-func WithObserver(o Observer) HandlerOption {
-	return func(h *Handler) error {
+func WithObserver(o Observer) Option {
+	return func(c *config) error {
+		if err := c.only(forHandler, "WithObserver"); err != nil {
+			return err
+		}
 		if o == nil {
 			return detail(ErrInvalidOption, "nil observer")
 		}
-		h.obs = o
+		c.h.obs = o
 		return nil
 	}
 }

@@ -19,6 +19,8 @@ import (
 
 // deliveries records what an Observer was told.
 type deliveries struct {
+	webhook.NopObserver
+
 	mu  sync.Mutex
 	got []webhook.DeliveryInfo
 }

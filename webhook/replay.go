@@ -3,36 +3,69 @@ package webhook
 import (
 	"container/heap"
 	"context"
+	"strconv"
 	"sync"
 	"time"
+
+	"github.com/jupico/jupico-go/credentials"
 )
 
 // ReplayStore remembers which events were processed, so that a redelivery of
 // an event (same Event.ID) does not run the handler's function twice. It
 // works as a claim, then a done mark:
 //
-//   - Seen claims id for the delivery that calls it, for at most ttl (the
-//     lease). It returns (false, nil) when the caller now holds the claim and
-//     must process the event and then call Done or Release; (true, nil) when
-//     the event was already processed (a done mark exists); and an error
-//     matching ErrInProgress when another delivery holds a live claim. Any
-//     other error means the store could not answer.
-//   - Done replaces the caller's claim by a done mark kept for ttl.
-//   - Release drops the caller's claim (never a done mark), so that the next
-//     delivery of the event is processed. The handler calls it when its
+//   - Claim claims id for the delivery that calls it, for at most lease. It
+//     returns the Claim the caller now holds, when it must process the event
+//     and then call Done or Release with it; an error matching ErrDuplicate
+//     when the event was already processed (a done mark exists); and an
+//     error matching ErrInProgress when another delivery holds a live
+//     claim. Any other error means the store could not answer.
+//   - Done replaces the claim by a done mark kept for ttl.
+//   - Release drops the claim if it is still the one c names (its Token),
+//     never a done mark nor a claim another delivery made since, so that the
+//     next delivery of the event is processed. The handler calls it when its
 //     function fails or panics.
 //
 // A claim that is neither marked done nor released (the process died) expires
-// after its lease, and the event is processed on a later redelivery.
+// after its lease, and the event is processed on a later redelivery. The
+// Claim carries everything Done and Release need, so a store need keep no
+// claim in its process: any replica, or a restarted one, can end it.
 //
-// Implementations must be safe for concurrent use and make Seen atomic: of
-// concurrent Seen calls for one id, exactly one may return (false, nil). Errors
-// must not contain secrets. The handler calls Done and Release with a context
-// that is not cancelled when the client goes away.
+// Implementations must be safe for concurrent use and make Claim atomic: of
+// concurrent Claim calls for one id, exactly one may succeed. Errors must not
+// contain secrets. The handler calls Done and Release with a context that is
+// not cancelled when the client goes away.
+//
+// An implementation must embed ReplayStoreBase: the interface has an
+// unexported method that only ReplayStoreBase provides, so that methods
+// added to ReplayStore later get their default there, and an implementation
+// written today keeps compiling.
 type ReplayStore interface {
-	Seen(ctx context.Context, id string, ttl time.Duration) (bool, error)
-	Done(ctx context.Context, id string, ttl time.Duration) error
-	Release(ctx context.Context, id string) error
+	Claim(ctx context.Context, id string, lease time.Duration) (Claim, error)
+	Done(ctx context.Context, c Claim, ttl time.Duration) error
+	Release(ctx context.Context, c Claim) error
+
+	replayStore()
+}
+
+// ReplayStoreBase is the base every ReplayStore embeds. It provides no
+// method of ReplayStore's today; a method added to ReplayStore later gets its
+// default here. The zero value is ready to use.
+type ReplayStoreBase struct{}
+
+func (ReplayStoreBase) replayStore() {}
+
+// Claim is a delivery's hold on an event id, as ReplayStore.Claim returns
+// it, to give back to Done or Release.
+type Claim struct {
+	// ID is the event id claimed.
+	ID string
+	// Token tells this claim from every other claim of the id, earlier or
+	// later: the store chooses it (unguessable for a shared store) and
+	// Release drops the id's claim only while it still holds this token.
+	// "" means the store recorded no claim (a store that failed open):
+	// Release then does nothing.
+	Token string
 }
 
 // DefaultMaxEntries is the capacity of a MemoryStore built with maxEntries 0.
@@ -42,19 +75,28 @@ const DefaultMaxEntries = 100_000
 // holds at most a fixed number of entries (claims plus done marks) and drops
 // entries whose ttl has passed. When it is full it first drops expired
 // entries, then the done mark closest to expiry; it never drops a live
-// claim, and when only live claims remain Seen fails with ErrStoreFull.
+// claim, and when only live claims remain Claim fails with ErrStoreFull.
 //
 // A MemoryStore only de-duplicates deliveries that reach the same process:
 // with several replicas behind a load balancer, use a shared store. Build it
 // with NewMemoryStore; the zero value is not usable. It is safe for
 // concurrent use. Its methods never block on I/O and ignore ctx.
 type MemoryStore struct {
+	ReplayStoreBase
+
 	mu     sync.Mutex
 	max    int
-	now    func() time.Time
-	claims map[string]time.Time // id -> lease expiry
+	clock  credentials.Clock
+	seq    uint64                 // the last claim token handed out
+	claims map[string]memoryClaim // id -> the live claim
 	done   map[string]*doneEntry
 	byExp  doneHeap
+}
+
+// memoryClaim is a claim a MemoryStore holds.
+type memoryClaim struct {
+	token   string
+	expires time.Time // end of the lease
 }
 
 type doneEntry struct {
@@ -64,62 +106,76 @@ type doneEntry struct {
 }
 
 // NewMemoryStore returns an empty MemoryStore holding at most maxEntries
-// entries (DefaultMaxEntries when maxEntries <= 0) and reading time from now
-// (time.Now when nil; it must be safe for concurrent use).
-func NewMemoryStore(maxEntries int, now func() time.Time) *MemoryStore {
+// entries (DefaultMaxEntries when maxEntries <= 0) and reading time from
+// clock's Now (the system clock when nil; it must be safe for concurrent
+// use).
+func NewMemoryStore(maxEntries int, clock credentials.Clock) *MemoryStore {
 	if maxEntries <= 0 {
 		maxEntries = DefaultMaxEntries
 	}
-	if now == nil {
-		now = time.Now
+	if clock == nil {
+		clock = systemClock{}
 	}
 	return &MemoryStore{
 		max:    maxEntries,
-		now:    now,
-		claims: make(map[string]time.Time),
+		clock:  clock,
+		claims: make(map[string]memoryClaim),
 		done:   make(map[string]*doneEntry),
 	}
 }
 
-// Seen implements ReplayStore. ttl must be positive; otherwise Seen returns
-// an error wrapping ErrInvalidOption.
-func (m *MemoryStore) Seen(_ context.Context, id string, ttl time.Duration) (bool, error) {
-	if ttl <= 0 {
-		return false, detail(ErrInvalidOption, "replay ttl must be positive")
+// systemClock is the real clock.
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+func (systemClock) AfterFunc(d time.Duration, f func()) credentials.Timer {
+	return time.AfterFunc(d, f)
+}
+
+// Claim implements ReplayStore. Its tokens are unique within the
+// MemoryStore. lease must be positive; otherwise Claim returns an error
+// wrapping ErrInvalidOption.
+func (m *MemoryStore) Claim(_ context.Context, id string, lease time.Duration) (Claim, error) {
+	if lease <= 0 {
+		return Claim{}, detail(ErrInvalidOption, "replay lease must be positive")
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	now := m.now()
+	now := m.clock.Now()
 	if e, ok := m.done[id]; ok {
 		if now.Before(e.expires) {
-			return true, nil
+			return Claim{}, ErrDuplicate
 		}
 		m.removeDone(e)
 	}
-	if exp, ok := m.claims[id]; ok {
-		if now.Before(exp) {
-			return false, ErrInProgress
+	if c, ok := m.claims[id]; ok {
+		if now.Before(c.expires) {
+			return Claim{}, ErrInProgress
 		}
 		delete(m.claims, id)
 	}
 	if !m.makeRoom(now) {
-		return false, ErrStoreFull
+		return Claim{}, ErrStoreFull
 	}
-	m.claims[id] = now.Add(ttl)
-	return false, nil
+	m.seq++
+	c := Claim{ID: id, Token: strconv.FormatUint(m.seq, 10)}
+	m.claims[id] = memoryClaim{token: c.Token, expires: now.Add(lease)}
+	return c, nil
 }
 
-// Done implements ReplayStore. It records a done mark even for an id that was
-// never claimed. ttl must be positive.
-func (m *MemoryStore) Done(_ context.Context, id string, ttl time.Duration) error {
+// Done implements ReplayStore. It replaces the id's claim, whoever holds
+// it, by a done mark: the event was processed. It records a done mark even
+// for an id that was never claimed. ttl must be positive.
+func (m *MemoryStore) Done(_ context.Context, c Claim, ttl time.Duration) error {
 	if ttl <= 0 {
 		return detail(ErrInvalidOption, "replay ttl must be positive")
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	now := m.now()
-	delete(m.claims, id)
-	if e, ok := m.done[id]; ok {
+	now := m.clock.Now()
+	delete(m.claims, c.ID)
+	if e, ok := m.done[c.ID]; ok {
 		e.expires = now.Add(ttl)
 		heap.Fix(&m.byExp, e.index)
 		return nil
@@ -127,18 +183,21 @@ func (m *MemoryStore) Done(_ context.Context, id string, ttl time.Duration) erro
 	if !m.makeRoom(now) {
 		return ErrStoreFull
 	}
-	e := &doneEntry{id: id, expires: now.Add(ttl)}
-	m.done[id] = e
+	e := &doneEntry{id: c.ID, expires: now.Add(ttl)}
+	m.done[c.ID] = e
 	heap.Push(&m.byExp, e)
 	return nil
 }
 
-// Release implements ReplayStore. Releasing an id that holds no claim does
-// nothing.
-func (m *MemoryStore) Release(_ context.Context, id string) error {
+// Release implements ReplayStore. It drops the id's claim only while it is
+// c's (same Token): releasing a claim that expired and was claimed again,
+// or an id that holds no claim, does nothing.
+func (m *MemoryStore) Release(_ context.Context, c Claim) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	delete(m.claims, id)
+	if cur, ok := m.claims[c.ID]; ok && c.Token != "" && cur.token == c.Token {
+		delete(m.claims, c.ID)
+	}
 	return nil
 }
 
@@ -158,8 +217,8 @@ func (m *MemoryStore) makeRoom(now time.Time) bool {
 	if len(m.claims)+len(m.done) < m.max {
 		return true
 	}
-	for id, exp := range m.claims {
-		if !now.Before(exp) {
+	for id, c := range m.claims {
+		if !now.Before(c.expires) {
 			delete(m.claims, id)
 		}
 	}

@@ -2,27 +2,21 @@ package webhook_test
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/jupico/jupico-go/internal/clock/fakeclock"
 	"github.com/jupico/jupico-go/webhook"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// manualClock is a clock the test moves by hand.
-type manualClock struct{ ns atomic.Int64 }
-
-func newManualClock() *manualClock {
-	c := &manualClock{}
-	c.ns.Store(testNow.UnixNano())
-	return c
-}
-func (c *manualClock) now() time.Time          { return time.Unix(0, c.ns.Load()) }
-func (c *manualClock) advance(d time.Duration) { c.ns.Add(int64(d)) }
+// newManualClock returns a clock the test moves by hand.
+func newManualClock() *fakeclock.Clock { return fakeclock.NewAt(testNow) }
 
 var _ webhook.ReplayStore = (*webhook.MemoryStore)(nil)
 
@@ -30,7 +24,7 @@ func TestMemoryStoreClaimDoneRelease(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	type step struct {
-		op      string // seen, done, release, advance
+		op      string // seen, done, release, release-old, advance
 		id      string
 		d       time.Duration
 		want    bool
@@ -89,6 +83,20 @@ func TestMemoryStoreClaimDoneRelease(t *testing.T) {
 			{op: "seen", id: "a", d: time.Minute},
 			{op: "seen", id: "b", d: time.Minute, want: false},
 		}},
+		{"release by a lapsed claim keeps the newer claim", []step{
+			{op: "seen", id: "a", d: time.Minute},
+			{op: "advance", d: time.Minute},
+			{op: "seen", id: "a", d: time.Minute, want: false},
+			{op: "release-old", id: "a"},
+			{op: "seen", id: "a", d: time.Minute, wantErr: webhook.ErrInProgress},
+			{op: "release", id: "a"},
+			{op: "seen", id: "a", d: time.Minute, want: false},
+		}},
+		{"release without a token does nothing", []step{
+			{op: "seen", id: "a", d: time.Minute},
+			{op: "release-untokened", id: "a"},
+			{op: "seen", id: "a", d: time.Minute, wantErr: webhook.ErrInProgress},
+		}},
 		{"non-positive ttl", []step{
 			{op: "seen", id: "a", d: 0, wantErr: webhook.ErrInvalidOption},
 			{op: "done", id: "a", d: -1, wantErr: webhook.ErrInvalidOption},
@@ -98,19 +106,43 @@ func TestMemoryStoreClaimDoneRelease(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			clock := newManualClock()
-			s := webhook.NewMemoryStore(10, clock.now)
+			s := webhook.NewMemoryStore(10, clock)
+			held := map[string][]webhook.Claim{} // id -> claims made, oldest first
+			last := func(id string) webhook.Claim {
+				if cs := held[id]; len(cs) > 0 {
+					return cs[len(cs)-1]
+				}
+				return webhook.Claim{ID: id}
+			}
 			for i, st := range tt.steps {
 				var got bool
 				var err error
 				switch st.op {
 				case "seen":
-					got, err = s.Seen(ctx, st.id, st.d)
+					var c webhook.Claim
+					c, err = s.Claim(ctx, st.id, st.d)
+					if err == nil {
+						require.Equal(t, st.id, c.ID, "step %d", i)
+						require.NotEmpty(t, c.Token, "step %d", i)
+						for _, old := range held[st.id] {
+							require.NotEqual(t, old.Token, c.Token, "step %d: tokens are unique", i)
+						}
+						held[st.id] = append(held[st.id], c)
+					}
+					if errors.Is(err, webhook.ErrDuplicate) {
+						got, err = true, nil
+					}
 				case "done":
-					err = s.Done(ctx, st.id, st.d)
+					err = s.Done(ctx, last(st.id), st.d)
 				case "release":
-					err = s.Release(ctx, st.id)
+					err = s.Release(ctx, last(st.id))
+				case "release-old":
+					require.GreaterOrEqual(t, len(held[st.id]), 2)
+					err = s.Release(ctx, held[st.id][0])
+				case "release-untokened":
+					err = s.Release(ctx, webhook.Claim{ID: st.id})
 				case "advance":
-					clock.advance(st.d)
+					clock.Advance(st.d)
 				}
 				if st.wantErr != nil {
 					require.ErrorIs(t, err, st.wantErr, "step %d", i)
@@ -127,43 +159,40 @@ func TestMemoryStoreIsBounded(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	clock := newManualClock()
-	s := webhook.NewMemoryStore(3, clock.now)
+	s := webhook.NewMemoryStore(3, clock)
 
 	for i, ttl := range []time.Duration{3 * time.Hour, time.Hour, 2 * time.Hour} {
 		id := strconv.Itoa(i)
-		_, err := s.Seen(ctx, id, time.Minute)
+		c, err := s.Claim(ctx, id, time.Minute)
 		require.NoError(t, err)
-		require.NoError(t, s.Done(ctx, id, ttl))
+		require.NoError(t, s.Done(ctx, c, ttl))
 	}
 	require.Equal(t, 3, s.Len())
 
 	// Full: the done mark closest to expiry ("1", 1h) makes room.
-	seen, err := s.Seen(ctx, "new", time.Minute)
+	_, err := s.Claim(ctx, "new", time.Minute)
 	require.NoError(t, err)
-	assert.False(t, seen)
 	assert.Equal(t, 3, s.Len())
-	seen, err = s.Seen(ctx, "1", time.Minute)
-	require.NoError(t, err)
-	assert.False(t, seen, "evicted id is unknown again")
+	_, err = s.Claim(ctx, "1", time.Minute)
+	require.NoError(t, err, "evicted id is unknown again")
 
 	// Expired entries go before anything live.
-	clock.advance(2 * time.Hour)
-	_, err = s.Seen(ctx, "later", time.Minute)
+	clock.Advance(2 * time.Hour)
+	_, err = s.Claim(ctx, "later", time.Minute)
 	require.NoError(t, err)
-	seen, err = s.Seen(ctx, "0", time.Minute)
-	require.NoError(t, err)
-	assert.True(t, seen, "the 3h done mark is still live")
+	_, err = s.Claim(ctx, "0", time.Minute)
+	require.ErrorIs(t, err, webhook.ErrDuplicate, "the 3h done mark is still live")
 
-	// Live claims are never evicted: with only claims, Seen fails.
-	claims := webhook.NewMemoryStore(2, clock.now)
+	// Live claims are never evicted: with only claims, Claim fails.
+	claims := webhook.NewMemoryStore(2, clock)
 	for _, id := range []string{"x", "y"} {
-		_, err := claims.Seen(ctx, id, time.Minute)
+		_, err := claims.Claim(ctx, id, time.Minute)
 		require.NoError(t, err)
 	}
-	_, err = claims.Seen(ctx, "z", time.Minute)
+	_, err = claims.Claim(ctx, "z", time.Minute)
 	assert.ErrorIs(t, err, webhook.ErrStoreFull)
-	clock.advance(time.Minute)
-	_, err = claims.Seen(ctx, "z", time.Minute)
+	clock.Advance(time.Minute)
+	_, err = claims.Claim(ctx, "z", time.Minute)
 	assert.NoError(t, err, "expired claims make room")
 }
 
@@ -174,9 +203,9 @@ func TestMemoryStoreConcurrentClaims(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 100 {
 		wg.Go(func() {
-			seen, err := s.Seen(context.Background(), "evt", time.Minute)
+			_, err := s.Claim(context.Background(), "evt", time.Minute)
 			switch {
-			case err == nil && !seen:
+			case err == nil:
 				claimed.Add(1)
 			case assert.ErrorIs(t, err, webhook.ErrInProgress):
 				inProgress.Add(1)
@@ -186,4 +215,39 @@ func TestMemoryStoreConcurrentClaims(t *testing.T) {
 	wg.Wait()
 	assert.Equal(t, int32(1), claimed.Load())
 	assert.Equal(t, int32(99), inProgress.Load())
+}
+
+// A ReplayStore of one's own embeds ReplayStoreBase, so that the interface
+// can grow without breaking it; the handler uses it like any other.
+type countingStore struct {
+	webhook.ReplayStoreBase
+	inner  *webhook.MemoryStore
+	claims atomic.Int32
+}
+
+func (s *countingStore) Claim(ctx context.Context, id string, lease time.Duration) (webhook.Claim, error) {
+	s.claims.Add(1)
+	return s.inner.Claim(ctx, id, lease)
+}
+
+func (s *countingStore) Done(ctx context.Context, c webhook.Claim, ttl time.Duration) error {
+	return s.inner.Done(ctx, c, ttl)
+}
+
+func (s *countingStore) Release(ctx context.Context, c webhook.Claim) error {
+	return s.inner.Release(ctx, c)
+}
+
+func TestReplayStoreEmbedsBase(t *testing.T) {
+	t.Parallel()
+	s := &countingStore{inner: webhook.NewMemoryStore(0, nil)}
+	var _ webhook.ReplayStore = s
+	h, err := webhook.NewHandler(newVerifier(t, secretA), func(context.Context, *webhook.Event) error { return nil }, webhook.WithReplayStore(s))
+	require.NoError(t, err)
+	body := []byte(sampleEvent)
+	assert.Equal(t, 200, serve(h, newSignedRequest(t, secretA, "msg_1", body)).Code)
+	assert.Equal(t, 200, serve(h, newSignedRequest(t, secretA, "msg_1", body)).Code)
+	assert.Equal(t, int32(2), s.claims.Load())
+	_, err = s.inner.Claim(context.Background(), "msg_1", time.Minute)
+	assert.ErrorIs(t, err, webhook.ErrDuplicate, "the first delivery's claim became a done mark")
 }

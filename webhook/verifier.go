@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/jupico/jupico-go/credentials"
 )
 
 // Defaults and limits of a Verifier.
@@ -65,17 +67,69 @@ type Verifier struct {
 	cache  atomic.Pointer[keySet]
 }
 
-// Option configures a Verifier. Options validate their argument: NewVerifier
-// fails with an error wrapping ErrInvalidOption or ErrInvalidSecret, never
-// the first delivery. A nil Option is ignored.
-type Option func(*verifierConfig) error
+// Option configures NewVerifier or NewHandler: one type for both, so that
+// every option of the package can be passed where an option is expected.
+// Each option belongs to one constructor, which its doc names:
+// WithTolerance, WithSecrets, WithSecretSource, WithClock and
+// WithMaxBodyBytes configure a Verifier; WithReplayStore, WithReplayTTL,
+// WithProcessingTimeout, OnReject, WithTrustedProxies and WithObserver a
+// Handler. The other constructor refuses it with an error wrapping
+// ErrInvalidOption that names the option and where it belongs, rather than
+// ignoring it: a Handler's verification is configured on its Verifier.
+//
+// Options validate their argument: the constructor returns the first error
+// (wrapping ErrInvalidOption or ErrInvalidSecret), never the first delivery.
+// A nil Option is an error wrapping ErrInvalidOption.
+type Option func(*config) error
 
-type verifierConfig struct {
+// target says which constructor applies the options.
+type target int
+
+const (
+	forVerifier target = iota + 1
+	forHandler
+)
+
+func (t target) String() string {
+	if t == forHandler {
+		return "NewHandler"
+	}
+	return "NewVerifier"
+}
+
+// config is what Options set: a Verifier's settings, or (target
+// forHandler) the Handler being built.
+type config struct {
+	target target
+
 	tolerance time.Duration
 	maxBody   int64
-	now       func() time.Time
+	clock     credentials.Clock
 	more      []string
 	src       SecretSource
+
+	h *Handler
+}
+
+// only refuses an option meant for the other constructor.
+func (c *config) only(t target, name string) error {
+	if c.target != t {
+		return detail(ErrInvalidOption, name+" configures "+t.String()+", not "+c.target.String())
+	}
+	return nil
+}
+
+// apply applies opts in order and returns the first error.
+func (c *config) apply(opts []Option) error {
+	for _, opt := range opts {
+		if opt == nil {
+			return detail(ErrInvalidOption, "nil option")
+		}
+		if err := opt(c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // WithTolerance sets how far the webhook-timestamp may lie from the clock, in
@@ -83,7 +137,10 @@ type verifierConfig struct {
 // default is DefaultTolerance (5 minutes). d must be positive and at most
 // MaxTolerance: there is no way to switch the check off.
 func WithTolerance(d time.Duration) Option {
-	return func(c *verifierConfig) error {
+	return func(c *config) error {
+		if err := c.only(forVerifier, "WithTolerance"); err != nil {
+			return err
+		}
 		if d <= 0 || d > MaxTolerance {
 			return detail(ErrInvalidOption, "tolerance must be in (0, 1h]")
 		}
@@ -97,7 +154,10 @@ func WithTolerance(d time.Duration) Option {
 // signatures matches any secret. Each must be valid as for NewVerifier. It
 // cannot be combined with WithSecretSource.
 func WithSecrets(more ...string) Option {
-	return func(c *verifierConfig) error {
+	return func(c *config) error {
+		if err := c.only(forVerifier, "WithSecrets"); err != nil {
+			return err
+		}
 		for _, s := range more {
 			if _, err := decodeSecret(s); err != nil {
 				return err
@@ -115,7 +175,10 @@ func WithSecrets(more ...string) Option {
 // empty or invalid; later an empty or invalid set makes Verify fail closed
 // with ErrInvalidSecret.
 func WithSecretSource(src SecretSource) Option {
-	return func(c *verifierConfig) error {
+	return func(c *config) error {
+		if err := c.only(forVerifier, "WithSecretSource"); err != nil {
+			return err
+		}
 		if src == nil {
 			return detail(ErrInvalidOption, "nil secret source")
 		}
@@ -124,14 +187,19 @@ func WithSecretSource(src SecretSource) Option {
 	}
 }
 
-// WithClock sets the clock the timestamp is checked against. The default is
-// time.Now. It must be safe for concurrent use; nil is an error.
-func WithClock(now func() time.Time) Option {
-	return func(c *verifierConfig) error {
-		if now == nil {
+// WithClock sets the clock the timestamp is checked against; only its Now
+// method is used. The default is the system clock. It must be safe for
+// concurrent use; nil is an error. It is the credentials.Clock that the
+// rest of the module takes, so one test clock drives them all.
+func WithClock(clock credentials.Clock) Option {
+	return func(c *config) error {
+		if err := c.only(forVerifier, "WithClock"); err != nil {
+			return err
+		}
+		if clock == nil {
 			return detail(ErrInvalidOption, "nil clock")
 		}
-		c.now = now
+		c.clock = clock
 		return nil
 	}
 }
@@ -140,7 +208,10 @@ func WithClock(now func() time.Time) Option {
 // handler reads up to; the default is DefaultMaxBodyBytes (1 MiB). n must be
 // positive.
 func WithMaxBodyBytes(n int64) Option {
-	return func(c *verifierConfig) error {
+	return func(c *config) error {
+		if err := c.only(forVerifier, "WithMaxBodyBytes"); err != nil {
+			return err
+		}
 		if n <= 0 {
 			return detail(ErrInvalidOption, "max body bytes must be positive")
 		}
@@ -156,22 +227,21 @@ func WithMaxBodyBytes(n int64) Option {
 // missing environment variable can never turn verification off. With
 // WithSecretSource the secret must be "".
 //
-// Errors wrap ErrInvalidSecret or ErrInvalidOption and never contain a secret.
+// Errors wrap ErrInvalidSecret or ErrInvalidOption (a nil option, a bad
+// value, a Handler's option) and never contain a secret.
 func NewVerifier(secret string, opts ...Option) (*Verifier, error) {
-	c := verifierConfig{
+	c := config{
+		target:    forVerifier,
 		tolerance: DefaultTolerance,
 		maxBody:   DefaultMaxBodyBytes,
-		now:       time.Now,
 	}
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(&c); err != nil {
-			return nil, err
-		}
+	if err := c.apply(opts); err != nil {
+		return nil, err
 	}
-	v := &Verifier{tolerance: c.tolerance, maxBody: c.maxBody, now: c.now}
+	v := &Verifier{tolerance: c.tolerance, maxBody: c.maxBody, now: time.Now}
+	if c.clock != nil {
+		v.now = c.clock.Now
+	}
 	if c.src != nil {
 		if secret != "" || len(c.more) > 0 {
 			return nil, detail(ErrInvalidOption, "a secret source excludes other secrets")

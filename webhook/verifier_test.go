@@ -268,6 +268,9 @@ func TestNewVerifierRejectsBadConfiguration(t *testing.T) {
 		{"nil source", "", []webhook.Option{webhook.WithSecretSource(nil)}, webhook.ErrInvalidOption},
 		{"source and secret", secretA, []webhook.Option{webhook.WithSecretSource(&rotatingSource{})}, webhook.ErrInvalidOption},
 		{"empty source", "", []webhook.Option{webhook.WithSecretSource(&rotatingSource{})}, webhook.ErrInvalidSecret},
+		{"nil option", secretA, []webhook.Option{nil}, webhook.ErrInvalidOption},
+		{"handler option", secretA, []webhook.Option{webhook.WithReplayTTL(time.Hour)}, webhook.ErrInvalidOption},
+		{"observer option", secretA, []webhook.Option{webhook.WithObserver(webhook.NopObserver{})}, webhook.ErrInvalidOption},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

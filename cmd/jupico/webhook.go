@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/jupico/jupico-go/credentials"
 	"github.com/jupico/jupico-go/jupico/jupicotest"
 	"github.com/jupico/jupico-go/webhook"
 )
@@ -206,13 +207,13 @@ func runWebhookVerify(ctx context.Context, e *env, args []string) error {
 	if *file == "" {
 		return exit(exitUsage, "--file is required")
 	}
-	now := time.Now
+	opts := []webhook.Option{webhook.WithTolerance(*tolerance)}
 	if *at != "" {
 		t, err := parseTime(*at)
 		if err != nil {
 			return exit(exitUsage, "--at: want RFC 3339 or Unix seconds")
 		}
-		now = func() time.Time { return t }
+		opts = append(opts, webhook.WithClock(stoppedClock(t)))
 	}
 	raw, err := readFile(*file, "--file")
 	if err != nil {
@@ -222,7 +223,7 @@ func runWebhookVerify(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	v, err := webhook.NewVerifier(secret, webhook.WithTolerance(*tolerance), webhook.WithClock(now))
+	v, err := webhook.NewVerifier(secret, opts...)
 	if err != nil {
 		return exit(exitUsage, "%w", err)
 	}
@@ -303,4 +304,13 @@ func parseTime(s string) (time.Time, error) {
 		return time.Unix(n, 0), nil
 	}
 	return time.Parse(time.RFC3339, s)
+}
+
+// stoppedClock is a clock that stays at one instant, for --at.
+type stoppedClock time.Time
+
+func (c stoppedClock) Now() time.Time { return time.Time(c) }
+
+func (stoppedClock) AfterFunc(d time.Duration, f func()) credentials.Timer {
+	return time.AfterFunc(d, f)
 }

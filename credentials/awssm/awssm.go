@@ -103,7 +103,7 @@ type CredentialsProvider struct {
 // the object may also hold the webhook signing secret or a rotation
 // function's bookkeeping.
 //
-// Errors match ErrInvalidConfig: a nil api, an empty secret ID, one longer
+// Errors match ErrInvalidOption: a nil api, an empty secret ID, one longer
 // than 2048 characters or with whitespace or control characters.
 func Credentials(api GetSecretValueAPI, secretID string) (*CredentialsProvider, error) {
 	if err := checkConfig(api, secretID); err != nil {
@@ -140,10 +140,12 @@ func (p *CredentialsProvider) Retrieve(ctx context.Context) (credentials.Credent
 // WebhookSecrets reads when WithField is not given.
 const DefaultSecretField = "webhookSecret"
 
-// SecretOption configures WebhookSecrets.
-type SecretOption func(*secretConfig)
+// Option configures WebhookSecrets. Options validate their input:
+// WebhookSecrets returns an error matching ErrInvalidOption for a nil
+// Option or an option with a bad value (the first found).
+type Option func(*config) error
 
-type secretConfig struct {
+type config struct {
 	field       string
 	previousFor time.Duration
 	now         func() time.Time
@@ -152,8 +154,8 @@ type secretConfig struct {
 // WithField sets the key of the secret's JSON object that holds the signing
 // secret. The empty name reads the whole secret string as the signing
 // secret (a plaintext secret). The default is DefaultSecretField.
-func WithField(name string) SecretOption {
-	return func(c *secretConfig) { c.field = name }
+func WithField(name string) Option {
+	return func(c *config) error { c.field = name; return nil }
 }
 
 // WithPreviousFor sets how long after the AWSCURRENT version was created
@@ -161,20 +163,28 @@ func WithField(name string) SecretOption {
 // which Jupico may still sign with the old secret. It is measured from the
 // version's CreatedDate, so it holds across restarts. Zero never returns the
 // previous secret (after a leak, say). The default is
-// credentials.DefaultGracePeriod.
-func WithPreviousFor(d time.Duration) SecretOption {
-	return func(c *secretConfig) { c.previousFor = d }
+// credentials.DefaultGracePeriod. A negative d is an error matching
+// ErrInvalidOption.
+func WithPreviousFor(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return &configError{msg: "WithPreviousFor with a negative duration"}
+		}
+		c.previousFor = d
+		return nil
+	}
 }
 
 // WithClock sets the clock that WithPreviousFor is measured with, for tests;
-// only its Now method is used. Nil, the default, means the system clock.
-func WithClock(clock credentials.Clock) SecretOption {
-	return func(c *secretConfig) {
+// only its Now method is used. The default is the system clock; a nil clock
+// is an error matching ErrInvalidOption.
+func WithClock(clock credentials.Clock) Option {
+	return func(c *config) error {
 		if clock == nil {
-			c.now = time.Now
-			return
+			return &configError{msg: "WithClock with a nil clock"}
 		}
 		c.now = clock.Now
+		return nil
 	}
 }
 
@@ -186,27 +196,27 @@ func WithClock(clock credentials.Clock) SecretOption {
 type SecretProvider struct {
 	api GetSecretValueAPI
 	id  string
-	cfg secretConfig
+	cfg config
 }
 
 // WebhookSecrets returns a provider of the webhook signing secrets held by
 // the secret secretID, in the key of its JSON object named by WithField
 // ("webhookSecret" by default).
 //
-// Errors match ErrInvalidConfig: as Credentials, or a negative
-// WithPreviousFor.
-func WebhookSecrets(api GetSecretValueAPI, secretID string, opts ...SecretOption) (*SecretProvider, error) {
+// Errors match ErrInvalidOption: as Credentials, a nil Option, or an
+// option with a bad value (a negative WithPreviousFor, a nil WithClock).
+func WebhookSecrets(api GetSecretValueAPI, secretID string, opts ...Option) (*SecretProvider, error) {
 	if err := checkConfig(api, secretID); err != nil {
 		return nil, err
 	}
-	cfg := secretConfig{field: DefaultSecretField, previousFor: credentials.DefaultGracePeriod, now: time.Now}
+	cfg := config{field: DefaultSecretField, previousFor: credentials.DefaultGracePeriod, now: time.Now}
 	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
+		if o == nil {
+			return nil, &configError{msg: "nil option"}
 		}
-	}
-	if cfg.previousFor < 0 {
-		return nil, &configError{msg: "WithPreviousFor with a negative duration"}
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
 	}
 	return &SecretProvider{api: api, id: secretID, cfg: cfg}, nil
 }

@@ -223,8 +223,9 @@ func TestCacheKeepsKeyThroughFailures(t *testing.T) {
 			p, err := awssm.Credentials(fs.client(), "prod/jupico/api")
 			require.NoError(t, err)
 			refreshErrs := make(chan error, 10)
-			cache := credentials.NewCache(p, credentials.WithClock(clk),
+			cache, cerr := credentials.NewCache(p, credentials.WithClock(clk),
 				credentials.WithOnRefreshError(func(err error) { refreshErrs <- err }))
+			require.NoError(t, cerr)
 			t.Cleanup(func() { _ = cache.Close() })
 			c, err := cache.Retrieve(context.Background())
 			require.NoError(t, err)
@@ -308,14 +309,20 @@ func TestConfig(t *testing.T) {
 	api := fs.client()
 	for _, id := range []string{"", "a b", "a\nb", strings.Repeat("x", 2049)} {
 		_, err := awssm.Credentials(api, id)
-		assert.ErrorIs(t, err, awssm.ErrInvalidConfig, "Credentials(%q)", id)
+		assert.ErrorIs(t, err, awssm.ErrInvalidOption, "Credentials(%q)", id)
 		_, err = awssm.WebhookSecrets(api, id)
-		assert.ErrorIs(t, err, awssm.ErrInvalidConfig, "WebhookSecrets(%q)", id)
+		assert.ErrorIs(t, err, awssm.ErrInvalidOption, "WebhookSecrets(%q)", id)
 	}
 	_, err := awssm.Credentials(nil, "prod/jupico/api")
-	assert.ErrorIs(t, err, awssm.ErrInvalidConfig)
+	assert.ErrorIs(t, err, awssm.ErrInvalidOption)
 	_, err = awssm.WebhookSecrets(api, "prod/jupico/hooks", awssm.WithPreviousFor(-time.Second))
-	assert.ErrorIs(t, err, awssm.ErrInvalidConfig)
+	assert.ErrorIs(t, err, awssm.ErrInvalidOption)
+	// A nil option or a nil clock is refused, never ignored, and every
+	// configuration error is the module's one sentinel.
+	_, err = awssm.WebhookSecrets(api, "prod/jupico/hooks", nil)
+	assert.ErrorIs(t, err, credentials.ErrInvalidOption)
+	_, err = awssm.WebhookSecrets(api, "prod/jupico/hooks", awssm.WithClock(nil))
+	assert.ErrorIs(t, err, credentials.ErrInvalidOption)
 	_, err = awssm.Credentials(api, "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/jupico/api-AbCdEf")
 	assert.NoError(t, err)
 	assert.Empty(t, fs.requestLog())

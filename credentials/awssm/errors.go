@@ -45,9 +45,9 @@ var (
 	// decoded. The decoder's message, which could quote the answer, is not
 	// passed on.
 	ErrMalformedResponse = errors.New("awssm: malformed response")
-	// ErrInvalidConfig is matched by the configuration errors of Credentials
+	// ErrInvalidOption is matched by the configuration errors of Credentials
 	// and WebhookSecrets.
-	ErrInvalidConfig = errors.New("awssm: invalid configuration")
+	ErrInvalidOption = credentials.ErrInvalidOption
 )
 
 // codes maps the error codes of Secrets Manager and of AWS's common errors
@@ -204,8 +204,8 @@ func contextError(err error) error {
 	return context.DeadlineExceeded
 }
 
-// configError reports a configuration mistake; it matches ErrInvalidConfig.
+// configError reports a configuration mistake; it matches ErrInvalidOption.
 type configError struct{ msg string }
 
 func (e *configError) Error() string { return "awssm: invalid configuration: " + e.msg }
-func (e *configError) Unwrap() error { return ErrInvalidConfig }
+func (e *configError) Unwrap() error { return ErrInvalidOption }

@@ -43,7 +43,7 @@ func TestWebhookSecrets(t *testing.T) {
 	tests := []struct {
 		name   string
 		setup  func(fs *fakeSM)
-		opts   []awssm.SecretOption
+		opts   []awssm.Option
 		want   []string
 		stages []string
 	}{
@@ -77,7 +77,7 @@ func TestWebhookSecrets(t *testing.T) {
 				fs.putAt("prod/jupico/hooks", doc(s1), now.Add(-time.Hour))
 				fs.putAt("prod/jupico/hooks", doc(s2), now)
 			},
-			opts:   []awssm.SecretOption{awssm.WithPreviousFor(0)},
+			opts:   []awssm.Option{awssm.WithPreviousFor(0)},
 			want:   []string{s2},
 			stages: []string{"AWSCURRENT"},
 		},
@@ -96,7 +96,7 @@ func TestWebhookSecrets(t *testing.T) {
 				fs.putAt("prod/jupico/hooks", s1+"\n", now.Add(-time.Hour))
 				fs.putAt("prod/jupico/hooks", s2, now)
 			},
-			opts:   []awssm.SecretOption{awssm.WithField("")},
+			opts:   []awssm.Option{awssm.WithField("")},
 			want:   []string{s2, s1},
 			stages: []string{"AWSCURRENT", "AWSPREVIOUS"},
 		},
@@ -105,7 +105,7 @@ func TestWebhookSecrets(t *testing.T) {
 			setup: func(fs *fakeSM) {
 				fs.putAt("prod/jupico/hooks", `{"signing":"`+s1+`","username":"u"}`, now)
 			},
-			opts:   []awssm.SecretOption{awssm.WithField("signing")},
+			opts:   []awssm.Option{awssm.WithField("signing")},
 			want:   []string{s1},
 			stages: []string{"AWSCURRENT", "AWSPREVIOUS"},
 		},
@@ -115,7 +115,7 @@ func TestWebhookSecrets(t *testing.T) {
 			t.Parallel()
 			fs := newTestSM(t)
 			tt.setup(fs)
-			opts := append([]awssm.SecretOption{awssm.WithClock(fakeclock.New())}, tt.opts...)
+			opts := append([]awssm.Option{awssm.WithClock(fakeclock.New())}, tt.opts...)
 			p, err := awssm.WebhookSecrets(fs.client(), "prod/jupico/hooks", opts...)
 			require.NoError(t, err)
 			got, err := p.RetrieveSecrets(context.Background())

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -66,17 +67,52 @@ type config struct {
 	minDelay    time.Duration
 	maxDelay    time.Duration
 	clock       credentials.Clock
+
+	target target       // which constructor applies the options
+	secret secretConfig // Client.WebhookSecrets only
 }
 
-// Option configures NewClient. An option with an invalid argument makes
-// NewClient fail with an error matching ErrInvalidConfig.
+// Option configures NewClient or Client.WebhookSecrets. Options validate
+// their input: a nil Option, an option with a bad value, or one meant for
+// the other (WithField and WithPreviousFor are for WebhookSecrets, the
+// others for NewClient) makes the call fail with an error matching
+// ErrInvalidOption, the first one found.
 type Option func(*config) error
+
+// target says which call is applying the options.
+type target int
+
+const (
+	forClient target = iota
+	forSecrets
+)
+
+func (t target) String() string {
+	if t == forSecrets {
+		return "WebhookSecrets"
+	}
+	return "NewClient"
+}
+
+// only refuses an option meant for the other call.
+func (c *config) only(t target, name string) error {
+	if c.target != t {
+		return &configError{msg: fmt.Sprintf("%s applies to %v, not %v", name, t, c.target)}
+	}
+	return nil
+}
 
 // WithAddress sets Vault's address, such as "https://vault.example.com:8200".
 // It must be an https URL without userinfo, query or fragment; a path (a
 // reverse proxy's prefix) is kept. The default is $VAULT_ADDR.
 func WithAddress(addr string) Option {
-	return func(c *config) error { c.address = &addr; return nil }
+	return func(c *config) error {
+		if err := c.only(forClient, "WithAddress"); err != nil {
+			return err
+		}
+		c.address = &addr
+		return nil
+	}
 }
 
 // WithToken sets the Vault token sent with every request. The default is
@@ -84,6 +120,9 @@ func WithAddress(addr string) Option {
 // as a credentials.Secret and never printed.
 func WithToken(token string) Option {
 	return func(c *config) error {
+		if err := c.only(forClient, "WithToken"); err != nil {
+			return err
+		}
 		if c.tokenFile != "" {
 			return &configError{msg: "WithToken and WithTokenFile are both set; set only one"}
 		}
@@ -101,6 +140,9 @@ func WithToken(token string) Option {
 // WithToken.
 func WithTokenFile(path string) Option {
 	return func(c *config) error {
+		if err := c.only(forClient, "WithTokenFile"); err != nil {
+			return err
+		}
 		if c.token != nil {
 			return &configError{msg: "WithToken and WithTokenFile are both set; set only one"}
 		}
@@ -116,7 +158,13 @@ func WithTokenFile(path string) Option {
 // X-Vault-Namespace header. The default is $VAULT_NAMESPACE; an empty
 // namespace sends no header.
 func WithNamespace(ns string) Option {
-	return func(c *config) error { c.namespace = &ns; return nil }
+	return func(c *config) error {
+		if err := c.only(forClient, "WithNamespace"); err != nil {
+			return err
+		}
+		c.namespace = &ns
+		return nil
+	}
 }
 
 // WithRootCAs sets the certificate authorities trusted for Vault's
@@ -125,6 +173,9 @@ func WithNamespace(ns string) Option {
 // off.
 func WithRootCAs(pool *x509.CertPool) Option {
 	return func(c *config) error {
+		if err := c.only(forClient, "WithRootCAs"); err != nil {
+			return err
+		}
 		if pool == nil {
 			return &configError{msg: "WithRootCAs with a nil pool"}
 		}
@@ -138,6 +189,9 @@ func WithRootCAs(pool *x509.CertPool) Option {
 // DefaultTimeout.
 func WithTimeout(d time.Duration) Option {
 	return func(c *config) error {
+		if err := c.only(forClient, "WithTimeout"); err != nil {
+			return err
+		}
 		if d <= 0 {
 			return &configError{msg: "WithTimeout: the timeout must be positive"}
 		}
@@ -156,6 +210,9 @@ func WithTimeout(d time.Duration) Option {
 // DefaultMinDelay and DefaultMaxDelay.
 func WithRetry(maxAttempts int, minDelay, maxDelay time.Duration) Option {
 	return func(c *config) error {
+		if err := c.only(forClient, "WithRetry"); err != nil {
+			return err
+		}
 		if maxAttempts < 1 || minDelay <= 0 || maxDelay < minDelay {
 			return &configError{msg: "WithRetry: need maxAttempts >= 1 and 0 < minDelay <= maxDelay"}
 		}
@@ -167,9 +224,19 @@ func WithRetry(maxAttempts int, minDelay, maxDelay time.Duration) Option {
 // WithClock sets the clock that lease expiry (Credentials.Expires) and the
 // webhook secrets' previous-version window are computed from, for tests;
 // give the same clock to credentials.WithClock. Only its Now method is used.
-// Nil, the default, means the system clock.
+// The default is the system clock; a nil clock is an error matching
+// ErrInvalidOption.
 func WithClock(clock credentials.Clock) Option {
-	return func(c *config) error { c.clock = clock; return nil }
+	return func(c *config) error {
+		if err := c.only(forClient, "WithClock"); err != nil {
+			return err
+		}
+		if clock == nil {
+			return &configError{msg: "WithClock with a nil clock"}
+		}
+		c.clock = clock
+		return nil
+	}
 }
 
 // Client reads secrets from one Vault server over HTTPS, with the SDK's TLS
@@ -204,7 +271,7 @@ type Client struct {
 // unset. It does no network I/O and does not read the token file (which may
 // not exist yet when a Vault Agent starts alongside).
 //
-// Errors match ErrInvalidConfig: no address, an address that is not https
+// Errors match ErrInvalidOption: no address, an address that is not https
 // or carries userinfo, a query or a fragment; no token (neither WithToken,
 // WithTokenFile nor VAULT_TOKEN); a token or namespace with whitespace or
 // control characters inside; a VAULT_CACERT file that cannot be read or

@@ -295,6 +295,8 @@ func TestNewClientConfig(t *testing.T) {
 		{"bad retry", nil, []vault.Option{vault.WithRetry(0, time.Second, time.Second)}, "WithRetry"},
 		{"bad retry delays", nil, []vault.Option{vault.WithRetry(3, time.Second, time.Millisecond)}, "WithRetry"},
 		{"nil option", nil, []vault.Option{nil}, "nil option"},
+		{"nil clock", nil, []vault.Option{vault.WithClock(nil)}, "nil clock"},
+		{"secret option", nil, []vault.Option{vault.WithField("signing")}, "WithField applies to WebhookSecrets, not NewClient"},
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
@@ -303,7 +305,7 @@ func TestNewClientConfig(t *testing.T) {
 			}
 			c, err := vault.NewClient(tt.opts...)
 			assert.Nil(t, c)
-			require.ErrorIs(t, err, vault.ErrInvalidConfig)
+			require.ErrorIs(t, err, vault.ErrInvalidOption)
 			assert.Contains(t, err.Error(), tt.want)
 			assert.NotContains(t, err.Error(), "def-token-part")
 		})
@@ -440,7 +442,7 @@ func TestTokenFile(t *testing.T) {
 		t.Cleanup(func() { _ = c.Close() })
 		err = retrieveErr(t, c)
 		assert.ErrorIs(t, err, vault.ErrToken)
-		assert.False(t, errors.Is(err, vault.ErrInvalidConfig))
+		assert.False(t, errors.Is(err, vault.ErrInvalidOption))
 	})
 }
 

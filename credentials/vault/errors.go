@@ -45,9 +45,11 @@ var (
 	// JSON of a KV version 2 read. The decoder's own message, which can
 	// quote the body, is never passed on.
 	ErrMalformedResponse = errors.New("vault: malformed response")
-	// ErrInvalidConfig is matched by every configuration error of NewClient,
-	// Client.Credentials and Client.WebhookSecrets.
-	ErrInvalidConfig = errors.New("vault: invalid configuration")
+	// ErrInvalidOption is matched by every configuration error of NewClient,
+	// Client.Credentials and Client.WebhookSecrets. It is
+	// credentials.ErrInvalidOption, the module's one sentinel for invalid
+	// configuration.
+	ErrInvalidOption = credentials.ErrInvalidOption
 	// ErrToken is matched when the token cannot be read: a token file that
 	// is missing, unreadable, empty or malformed. The message names the
 	// file, never the token.
@@ -183,11 +185,11 @@ func cleanMessages(msgs []string, token credentials.Secret) []string {
 	return out
 }
 
-// configError reports a configuration mistake; it matches ErrInvalidConfig.
+// configError reports a configuration mistake; it matches ErrInvalidOption.
 type configError struct{ msg string }
 
 func (e *configError) Error() string { return "vault: invalid configuration: " + e.msg }
-func (e *configError) Unwrap() error { return ErrInvalidConfig }
+func (e *configError) Unwrap() error { return ErrInvalidOption }
 
 // tokenError reports a token that cannot be read; it matches ErrToken.
 type tokenError struct {

@@ -110,9 +110,10 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 		vc := fv.client(t)
 		p, err := vc.Credentials("secret", "jupico/api")
 		require.NoError(t, err)
-		cache := credentials.NewCache(p, credentials.WithOnRefreshError(func(err error) {
+		cache, cerr := credentials.NewCache(p, credentials.WithOnRefreshError(func(err error) {
 			logger.Error("refresh failed", "err", err)
 		}))
+		require.NoError(t, cerr)
 		_, err = cache.Retrieve(context.Background())
 		collect(err)
 		_ = cache.Close()

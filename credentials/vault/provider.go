@@ -25,7 +25,7 @@ type CredentialsProvider struct {
 // with an optional "expiresAt" (RFC 3339); other keys are ignored, so one
 // secret may also hold the webhook signing secret.
 //
-// Errors match ErrInvalidConfig: an empty mount or path, an empty, "." or
+// Errors match ErrInvalidOption: an empty mount or path, an empty, "." or
 // ".." segment, whitespace or control characters.
 func (c *Client) Credentials(mount, path string) (*CredentialsProvider, error) {
 	loc, err := newKVPath(mount, path)
@@ -79,18 +79,25 @@ func (p *CredentialsProvider) Retrieve(ctx context.Context) (credentials.Credent
 // when WithField is not given.
 const DefaultSecretField = "webhookSecret"
 
-// SecretOption configures Client.WebhookSecrets.
-type SecretOption func(*secretConfig)
-
 type secretConfig struct {
 	field       string
 	previousFor time.Duration
 }
 
 // WithField sets the key of the secret's data that holds the signing
-// secret. The default is DefaultSecretField.
-func WithField(name string) SecretOption {
-	return func(c *secretConfig) { c.field = name }
+// secret. The default is DefaultSecretField. An empty name is an error
+// matching ErrInvalidOption, and so is passing it to NewClient.
+func WithField(name string) Option {
+	return func(c *config) error {
+		if err := c.only(forSecrets, "WithField"); err != nil {
+			return err
+		}
+		if name == "" {
+			return &configError{msg: "WithField with an empty name"}
+		}
+		c.secret.field = name
+		return nil
+	}
 }
 
 // WithPreviousFor sets how long after the current version of the secret was
@@ -98,9 +105,19 @@ func WithField(name string) SecretOption {
 // which Jupico may still sign with the old secret. It is measured from
 // Vault's created_time, so it holds across restarts. Zero never returns the
 // previous version (after a leak, say). The default is
-// credentials.DefaultGracePeriod.
-func WithPreviousFor(d time.Duration) SecretOption {
-	return func(c *secretConfig) { c.previousFor = d }
+// credentials.DefaultGracePeriod. A negative d is an error matching
+// ErrInvalidOption, and so is passing it to NewClient.
+func WithPreviousFor(d time.Duration) Option {
+	return func(c *config) error {
+		if err := c.only(forSecrets, "WithPreviousFor"); err != nil {
+			return err
+		}
+		if d < 0 {
+			return &configError{msg: "WithPreviousFor with a negative duration"}
+		}
+		c.secret.previousFor = d
+		return nil
+	}
 }
 
 // SecretProvider reads webhook signing secrets from a KV version 2 secret:
@@ -118,26 +135,24 @@ type SecretProvider struct {
 // the KV version 2 secret at path under mount, in the key of its data named
 // by WithField ("webhookSecret" by default).
 //
-// Errors match ErrInvalidConfig: an invalid mount or path (see
-// Credentials), an empty field name, a negative WithPreviousFor.
-func (c *Client) WebhookSecrets(mount, path string, opts ...SecretOption) (*SecretProvider, error) {
+// Errors match ErrInvalidOption: an invalid mount or path (see
+// Credentials), a nil Option, an option with a bad value (an empty field
+// name, a negative WithPreviousFor) or one meant for NewClient.
+func (c *Client) WebhookSecrets(mount, path string, opts ...Option) (*SecretProvider, error) {
 	loc, err := newKVPath(mount, path)
 	if err != nil {
 		return nil, err
 	}
-	cfg := secretConfig{field: DefaultSecretField, previousFor: credentials.DefaultGracePeriod}
+	cfg := config{target: forSecrets, secret: secretConfig{field: DefaultSecretField, previousFor: credentials.DefaultGracePeriod}}
 	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
+		if o == nil {
+			return nil, &configError{msg: "nil option"}
+		}
+		if err := o(&cfg); err != nil {
+			return nil, err
 		}
 	}
-	switch {
-	case cfg.field == "":
-		return nil, &configError{msg: "WithField with an empty name"}
-	case cfg.previousFor < 0:
-		return nil, &configError{msg: "WithPreviousFor with a negative duration"}
-	}
-	return &SecretProvider{c: c, loc: loc, cfg: cfg}, nil
+	return &SecretProvider{c: c, loc: loc, cfg: cfg.secret}, nil
 }
 
 // RetrieveSecrets implements credentials.SecretProvider. It reads the latest

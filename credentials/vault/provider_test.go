@@ -134,9 +134,9 @@ func TestInvalidLocations(t *testing.T) {
 	}
 	for _, tt := range tests {
 		_, err := c.Credentials(tt.mount, tt.path)
-		assert.ErrorIs(t, err, vault.ErrInvalidConfig, "Credentials(%q, %q)", tt.mount, tt.path)
+		assert.ErrorIs(t, err, vault.ErrInvalidOption, "Credentials(%q, %q)", tt.mount, tt.path)
 		_, err = c.WebhookSecrets(tt.mount, tt.path)
-		assert.ErrorIs(t, err, vault.ErrInvalidConfig, "WebhookSecrets(%q, %q)", tt.mount, tt.path)
+		assert.ErrorIs(t, err, vault.ErrInvalidOption, "WebhookSecrets(%q, %q)", tt.mount, tt.path)
 	}
 	assert.Empty(t, fv.requestLog())
 }
@@ -280,7 +280,8 @@ func TestExpiredLease(t *testing.T) {
 	fv.put("secret", "jupico/api", map[string]any{"username": "user-v1", "password": "api-pass"})
 	p, err := fv.client(t, vault.WithClock(clk)).Credentials("secret", "jupico/api")
 	require.NoError(t, err)
-	cache := credentials.NewCache(p, credentials.WithClock(clk), credentials.WithRefreshInterval(0), credentials.WithRandom(func() float64 { return 0.5 }))
+	cache, cerr := credentials.NewCache(p, credentials.WithClock(clk), credentials.WithRefreshInterval(0), credentials.WithRandom(func() float64 { return 0.5 }))
+	require.NoError(t, cerr)
 	t.Cleanup(func() { _ = cache.Close() })
 
 	c, err := cache.Retrieve(context.Background())
@@ -318,7 +319,8 @@ func TestLeaseReadAgainByTwoThirds(t *testing.T) {
 			fv.put("secret", "jupico/api", map[string]any{"username": "api-user", "password": "api-pass"})
 			p, err := fv.client(t, vault.WithClock(clk)).Credentials("secret", "jupico/api")
 			require.NoError(t, err)
-			cache := credentials.NewCache(p, credentials.WithClock(clk), credentials.WithRandom(func() float64 { return 0.999 }))
+			cache, cerr := credentials.NewCache(p, credentials.WithClock(clk), credentials.WithRandom(func() float64 { return 0.999 }))
+			require.NoError(t, cerr)
 			t.Cleanup(func() { _ = cache.Close() })
 
 			_, err = cache.Retrieve(context.Background())
@@ -358,7 +360,7 @@ func TestWebhookSecrets(t *testing.T) {
 	tests := []struct {
 		name     string
 		setup    func(fv *fakeVault, now time.Time)
-		opts     []vault.SecretOption
+		opts     []vault.Option
 		want     []string
 		requests int
 	}{
@@ -394,7 +396,7 @@ func TestWebhookSecrets(t *testing.T) {
 				fv.putAt("secret", "jupico/hooks", map[string]any{"webhookSecret": s1}, now.Add(-48*time.Hour))
 				fv.putAt("secret", "jupico/hooks", map[string]any{"webhookSecret": s2}, now.Add(-61*time.Minute))
 			},
-			opts:     []vault.SecretOption{vault.WithPreviousFor(24 * time.Hour)},
+			opts:     []vault.Option{vault.WithPreviousFor(24 * time.Hour)},
 			want:     []string{s2, s1},
 			requests: 2,
 		},
@@ -404,7 +406,7 @@ func TestWebhookSecrets(t *testing.T) {
 				fv.putAt("secret", "jupico/hooks", map[string]any{"webhookSecret": s1}, now.Add(-time.Minute))
 				fv.putAt("secret", "jupico/hooks", map[string]any{"webhookSecret": s2}, now)
 			},
-			opts:     []vault.SecretOption{vault.WithPreviousFor(0)},
+			opts:     []vault.Option{vault.WithPreviousFor(0)},
 			want:     []string{s2},
 			requests: 1,
 		},
@@ -433,7 +435,7 @@ func TestWebhookSecrets(t *testing.T) {
 			setup: func(fv *fakeVault, now time.Time) {
 				fv.putAt("secret", "jupico/hooks", map[string]any{"signing": " " + s1 + "\n"}, now)
 			},
-			opts:     []vault.SecretOption{vault.WithField("signing")},
+			opts:     []vault.Option{vault.WithField("signing")},
 			want:     []string{s1},
 			requests: 1,
 		},
@@ -464,9 +466,16 @@ func TestWebhookSecretsErrors(t *testing.T) {
 	fv := newTestVault(t)
 	c := fv.client(t)
 	_, err := c.WebhookSecrets("secret", "jupico/hooks", vault.WithField(""))
-	assert.ErrorIs(t, err, vault.ErrInvalidConfig)
+	assert.ErrorIs(t, err, vault.ErrInvalidOption)
 	_, err = c.WebhookSecrets("secret", "jupico/hooks", vault.WithPreviousFor(-time.Second))
-	assert.ErrorIs(t, err, vault.ErrInvalidConfig)
+	assert.ErrorIs(t, err, vault.ErrInvalidOption)
+	// A nil option and a client option are refused, never ignored; every
+	// configuration error is the module's one sentinel.
+	_, err = c.WebhookSecrets("secret", "jupico/hooks", nil)
+	assert.ErrorIs(t, err, credentials.ErrInvalidOption)
+	_, err = c.WebhookSecrets("secret", "jupico/hooks", vault.WithTimeout(time.Second))
+	assert.ErrorIs(t, err, credentials.ErrInvalidOption)
+	assert.ErrorContains(t, err, "WithTimeout applies to NewClient, not WebhookSecrets")
 
 	tests := []struct {
 		name   string
@@ -512,7 +521,7 @@ func TestWebhookSecretRotationVerifies(t *testing.T) {
 	set, err := credentials.NewSecretSet(context.Background(), p, credentials.WithClock(clk))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = set.Close() })
-	v, err := webhook.NewVerifier("", webhook.WithSecretSource(set), webhook.WithClock(clk.Now))
+	v, err := webhook.NewVerifier("", webhook.WithSecretSource(set), webhook.WithClock(clk))
 	require.NoError(t, err)
 
 	body := []byte(`{"event":"onMerchantActivation","datetime":"2030-01-02T03:04:05.000Z","data":{}}`)

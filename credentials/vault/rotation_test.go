@@ -35,9 +35,10 @@ func TestRotationUnderLoad(t *testing.T) {
 			require.NoError(t, err)
 
 			var rotations atomic.Int32
-			cache := credentials.NewCache(p, credentials.WithOnRotate(func(old, new credentials.Credentials) {
+			cache, cerr := credentials.NewCache(p, credentials.WithOnRotate(func(old, new credentials.Credentials) {
 				rotations.Add(1)
 			}))
+			require.NoError(t, cerr)
 			t.Cleanup(func() { _ = cache.Close() })
 			srv := jupicotest.NewServer(t)
 			c := srv.Client(jupico.WithCredentials(cache))

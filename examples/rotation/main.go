@@ -79,7 +79,7 @@ func run(ctx context.Context, out io.Writer, cfg config) error {
 
 	var rotMu sync.Mutex
 	var rotations []string
-	cache := credentials.NewCache(credentials.FromFile(dir), credentials.WithOnRotate(func(old, new credentials.Credentials) {
+	cache, err := credentials.NewCache(credentials.FromFile(dir), credentials.WithOnRotate(func(old, new credentials.Credentials) {
 		if old.IsZero() {
 			return // the first load
 		}
@@ -87,6 +87,9 @@ func run(ctx context.Context, out io.Writer, cfg config) error {
 		defer rotMu.Unlock()
 		rotations = append(rotations, old.Username()+" -> "+new.Username()) // never the secret part
 	}))
+	if err != nil {
+		return err
+	}
 	defer cache.Close()
 	client, err := fake.NewClient(jupico.WithCredentials(cache))
 	if err != nil {

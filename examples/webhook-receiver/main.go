@@ -129,20 +129,22 @@ func (r *receiver) reject(_ *http.Request, reason error) {
 }
 
 // dedupStore wraps the replay store to count the duplicates it drops.
+// Embedding the wrapped ReplayStore gives it Done, Release and the base
+// that every ReplayStore embeds.
 type dedupStore struct {
 	webhook.ReplayStore
 	r *receiver
 }
 
-// Seen is the wrapped store's, counting the events it reports as processed.
-func (s dedupStore) Seen(ctx context.Context, id string, ttl time.Duration) (bool, error) {
-	seen, err := s.ReplayStore.Seen(ctx, id, ttl)
-	if seen && err == nil {
+// Claim is the wrapped store's, counting the events it reports as processed.
+func (s dedupStore) Claim(ctx context.Context, id string, lease time.Duration) (webhook.Claim, error) {
+	c, err := s.ReplayStore.Claim(ctx, id, lease)
+	if errors.Is(err, webhook.ErrDuplicate) {
 		s.r.mu.Lock()
 		s.r.duplicates++
 		s.r.mu.Unlock()
 	}
-	return seen, err
+	return c, err
 }
 
 func run(ctx context.Context, out io.Writer, cfg config) error {

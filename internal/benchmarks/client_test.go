@@ -197,7 +197,10 @@ func BenchmarkConcurrent(b *testing.B) {
 }
 
 func BenchmarkCredentials(b *testing.B) {
-	cache := credentials.NewCache(credentials.Static("user", "password-0123456789"))
+	cache, err := credentials.NewCache(credentials.Static("user", "password-0123456789"))
+	if err != nil {
+		b.Fatal(err)
+	}
 	defer cache.Close()
 	ctx := context.Background()
 	if _, err := cache.Retrieve(ctx); err != nil {

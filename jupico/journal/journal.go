@@ -104,25 +104,41 @@ type Journal struct {
 
 var _ jupico.Journal = (*Journal)(nil)
 
-// Option configures Open.
-type Option func(*options)
+// Option configures Open. Options validate their argument: Open returns
+// the first error, which matches jupico.ErrInvalidOption (the module's one
+// sentinel for invalid configuration), before touching the file. A nil
+// Option is such an error too.
+type Option func(*options) error
 
 type options struct{ openTimeout time.Duration }
 
 // WithOpenTimeout sets how long Open waits for the file lock another
-// process holds (default DefaultOpenTimeout).
+// process holds (default DefaultOpenTimeout). d must be positive: Open
+// never waits without bound.
 func WithOpenTimeout(d time.Duration) Option {
-	return func(o *options) { o.openTimeout = d }
+	return func(o *options) error {
+		if d <= 0 {
+			return fmt.Errorf("%w: journal: open timeout must be positive", jupico.ErrInvalidOption)
+		}
+		o.openTimeout = d
+		return nil
+	}
 }
 
 // Open opens the journal at path, creating it (mode 0600) if it does not
 // exist. It fails with an error matching ErrCorrupt for a torn or corrupt
-// file, ErrLocked for a file in use, and ErrUnsafeFile for a file or
-// directory others could have crafted or may read (see ErrUnsafeFile).
+// file, ErrLocked for a file in use, ErrUnsafeFile for a file or
+// directory others could have crafted or may read (see ErrUnsafeFile), and
+// jupico.ErrInvalidOption for a nil or bad Option.
 func Open(path string, opts ...Option) (j *Journal, err error) {
 	o := options{openTimeout: DefaultOpenTimeout}
 	for _, opt := range opts {
-		opt(&o)
+		if opt == nil {
+			return nil, fmt.Errorf("%w: journal: nil option", jupico.ErrInvalidOption)
+		}
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
 	}
 	file, err := preflight(path)
 	if err != nil {

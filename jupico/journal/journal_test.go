@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jupico/jupico-go/credentials"
 	"github.com/jupico/jupico-go/internal/crashtest"
 	"github.com/jupico/jupico-go/jupico"
 	"github.com/jupico/jupico-go/jupico/journal"
@@ -110,6 +111,25 @@ func TestOneProcessAtATime(t *testing.T) {
 	open(t, path)
 	_, err := journal.Open(path, journal.WithOpenTimeout(100*time.Millisecond))
 	assert.ErrorIs(t, err, journal.ErrLocked)
+}
+
+// TestOpenRefusesBadOptions: a nil option or a timeout that would wait
+// forever is refused with the module's one sentinel, and no file is made.
+func TestOpenRefusesBadOptions(t *testing.T) {
+	t.Parallel()
+	for name, opt := range map[string]journal.Option{
+		"nil option":   nil,
+		"zero timeout": journal.WithOpenTimeout(0),
+		"negative":     journal.WithOpenTimeout(-time.Second),
+	} {
+		path := filepath.Join(t.TempDir(), "j")
+		j, err := journal.Open(path, opt)
+		require.ErrorIs(t, err, jupico.ErrInvalidOption, name)
+		require.ErrorIs(t, err, credentials.ErrInvalidOption, name)
+		assert.Nil(t, j, name)
+		_, statErr := os.Stat(path)
+		assert.ErrorIs(t, statErr, os.ErrNotExist, name)
+	}
 }
 
 func TestFileOthersMayReadIsRefused(t *testing.T) {

@@ -162,6 +162,10 @@ func WithAttributes(attrs ...attribute.KeyValue) Option {
 	}
 }
 
+// webhookNop is webhook.NopObserver under a name that does not clash with
+// jupico.NopObserver's: an Observer embeds both bases.
+type webhookNop = webhook.NopObserver
+
 // Observer reports to OpenTelemetry what a Jupico client and webhook
 // handler do. It implements jupico.Observer (give it to the client with
 // jupico.WithObserver) and webhook.Observer (give it to the handler with
@@ -169,6 +173,7 @@ func WithAttributes(attrs ...attribute.KeyValue) Option {
 // serve several clients and handlers.
 type Observer struct {
 	jupico.NopObserver
+	webhookNop
 
 	tracer trace.Tracer
 	attrs  []attribute.KeyValue

@@ -37,7 +37,7 @@ type receiver struct {
 	rejected  []error
 }
 
-func newReceiver(t *testing.T, auth webhook.Authenticator, fn func(context.Context, *webhook.Event) error, opts ...webhook.HandlerOption) *receiver {
+func newReceiver(t *testing.T, auth webhook.Authenticator, fn func(context.Context, *webhook.Event) error, opts ...webhook.Option) *receiver {
 	t.Helper()
 	r := &receiver{bodies: map[string][][]byte{}}
 	h, err := webhook.NewHandler(auth, func(ctx context.Context, e *webhook.Event) error {
@@ -50,7 +50,7 @@ func newReceiver(t *testing.T, auth webhook.Authenticator, fn func(context.Conte
 		defer r.mu.Unlock()
 		r.processed = append(r.processed, e)
 		return nil
-	}, append([]webhook.HandlerOption{webhook.OnReject(func(_ *http.Request, reason error) {
+	}, append([]webhook.Option{webhook.OnReject(func(_ *http.Request, reason error) {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		r.rejected = append(r.rejected, reason)

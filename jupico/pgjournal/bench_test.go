@@ -43,7 +43,7 @@ var journals = []struct {
 		if err != nil {
 			b.Fatal(err)
 		}
-		b.Cleanup(func() { _ = j.Close(context.Background()) })
+		b.Cleanup(func() { _ = j.Close() })
 		return []jupico.Option{jupico.WithJournal(j)}, func() (int64, int64) { st := j.Stats(); return st.Records, st.Commits }
 	}},
 }

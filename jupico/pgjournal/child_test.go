@@ -36,7 +36,7 @@ func runChild(mode string) int {
 		}
 		return j, func() error {
 			defer pool.Close()
-			return j.Close(context.Background())
+			return j.Close()
 		}, nil
 	})
 }

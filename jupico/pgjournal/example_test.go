@@ -35,7 +35,7 @@ func Example() {
 	}
 	_ = a.Record(ctx, &jupico.JournalEntry{ID: "0195f0c2a1b2c3d4e5f60718293a4b5c", Operation: "creditcard.sale",
 		Body: []byte(`{"subMerchantId":"m1","amount":25.00,"paymentToken":{"type":"card","token":"tok_visa_4242"},"reference":"order-7"}`), Reference: "order-7", State: jupico.JournalIntent})
-	_ = a.Close(ctx)
+	_ = a.Close()
 
 	// Replica B recovers what A left.
 	b, err := pgjournal.Open(ctx, pool, pgjournal.WithTable("example_journal"), pgjournal.WithOwner("replica-b"))
@@ -43,7 +43,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	defer b.Close(ctx)
+	defer b.Close()
 	client := srv.Client(jupico.WithJournal(b), jupico.WithoutBackgroundRecovery()) // Recover below, on demand
 	defer client.Close()
 	rep, err := client.Recover(ctx)

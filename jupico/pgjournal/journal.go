@@ -4,7 +4,7 @@
 //
 //	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
 //	j, err := pgjournal.Open(ctx, pool)
-//	defer j.Close(ctx)
+//	defer j.Close()
 //	client, err := jupico.NewClient(jupico.WithJournal(j)) // recovery runs in the background
 //
 // # Leases
@@ -97,8 +97,16 @@ type Journal struct {
 
 var _ jupico.Journal = (*Journal)(nil)
 
-// Option configures Open.
+// Option configures Open. Options validate their argument: Open returns
+// the first error, which matches jupico.ErrInvalidOption (the module's one
+// sentinel for invalid configuration), before it touches the database. A
+// nil Option is such an error too.
 type Option func(*options) error
+
+// invalid returns an error matching jupico.ErrInvalidOption.
+func invalid(reason string) error {
+	return fmt.Errorf("%w: pgjournal: %s", jupico.ErrInvalidOption, reason)
+}
 
 type options struct {
 	table string
@@ -113,7 +121,7 @@ var identifier = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,40}$`)
 func WithTable(name string) Option {
 	return func(o *options) error {
 		if !identifier.MatchString(name) {
-			return fmt.Errorf("pgjournal: table name %q: use lower-case letters, digits and underscores", name)
+			return invalid(fmt.Sprintf("table name %q: use lower-case letters, digits and underscores", name))
 		}
 		o.table = name
 		return nil
@@ -126,7 +134,7 @@ func WithTable(name string) Option {
 func WithLease(d time.Duration) Option {
 	return func(o *options) error {
 		if d < 100*time.Millisecond {
-			return errors.New("pgjournal: lease must be at least 100ms")
+			return invalid("lease must be at least 100ms")
 		}
 		o.lease = d
 		return nil
@@ -138,7 +146,7 @@ func WithLease(d time.Duration) Option {
 func WithOwner(name string) Option {
 	return func(o *options) error {
 		if name == "" || len(name) > 200 {
-			return errors.New("pgjournal: owner name must be 1 to 200 bytes")
+			return invalid("owner name must be 1 to 200 bytes")
 		}
 		o.owner = name
 		return nil
@@ -146,13 +154,17 @@ func WithOwner(name string) Option {
 }
 
 // Open creates the tables if missing, takes a lease and starts its
-// heartbeat. Close ends both.
+// heartbeat. Close ends both. A nil pool, a nil Option or a bad one is an
+// error matching jupico.ErrInvalidOption.
 func Open(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Journal, error) {
 	if pool == nil {
-		return nil, errors.New("pgjournal: nil pool")
+		return nil, invalid("nil pool")
 	}
 	o := options{table: DefaultTable, lease: DefaultLease}
 	for _, opt := range opts {
+		if opt == nil {
+			return nil, invalid("nil option")
+		}
 		if err := opt(&o); err != nil {
 			return nil, err
 		}
@@ -569,8 +581,10 @@ func utcOrZero(t time.Time) time.Time {
 
 // Close stops the heartbeat and ends the lease: from then on peers may
 // claim what this journal left unfinished. Close the client first. It
-// does not close the pool.
-func (j *Journal) Close(ctx context.Context) error {
+// does not close the pool. It implements io.Closer: deleting the lease is
+// bounded by the lease's own duration (WithLease), after which the lease
+// simply expires and peers take over all the same. Close is idempotent.
+func (j *Journal) Close() error {
 	var err error
 	j.once.Do(func() {
 		j.mu.Lock()
@@ -580,6 +594,8 @@ func (j *Journal) Close(ctx context.Context) error {
 		j.writing.Wait() // what was queued is written
 		close(j.stop)
 		<-j.stopped
+		ctx, cancel := context.WithTimeout(context.Background(), j.lease)
+		defer cancel()
 		_, err = j.pool.Exec(ctx, `DELETE FROM `+j.leases+` WHERE owner = $1`, j.owner)
 	})
 	if err != nil {

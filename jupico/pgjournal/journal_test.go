@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jupico/jupico-go/credentials"
 	"github.com/jupico/jupico-go/jupico"
 	"github.com/jupico/jupico-go/jupico/pgjournal"
 )
@@ -21,8 +23,38 @@ func open(t testing.TB, table string, opts ...pgjournal.Option) *pgjournal.Journ
 	t.Helper()
 	j, err := pgjournal.Open(context.Background(), newPool(t), append([]pgjournal.Option{pgjournal.WithTable(table)}, opts...)...)
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = j.Close(context.Background()) })
+	t.Cleanup(func() { _ = j.Close() })
 	return j
+}
+
+// The journal closes like every other io.Closer of the module.
+var _ io.Closer = (*pgjournal.Journal)(nil)
+
+// TestOpenRefusesBadOptions: a nil pool, a nil option or a bad one is
+// refused with the module's one sentinel before any query (the pool here
+// points nowhere and is never dialled).
+func TestOpenRefusesBadOptions(t *testing.T) {
+	t.Parallel()
+	pool, err := pgxpool.New(context.Background(), "postgres://nobody@127.0.0.1:1/none?connect_timeout=1")
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	tests := map[string]struct {
+		pool *pgxpool.Pool
+		opts []pgjournal.Option
+	}{
+		"nil pool":    {nil, nil},
+		"nil option":  {pool, []pgjournal.Option{nil}},
+		"bad table":   {pool, []pgjournal.Option{pgjournal.WithTable("Bad-Name")}},
+		"short lease": {pool, []pgjournal.Option{pgjournal.WithLease(time.Millisecond)}},
+		"empty owner": {pool, []pgjournal.Option{pgjournal.WithOwner("")}},
+	}
+	for name, tc := range tests {
+		j, err := pgjournal.Open(context.Background(), tc.pool, tc.opts...)
+		require.ErrorIs(t, err, jupico.ErrInvalidOption, name)
+		require.ErrorIs(t, err, credentials.ErrInvalidOption, name)
+		assert.Nil(t, j, name)
+	}
+	assert.Zero(t, pool.Stat().TotalConns(), "no connection was made")
 }
 
 func entry(id, ref string, state jupico.JournalState) *jupico.JournalEntry {
@@ -102,7 +134,7 @@ func TestConcurrentClaimsTakeEachOrphanOnce(t *testing.T) {
 	for i := range orphans {
 		require.NoError(t, dead.Record(ctx, entry(fmt.Sprintf("%04d", i), fmt.Sprintf("o%d", i), jupico.JournalIntent)))
 	}
-	require.NoError(t, dead.Close(ctx)) // its lease ends: its entries are orphans now
+	require.NoError(t, dead.Close()) // its lease ends: its entries are orphans now
 
 	peers := make([]*pgjournal.Journal, replicas)
 	for i := range peers {
@@ -157,11 +189,11 @@ func TestHeartbeatKeepsEntriesUntilClose(t *testing.T) {
 	assert.Empty(t, claimed, "a live replica's entries are left to it")
 	require.NoError(t, live.Record(ctx, entry("02", "next", jupico.JournalIntent)), "the live replica still records")
 
-	require.NoError(t, live.Close(ctx))
+	require.NoError(t, live.Close())
 	claimed, err = peer.Claim(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"01", "02"}, ids(claimed))
-	assert.NoError(t, live.Close(ctx), "Close twice is harmless")
+	assert.NoError(t, live.Close(), "Close twice is harmless")
 }
 
 // A replica whose lease expired (a long pause, a partition) records
@@ -281,6 +313,6 @@ func TestConcurrentRecordsAreBatchedAndFencedOneByOne(t *testing.T) {
 	}
 
 	// After Close, nothing is recorded.
-	require.NoError(t, j.Close(ctx))
+	require.NoError(t, j.Close())
 	assert.ErrorIs(t, j.Record(ctx, entry("9999", "late", jupico.JournalIntent)), pgjournal.ErrClosed)
 }

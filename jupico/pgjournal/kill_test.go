@@ -187,7 +187,7 @@ func createTables(t *testing.T, table string) {
 	t.Helper()
 	setup, err := pgjournal.Open(context.Background(), newPool(t), pgjournal.WithTable(table))
 	require.NoError(t, err)
-	require.NoError(t, setup.Close(context.Background()))
+	require.NoError(t, setup.Close())
 }
 
 // processedOf counts the fake's transactions for the replica's sales.

@@ -30,7 +30,7 @@ func TestReplicasOpenAtOnceOnAnEmptyDatabase(t *testing.T) {
 				j, err := pgjournal.Open(context.Background(), pool, pgjournal.WithTable(table), pgjournal.WithOwner(fmt.Sprintf("r%d-%d", round, i)))
 				errs[i] = err
 				if err == nil {
-					_ = j.Close(context.Background())
+					_ = j.Close()
 				}
 			})
 		}

@@ -56,20 +56,29 @@ type Limiter struct {
 var _ jupico.Limiter = (*Limiter)(nil)
 
 // Option configures a Limiter. Options validate their argument, and New
-// fails with an error wrapping jupico.ErrInvalidOption on a bad one. A nil
-// Option is ignored.
-type Option func(*Limiter) error
+// fails with an error wrapping jupico.ErrInvalidOption (the module's one
+// sentinel, credentials.ErrInvalidOption) on a bad one, the first found. A
+// nil Option is such an error too.
+type Option func(*config) error
+
+// config is what Options set.
+type config struct {
+	key      string
+	timeout  time.Duration
+	fallback jupico.Limiter
+	onError  func(error)
+}
 
 // WithKey sets the Redis key that holds the limiter's state; the default is
 // DefaultKey. Limiters share a budget exactly when they share a key (and a
 // Redis), so give each budget its own key: one per Jupico account, say. It
 // must not be empty.
 func WithKey(key string) Option {
-	return func(l *Limiter) error {
+	return func(c *config) error {
 		if key == "" {
 			return invalid("empty key")
 		}
-		l.key = key
+		c.key = key
 		return nil
 	}
 }
@@ -80,11 +89,11 @@ func WithKey(key string) Option {
 // that it also cuts short a Redis that accepts connections but never
 // answers.
 func WithTimeout(d time.Duration) Option {
-	return func(l *Limiter) error {
+	return func(c *config) error {
 		if d <= 0 {
 			return invalid("timeout must be positive")
 		}
-		l.timeout = d
+		c.timeout = d
 		return nil
 	}
 }
@@ -95,11 +104,11 @@ func WithTimeout(d time.Duration) Option {
 // that cannot reach Redis fails, and the client sends nothing (its error
 // matches jupico.ErrRateLimiter). l must not be nil.
 func WithFallback(l jupico.Limiter) Option {
-	return func(lim *Limiter) error {
+	return func(c *config) error {
 		if l == nil {
 			return invalid("nil fallback limiter")
 		}
-		lim.fallback = l
+		c.fallback = l
 		return nil
 	}
 }
@@ -109,11 +118,11 @@ func WithFallback(l jupico.Limiter) Option {
 // or not a fallback then takes over. The errors carry no credentials. fn
 // must be safe for concurrent use, return quickly, and not be nil.
 func OnRedisError(fn func(err error)) Option {
-	return func(l *Limiter) error {
+	return func(c *config) error {
 		if fn == nil {
 			return invalid("nil error hook")
 		}
-		l.onError = fn
+		c.onError = fn
 		return nil
 	}
 }
@@ -124,7 +133,7 @@ func OnRedisError(fn func(err error)) Option {
 // Cluster: the state is one key). r must lie between MinRate and MaxRate and
 // burst be at least 1. New sends nothing to Redis. It returns an error
 // wrapping jupico.ErrInvalidOption for a nil rdb, an r or burst out of
-// range, or a bad option.
+// range, a nil Option or a bad one.
 func New(rdb redis.UniversalClient, r rate.Limit, burst int, opts ...Option) (*Limiter, error) {
 	if rdb == nil {
 		return nil, invalid("nil redis client")
@@ -135,23 +144,25 @@ func New(rdb redis.UniversalClient, r rate.Limit, burst int, opts ...Option) (*L
 	if burst < 1 {
 		return nil, invalid("burst must be at least 1")
 	}
-	l := &Limiter{
-		rdb: rdb,
-		key: DefaultKey,
-		// Rounded up, so the limit is never exceeded.
-		interval: int64(math.Ceil(1e6 / float64(r))),
-		burst:    burst,
-		timeout:  DefaultTimeout,
-	}
+	c := config{key: DefaultKey, timeout: DefaultTimeout}
 	for _, opt := range opts {
 		if opt == nil {
-			continue
+			return nil, invalid("nil option")
 		}
-		if err := opt(l); err != nil {
+		if err := opt(&c); err != nil {
 			return nil, err
 		}
 	}
-	return l, nil
+	return &Limiter{
+		rdb: rdb,
+		key: c.key,
+		// Rounded up, so the limit is never exceeded.
+		interval: int64(math.Ceil(1e6 / float64(r))),
+		burst:    burst,
+		timeout:  c.timeout,
+		fallback: c.fallback,
+		onError:  c.onError,
+	}, nil
 }
 
 // Wait blocks until the caller may send one request, or ctx ends. It

@@ -250,6 +250,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{"zero timeout", rdb, 50, 1, []redislimit.Option{redislimit.WithTimeout(0)}},
 		{"nil fallback", rdb, 50, 1, []redislimit.Option{redislimit.WithFallback(nil)}},
 		{"nil error hook", rdb, 50, 1, []redislimit.Option{redislimit.OnRedisError(nil)}},
+		{"nil option", rdb, 50, 1, []redislimit.Option{nil}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -259,10 +260,10 @@ func TestNewRejectsBadOptions(t *testing.T) {
 			assert.Nil(t, lim)
 		})
 	}
-	t.Run("limits and nil options are accepted", func(t *testing.T) {
+	t.Run("limits are accepted", func(t *testing.T) {
 		t.Parallel()
 		for _, r := range []rate.Limit{redislimit.MinRate, redislimit.MaxRate} {
-			lim, err := redislimit.New(rdb, r, 1, nil)
+			lim, err := redislimit.New(rdb, r, 1)
 			require.NoError(t, err)
 			assert.NotNil(t, lim)
 		}

@@ -45,9 +45,9 @@
 //
 // # When Redis is unavailable
 //
-// By default the Store fails closed: Seen returns an error, the handler
+// By default the Store fails closed: Claim returns an error, the handler
 // answers 503 with Retry-After and processes nothing, and Jupico redelivers
-// later. Seen waits at most DefaultTimeout (WithTimeout) for Redis. Done and
+// later. Claim waits at most DefaultTimeout (WithTimeout) for Redis. Done and
 // Release, which run after processing, retry transient failures (a broken
 // connection, a server restarting or failing over) for up to 30 s, so that a
 // short restart neither loses a done mark nor strands a claim.

@@ -82,7 +82,7 @@ func recordIn(cur func() *ledger) func(context.Context, *webhook.Event) error {
 }
 
 // newOutageFleet is newFleet for tests that take Redis away mid-run: the
-// store's Seen gives up well within the outage, so deliveries meet it, and
+// store's Claim gives up well within the outage, so deliveries meet it, and
 // a claim whose reply the outage lost lapses soon.
 func newOutageFleet(t *testing.T, newRDB func() redis.UniversalClient, prefix string, fn func(context.Context, *webhook.Event) error) *fleet {
 	return newFleet(t, newRDB, prefix, fn,
@@ -109,7 +109,7 @@ func clientsOf(t *testing.T, addr string) func() redis.UniversalClient {
 	return func() redis.UniversalClient { return newClient(t, addr) }
 }
 
-func newFleet(t *testing.T, newRDB func() redis.UniversalClient, prefix string, fn func(context.Context, *webhook.Event) error, storeOpts []redisstore.Option, opts ...webhook.HandlerOption) *fleet {
+func newFleet(t *testing.T, newRDB func() redis.UniversalClient, prefix string, fn func(context.Context, *webhook.Event) error, storeOpts []redisstore.Option, opts ...webhook.Option) *fleet {
 	t.Helper()
 	var key [32]byte
 	_, _ = rand.Read(key[:])
@@ -119,7 +119,7 @@ func newFleet(t *testing.T, newRDB func() redis.UniversalClient, prefix string, 
 	for range replicas {
 		rdb := newRDB() // each replica has its own connections
 		store := newStore(t, rdb, append([]redisstore.Option{redisstore.WithPrefix(prefix)}, storeOpts...)...)
-		h, err := webhook.NewHandler(v, fn, append([]webhook.HandlerOption{
+		h, err := webhook.NewHandler(v, fn, append([]webhook.Option{
 			webhook.WithReplayStore(store),
 			webhook.WithReplayTTL(10 * time.Minute),
 			webhook.OnReject(func(_ *http.Request, reason error) {

@@ -2,14 +2,14 @@ package redisstore
 
 import "github.com/redis/go-redis/v9"
 
-// Results of seenScript.
+// Results of claimScript.
 const (
-	seenClaimed = 0 // the caller holds the claim now
-	seenDone    = 1 // a done mark exists
-	seenBusy    = 2 // another claim is live
+	claimed   = 0 // the caller holds the claim now
+	claimDone = 1 // a done mark exists
+	claimBusy = 2 // another claim is live
 )
 
-// seenScript claims an event: SET NX PX with the caller's token, and when
+// claimScript claims an event: SET NX PX with the caller's token, and when
 // the key exists, tells a done mark from a live claim in the same atomic
 // step. A key already holding the caller's own token counts as claimed, so
 // a client-side retry of a call whose reply was lost does not lock the
@@ -17,7 +17,7 @@ const (
 //
 // KEYS[1] the event's key; ARGV[1] the claim token; ARGV[2] the lease in
 // milliseconds; ARGV[3] the done mark's value.
-var seenScript = redis.NewScript(`
+var claimScript = redis.NewScript(`
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
 	return 0
 end

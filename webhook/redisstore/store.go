@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/jupico/jupico-go/webhook"
@@ -18,7 +17,7 @@ const (
 	// DefaultPrefix is put in front of every event id to form its key.
 	DefaultPrefix = "jupico:webhook:"
 
-	// DefaultTimeout bounds one Seen call, so that an unreachable Redis turns
+	// DefaultTimeout bounds one Claim call, so that an unreachable Redis turns
 	// into a prompt 503 instead of a delivery that hangs until the sender
 	// gives up.
 	DefaultTimeout = 2 * time.Second
@@ -38,46 +37,47 @@ const (
 // an event that any replica processed is answered 200 without processing it
 // again.
 //
-// Each event id is one Redis string under the key prefix+id. Seen claims it
-// with SET NX PX and a token private to the claim; Done overwrites it with a
-// done mark that expires after the replay TTL; Release deletes it only while
-// it still holds the caller's token, so a replica never drops another
-// replica's claim, nor a done mark. Every command and script touches one key,
-// so the Store works on a single node, behind Sentinel and on a Cluster.
+// Each event id is one Redis string under the key prefix+id. Claim claims it
+// with SET NX PX and a random token, which the returned webhook.Claim
+// carries; Done overwrites it with a done mark that expires after the
+// replay TTL; Release deletes it only while it still holds the claim's
+// token, so a replica never drops another delivery's claim, nor a done
+// mark. Every command and script touches one key, so the Store works on a
+// single node, behind Sentinel and on a Cluster. The Store keeps nothing in
+// its process: whichever Store (of any replica) is given a Claim can end
+// it.
 //
-// When Redis cannot answer, Seen fails (the handler answers 503 and the
+// When Redis cannot answer, Claim fails (the handler answers 503 and the
 // sender redelivers later) unless WithFailOpen was given. Done and Release,
 // which the handler calls after processing, retry transient failures (a
 // broken connection, a restarting or failing-over server) with backoff until
 // their context ends, at most 30 s.
 //
 // Build a Store with New; the zero Store is not usable. A Store is safe for
-// concurrent use. The tokens of the claims it holds live in its process, so
-// the Store whose Seen claimed an event must be the one that calls Done or
-// Release for it, as the handler does.
+// concurrent use.
 type Store struct {
+	webhook.ReplayStoreBase
+
 	rdb      redis.UniversalClient
 	prefix   string
 	timeout  time.Duration
 	failOpen func(id string, err error)
-
-	mu        sync.Mutex
-	held      map[string]claim // event id -> the claim this Store holds
-	nextSweep int
-}
-
-// claim is a claim this Store holds: its token and when its lease ends.
-type claim struct {
-	token   string
-	expires time.Time
 }
 
 var _ webhook.ReplayStore = (*Store)(nil)
 
 // Option configures a Store. Options validate their argument, and New fails
-// with an error wrapping webhook.ErrInvalidOption on a bad one. A nil Option
-// is ignored.
-type Option func(*Store) error
+// with an error wrapping webhook.ErrInvalidOption (the module's one
+// sentinel, credentials.ErrInvalidOption) on a bad one, the first found. A
+// nil Option is such an error too.
+type Option func(*config) error
+
+// config is what Options set.
+type config struct {
+	prefix   string
+	timeout  time.Duration
+	failOpen func(id string, err error)
+}
 
 // WithPrefix sets the string put in front of every event id to form its
 // key; the default is DefaultPrefix. Endpoints that share a Redis but must
@@ -86,50 +86,51 @@ type Option func(*Store) error
 // holding a hash tag ("{...}") puts every key in one slot: leave hash tags
 // out so that keys spread over the shards.
 func WithPrefix(prefix string) Option {
-	return func(s *Store) error {
+	return func(c *config) error {
 		if prefix == "" {
 			return invalid("empty key prefix")
 		}
-		s.prefix = prefix
+		c.prefix = prefix
 		return nil
 	}
 }
 
-// WithTimeout bounds each Seen call; the default is DefaultTimeout. d must
+// WithTimeout bounds each Claim call; the default is DefaultTimeout. d must
 // be positive.
 //
 // The bound reaches Redis through the context. go-redis applies a context's
 // deadline to socket reads and writes only when the client was built with
 // ContextTimeoutEnabled: true; without it, a Redis that accepts connections
-// but never answers holds Seen for the client's ReadTimeout (and retries)
+// but never answers holds Claim for the client's ReadTimeout (and retries)
 // instead. Build the client with ContextTimeoutEnabled, or keep its
 // DialTimeout, ReadTimeout and WriteTimeout short.
 func WithTimeout(d time.Duration) Option {
-	return func(s *Store) error {
+	return func(c *config) error {
 		if d <= 0 {
 			return invalid("timeout must be positive")
 		}
-		s.timeout = d
+		c.timeout = d
 		return nil
 	}
 }
 
-// WithFailOpen makes Seen answer "not seen" when Redis cannot answer, so the
-// handler processes the delivery without a claim instead of answering 503.
+// WithFailOpen makes Claim succeed when Redis cannot answer, with a
+// webhook.Claim that holds no token, so the handler processes the delivery
+// without a claim instead of answering 503.
 //
 // This risks processing an event twice: a redelivery, or a delivery that
 // another replica is processing at the same moment, is no longer recognised
 // while Redis is unavailable. Use it only where a duplicate costs less than
 // a delayed event, never where processing moves money. report is called,
-// synchronously, with the event id and the error each time Seen fails open,
-// so that those events can be reconciled; it must be safe for concurrent use
-// and must not be nil.
+// synchronously, with the event id and the error each time Claim fails
+// open, so that those events can be reconciled; it must be safe for
+// concurrent use and must not be nil.
 func WithFailOpen(report func(id string, err error)) Option {
-	return func(s *Store) error {
+	return func(c *config) error {
 		if report == nil {
 			return invalid("nil fail-open report function")
 		}
-		s.failOpen = report
+		c.failOpen = report
 		return nil
 	}
 }
@@ -138,93 +139,87 @@ func WithFailOpen(report func(id string, err error)) Option {
 // Sentinel-backed failover client, a *redis.ClusterClient, or whatever
 // redis.NewUniversalClient returns. The Store does not close rdb. New sends
 // nothing to Redis. It returns an error wrapping webhook.ErrInvalidOption
-// for a nil rdb or a bad option.
+// for a nil rdb, a nil Option or a bad one.
 func New(rdb redis.UniversalClient, opts ...Option) (*Store, error) {
 	if rdb == nil {
 		return nil, invalid("nil redis client")
 	}
-	s := &Store{
-		rdb:     rdb,
-		prefix:  DefaultPrefix,
-		timeout: DefaultTimeout,
-		held:    make(map[string]claim),
-	}
+	c := config{prefix: DefaultPrefix, timeout: DefaultTimeout}
 	for _, opt := range opts {
 		if opt == nil {
-			continue
+			return nil, invalid("nil option")
 		}
-		if err := opt(s); err != nil {
+		if err := opt(&c); err != nil {
 			return nil, err
 		}
 	}
-	return s, nil
+	return &Store{rdb: rdb, prefix: c.prefix, timeout: c.timeout, failOpen: c.failOpen}, nil
 }
 
-// Seen implements webhook.ReplayStore. It claims id for ttl (the handler's
-// processing timeout) unless a done mark or a live claim exists, in one
-// atomic script. It returns (false, nil) when this call now holds the
-// claim, (true, nil) for a processed event, an error matching
-// webhook.ErrInProgress when another delivery holds the claim, and an error
-// wrapping webhook.ErrInvalidOption for a ttl that is not positive. Any other
-// error means Redis did not answer within the Store's timeout, or ctx
-// ended; with WithFailOpen, the first case returns (false, nil) instead,
-// after calling the report function.
-func (s *Store) Seen(ctx context.Context, id string, ttl time.Duration) (bool, error) {
-	if ttl <= 0 {
-		return false, invalid("replay ttl must be positive")
+// Claim implements webhook.ReplayStore. It claims id for lease (the
+// handler's processing timeout) unless a done mark or a live claim exists,
+// in one atomic script. It returns the webhook.Claim this call now holds,
+// whose Token is the claim's random token; an error matching
+// webhook.ErrDuplicate for a processed event; one matching
+// webhook.ErrInProgress when another delivery holds the claim; and one
+// wrapping webhook.ErrInvalidOption for a lease that is not positive. Any
+// other error means Redis did not answer within the Store's timeout, or ctx
+// ended; with WithFailOpen, the first case returns a Claim without a token
+// and no error instead, after calling the report function.
+func (s *Store) Claim(ctx context.Context, id string, lease time.Duration) (webhook.Claim, error) {
+	if lease <= 0 {
+		return webhook.Claim{}, invalid("replay lease must be positive")
 	}
 	tok, err := newToken()
 	if err != nil {
-		return false, err
+		return webhook.Claim{}, err
 	}
 	rctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	started := time.Now()
-	res, err := seenScript.Run(rctx, s.rdb, []string{s.key(id)}, tok, millis(ttl), doneValue).Int()
+	res, err := claimScript.Run(rctx, s.rdb, []string{s.key(id)}, tok, millis(lease), doneValue).Int()
 	if err != nil {
-		err = fmt.Errorf("redisstore: seen: %w", err)
+		err = fmt.Errorf("redisstore: claim: %w", err)
 		// The caller's own context ending (the sender went away) is no
 		// Redis failure: never fail open for it.
 		if s.failOpen != nil && ctx.Err() == nil {
 			s.failOpen(id, err)
-			return false, nil
+			return webhook.Claim{ID: id}, nil
 		}
-		return false, err
+		return webhook.Claim{}, err
 	}
 	switch res {
-	case seenClaimed:
-		s.hold(id, claim{token: tok, expires: started.Add(ttl)})
-		return false, nil
-	case seenDone:
-		return true, nil
-	case seenBusy:
-		return false, webhook.ErrInProgress
+	case claimed:
+		return webhook.Claim{ID: id, Token: tok}, nil
+	case claimDone:
+		return webhook.Claim{}, webhook.ErrDuplicate
+	case claimBusy:
+		return webhook.Claim{}, webhook.ErrInProgress
 	default:
-		return false, fmt.Errorf("redisstore: seen: unexpected script result %d", res)
+		return webhook.Claim{}, fmt.Errorf("redisstore: claim: unexpected script result %d", res)
 	}
 }
 
-// Done implements webhook.ReplayStore. It records a done mark for id that
-// expires after ttl, replacing a claim, whichever replica holds it: the
-// event was processed, so no later delivery must process it again. When
-// this Store holds the claim, Done retries transient failures until ctx
-// ends (at most 30 s); otherwise (Seen failed open) it makes one attempt
-// bounded by the Store's timeout. It returns the last error, or an error
-// wrapping webhook.ErrInvalidOption for a ttl that is not positive.
-func (s *Store) Done(ctx context.Context, id string, ttl time.Duration) error {
+// Done implements webhook.ReplayStore. It records a done mark for c.ID that
+// expires after ttl, replacing a claim, whoever holds it: the event was
+// processed, so no later delivery must process it again. For a Claim with
+// a token, Done retries transient failures until ctx ends (at most 30 s);
+// for one without (Claim failed open) it makes one attempt bounded by the
+// Store's timeout. It returns the last error, or an error wrapping
+// webhook.ErrInvalidOption for a ttl that is not positive.
+func (s *Store) Done(ctx context.Context, c webhook.Claim, ttl time.Duration) error {
 	if ttl <= 0 {
 		return invalid("replay ttl must be positive")
 	}
 	set := func(ctx context.Context) error {
-		return s.rdb.Set(ctx, s.key(id), doneValue, ttl).Err()
+		return s.rdb.Set(ctx, s.key(c.ID), doneValue, ttl).Err()
 	}
 	var err error
-	if _, held := s.take(id); held {
+	if c.Token != "" {
 		err = retry(ctx, set)
 	} else {
-		// No claim of this Store's to turn into a done mark (Seen failed
-		// open, or Done was called without Seen): one attempt, so that a
-		// Redis outage does not hold up every fail-open delivery.
+		// No claim to turn into a done mark (Claim failed open): one
+		// attempt, so that a Redis outage does not hold up every
+		// fail-open delivery.
 		ctx, cancel := context.WithTimeout(ctx, s.timeout)
 		err = set(ctx)
 		cancel()
@@ -235,24 +230,18 @@ func (s *Store) Done(ctx context.Context, id string, ttl time.Duration) error {
 	return nil
 }
 
-// Release implements webhook.ReplayStore. It deletes id's key only if it
-// still holds the claim this Store made for id: never a done mark, never a
-// claim that another replica made after this one's lease ended. Releasing
-// an id this Store holds no claim for does nothing. It retries transient
-// failures until ctx ends (at most 30 s) and returns the last error; the
-// claim then lapses when its lease ends.
-//
-// A Store tracks one claim per id. If an event function overruns its lease
-// and this same Store claims the id again for a redelivery, the first
-// delivery's Release or Done acts on the second claim: the overlap that
-// webhook.WithProcessingTimeout warns about.
-func (s *Store) Release(ctx context.Context, id string) error {
-	c, ok := s.take(id)
-	if !ok {
+// Release implements webhook.ReplayStore. It deletes c.ID's key only if it
+// still holds c's token: never a done mark, never a claim that another
+// delivery made after c's lease ended. A Claim without a token (Claim
+// failed open) releases nothing. It retries transient failures until ctx
+// ends (at most 30 s) and returns the last error; the claim then lapses
+// when its lease ends.
+func (s *Store) Release(ctx context.Context, c webhook.Claim) error {
+	if c.Token == "" {
 		return nil
 	}
 	err := retry(ctx, func(ctx context.Context) error {
-		return releaseScript.Run(ctx, s.rdb, []string{s.key(id)}, c.token).Err()
+		return releaseScript.Run(ctx, s.rdb, []string{s.key(c.ID)}, c.Token).Err()
 	})
 	if err != nil {
 		return fmt.Errorf("redisstore: release: %w", err)
@@ -261,36 +250,6 @@ func (s *Store) Release(ctx context.Context, id string) error {
 }
 
 func (s *Store) key(id string) string { return s.prefix + id }
-
-// hold records a claim this Store made. Entries leave through Done or
-// Release; those of callers that call neither are swept once their lease has
-// ended, so the map stays bounded by the deliveries in progress.
-func (s *Store) hold(id string, c claim) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.held[id] = c
-	if len(s.held) < s.nextSweep {
-		return
-	}
-	now := time.Now()
-	for k, v := range s.held {
-		if now.After(v.expires) {
-			delete(s.held, k)
-		}
-	}
-	s.nextSweep = max(1024, 2*len(s.held))
-}
-
-// take removes and returns the claim this Store holds for id.
-func (s *Store) take(id string) (claim, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, ok := s.held[id]
-	if ok {
-		delete(s.held, id)
-	}
-	return c, ok
-}
 
 // newToken returns a claim token: 128 random bits.
 func newToken() (string, error) {

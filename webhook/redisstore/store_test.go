@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -87,7 +88,7 @@ func TestStoreClaimDoneRelease(t *testing.T) {
 		pause = 400 * time.Millisecond // comfortably longer than short
 	)
 	type step struct {
-		op      string // seen, done, release, sleep
+		op      string // seen, done, release, release-first, sleep
 		replica int    // 0 or 1
 		d       time.Duration
 		want    bool
@@ -124,12 +125,24 @@ func TestStoreClaimDoneRelease(t *testing.T) {
 			{op: "release", replica: 1},
 			{op: "seen", replica: 1, d: lease, wantErr: webhook.ErrInProgress},
 		}},
+		{"any replica given the claim can release it: no claim is kept in a process", []step{
+			{op: "seen", replica: 0, d: lease},
+			{op: "release-first", replica: 1},
+			{op: "seen", replica: 1, d: lease, want: false},
+		}},
 		{"release after the lease never drops the next claim", []step{
 			{op: "seen", replica: 0, d: short},
 			{op: "sleep", d: pause},
 			{op: "seen", replica: 1, d: lease, want: false},
 			{op: "release", replica: 0},
 			{op: "seen", replica: 0, d: lease, wantErr: webhook.ErrInProgress},
+		}},
+		{"the same store claiming again keeps the two claims apart", []step{
+			{op: "seen", replica: 0, d: short},
+			{op: "sleep", d: pause},
+			{op: "seen", replica: 0, d: lease, want: false},
+			{op: "release-first", replica: 0},
+			{op: "seen", replica: 1, d: lease, wantErr: webhook.ErrInProgress},
 		}},
 		{"expired claim is claimable again", []step{
 			{op: "seen", replica: 0, d: short},
@@ -175,11 +188,23 @@ func TestStoreClaimDoneRelease(t *testing.T) {
 					t.Parallel()
 					ctx := context.Background()
 					id := fmt.Sprintf("msg_%d_{slot%d}", i, i) // hash tags spread ids over slots
+					var all []webhook.Claim                    // every claim made, oldest first
+					mine := map[int]webhook.Claim{}            // replica -> the last claim it made
 					for n, st := range tc.steps {
 						s := stores[st.replica]
 						switch st.op {
 						case "seen":
-							got, err := s.Seen(ctx, id, st.d)
+							c, err := s.Claim(ctx, id, st.d)
+							if err == nil {
+								assert.Equal(t, id, c.ID, "step %d", n)
+								assert.NotEmpty(t, c.Token, "step %d", n)
+								all = append(all, c)
+								mine[st.replica] = c
+							}
+							got := errors.Is(err, webhook.ErrDuplicate)
+							if got {
+								err = nil
+							}
 							if st.wantErr != nil {
 								require.ErrorIs(t, err, st.wantErr, "step %d", n)
 								continue
@@ -187,9 +212,20 @@ func TestStoreClaimDoneRelease(t *testing.T) {
 							require.NoError(t, err, "step %d", n)
 							assert.Equal(t, st.want, got, "step %d: seen", n)
 						case "done":
-							require.NoError(t, s.Done(ctx, id, st.d), "step %d", n)
+							c, ok := mine[st.replica]
+							if !ok {
+								c = webhook.Claim{ID: id}
+							}
+							require.NoError(t, s.Done(ctx, c, st.d), "step %d", n)
 						case "release":
-							require.NoError(t, s.Release(ctx, id), "step %d", n)
+							c, ok := mine[st.replica]
+							if !ok {
+								c = webhook.Claim{ID: id}
+							}
+							require.NoError(t, s.Release(ctx, c), "step %d", n)
+						case "release-first":
+							require.NotEmpty(t, all, "step %d", n)
+							require.NoError(t, s.Release(ctx, all[0]), "step %d", n)
 						case "sleep":
 							time.Sleep(st.d)
 						}
@@ -210,17 +246,17 @@ func TestStoreKeys(t *testing.T) {
 	prefix := newPrefix(t, rdb)
 	s := newStore(t, rdb, redisstore.WithPrefix(prefix))
 
-	seen, err := s.Seen(ctx, "msg_keys", 30*time.Second)
+	c, err := s.Claim(ctx, "msg_keys", 30*time.Second)
 	require.NoError(t, err)
-	require.False(t, seen)
 	v, err := rdb.Get(ctx, prefix+"msg_keys").Result()
 	require.NoError(t, err)
 	assert.Regexp(t, `^claim:[0-9a-f]{32}$`, v)
+	assert.Equal(t, v, c.Token, "the claim carries the token stored")
 	ttl, err := rdb.PTTL(ctx, prefix+"msg_keys").Result()
 	require.NoError(t, err)
 	assert.True(t, ttl > 20*time.Second && ttl <= 30*time.Second, "claim expiry %v, want about 30s", ttl)
 
-	require.NoError(t, s.Done(ctx, "msg_keys", 72*time.Hour))
+	require.NoError(t, s.Done(ctx, c, 72*time.Hour))
 	v, err = rdb.Get(ctx, prefix+"msg_keys").Result()
 	require.NoError(t, err)
 	assert.Equal(t, "done", v)
@@ -241,23 +277,22 @@ func TestStorePrefixesAreSeparate(t *testing.T) {
 	rdb := newClient(t, sharedAddr)
 	a := newStore(t, rdb, redisstore.WithPrefix(newPrefix(t, rdb)))
 	b := newStore(t, rdb, redisstore.WithPrefix(newPrefix(t, rdb)))
-	require.NoError(t, a.Done(ctx, "msg_shared_id", time.Minute))
-	seen, err := b.Seen(ctx, "msg_shared_id", time.Minute)
-	require.NoError(t, err)
-	assert.False(t, seen, "a store with another prefix saw the event")
+	require.NoError(t, a.Done(ctx, webhook.Claim{ID: "msg_shared_id"}, time.Minute))
+	_, err := b.Claim(ctx, "msg_shared_id", time.Minute)
+	require.NoError(t, err, "a store with another prefix saw the event")
 
 	id := "msg_default_prefix_" + strings.TrimSuffix(newPrefix(t, rdb), ":")
 	t.Cleanup(func() { rdb.Del(context.Background(), redisstore.DefaultPrefix+id) })
 	d := newStore(t, rdb)
-	require.NoError(t, d.Done(ctx, id, time.Minute))
+	require.NoError(t, d.Done(ctx, webhook.Claim{ID: id}, time.Minute))
 	n, err := rdb.Exists(ctx, redisstore.DefaultPrefix+id).Result()
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), n)
 }
 
-// TestStoreSeenIsAtomic: of many concurrent Seen calls for one id, spread
+// TestStoreClaimIsAtomic: of many concurrent Claim calls for one id, spread
 // over four replicas' Stores, exactly one claims it.
-func TestStoreSeenIsAtomic(t *testing.T) {
+func TestStoreClaimIsAtomic(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	first := newClient(t, sharedAddr)
@@ -275,9 +310,9 @@ func TestStoreSeenIsAtomic(t *testing.T) {
 		var wg sync.WaitGroup
 		for g := range 32 {
 			wg.Go(func() {
-				seen, err := stores[g%4].Seen(ctx, fmt.Sprint("msg_atomic_", id), time.Minute)
+				_, err := stores[g%4].Claim(ctx, fmt.Sprint("msg_atomic_", id), time.Minute)
 				switch {
-				case err == nil && !seen:
+				case err == nil:
 					claimed.Add(1)
 				case err != nil && assert.ErrorIs(t, err, webhook.ErrInProgress):
 					busy.Add(1)
@@ -306,6 +341,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{"zero timeout", rdb, []redisstore.Option{redisstore.WithTimeout(0)}},
 		{"negative timeout", rdb, []redisstore.Option{redisstore.WithTimeout(-time.Second)}},
 		{"nil fail-open report", rdb, []redisstore.Option{redisstore.WithFailOpen(nil)}},
+		{"nil option", rdb, []redisstore.Option{nil}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -315,12 +351,6 @@ func TestNewRejectsBadOptions(t *testing.T) {
 			assert.Nil(t, s)
 		})
 	}
-	t.Run("nil option is ignored", func(t *testing.T) {
-		t.Parallel()
-		s, err := redisstore.New(rdb, nil)
-		require.NoError(t, err)
-		assert.NotNil(t, s)
-	})
 }
 
 func TestStoreRejectsNonPositiveTTL(t *testing.T) {
@@ -328,14 +358,14 @@ func TestStoreRejectsNonPositiveTTL(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t, newClient(t, redistest.DeadAddr(t))) // refused before any I/O
 	for _, d := range []time.Duration{0, -time.Second} {
-		_, err := s.Seen(ctx, "msg_ttl", d)
-		assert.ErrorIs(t, err, webhook.ErrInvalidOption, "Seen(%v)", d)
-		assert.ErrorIs(t, s.Done(ctx, "msg_ttl", d), webhook.ErrInvalidOption, "Done(%v)", d)
+		_, err := s.Claim(ctx, "msg_ttl", d)
+		assert.ErrorIs(t, err, webhook.ErrInvalidOption, "Claim(%v)", d)
+		assert.ErrorIs(t, s.Done(ctx, webhook.Claim{ID: "msg_ttl"}, d), webhook.ErrInvalidOption, "Done(%v)", d)
 	}
 }
 
 // TestStoreUnavailable: when Redis is down, refuses the password, or hangs,
-// Seen fails within its timeout, and the error says nothing of the
+// Claim fails within its timeout, and the error says nothing of the
 // password.
 func TestStoreUnavailable(t *testing.T) {
 	t.Parallel()
@@ -357,12 +387,12 @@ func TestStoreUnavailable(t *testing.T) {
 			t.Cleanup(func() { _ = rdb.Close() })
 			s := newStore(t, rdb, redisstore.WithTimeout(300*time.Millisecond))
 			start := time.Now()
-			seen, err := s.Seen(context.Background(), "msg_down", time.Minute)
+			c, err := s.Claim(context.Background(), "msg_down", time.Minute)
 			require.Error(t, err)
-			assert.False(t, seen)
+			assert.Zero(t, c)
 			assert.NotErrorIs(t, err, webhook.ErrInProgress)
 			assert.NotContains(t, err.Error(), canary)
-			assert.Less(t, time.Since(start), 10*time.Second, "Seen must give up within its timeout")
+			assert.Less(t, time.Since(start), 10*time.Second, "Claim must give up within its timeout")
 		})
 	}
 }
@@ -376,8 +406,8 @@ func TestFailOpenIgnoresCallerCancellation(t *testing.T) {
 	s := newStore(t, newClient(t, redistest.DeadAddr(t)), redisstore.WithFailOpen(func(string, error) { reports.Add(1) }))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	seen, err := s.Seen(ctx, "msg_gone", time.Minute)
+	c, err := s.Claim(ctx, "msg_gone", time.Minute)
 	require.ErrorIs(t, err, context.Canceled)
-	assert.False(t, seen)
+	assert.Zero(t, c)
 	assert.Zero(t, reports.Load(), "fail-open reports")
 }
