@@ -60,7 +60,7 @@ func TestGuardRefusesCardNumberForms(t *testing.T) {
 
 		// The platform requests go through the guard on every string.
 		_, err = c.Plans.Create(ctx, &jupico.PlanRequest{SubMerchantID: merchant, Name: "Gold", Amount: jupico.Cents(900),
-			Frequency: jupico.Monthly, Description: tc.text})
+			Frequency: jupico.FrequencyMonthly, Description: tc.text})
 		require.ErrorAs(t, err, &ve, "%s: a plan whose description holds %q", tc.name, tc.text)
 		assert.Equal(t, "description", ve.Field, tc.name)
 	}

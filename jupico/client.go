@@ -84,7 +84,7 @@ type Client struct {
 // Credentials themselves (their form, a _FILE, another provider) are read
 // at the first request and by every refresh.
 func NewClient(opts ...Option) (*Client, error) {
-	cfg := config{env: Sandbox, timeout: DefaultTimeout, txnTimeout: DefaultTransactionTimeout, rollbackTimeout: DefaultRollbackTimeout}
+	cfg := config{env: EnvironmentSandbox, timeout: DefaultTimeout, txnTimeout: DefaultTransactionTimeout, rollbackTimeout: DefaultRollbackTimeout}
 	for _, o := range opts {
 		if o == nil {
 			return nil, invalid("nil option")

@@ -62,7 +62,7 @@ func TestWrongCredentialsGiveUnauthorized(t *testing.T) {
 	var ae *jupico.APIError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, http.StatusUnauthorized, ae.HTTPStatus)
-	assert.Equal(t, jupico.CodeAuthInvalidAPIToken, ae.Code)
+	assert.Equal(t, jupico.ErrorCodeAuthInvalidAPIToken, ae.Code)
 	assert.NotEmpty(t, ae.RequestID)
 	assert.Equal(t, 1, srv.Refused(), "a 401 is not retried when the credentials did not change")
 	assert.Empty(t, srv.Requests(), "the fake records only authenticated requests")
@@ -269,7 +269,7 @@ func TestRetriesExhaustedReportAttempts(t *testing.T) {
 	var ae *jupico.APIError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, 3, ae.Attempts)
-	assert.Equal(t, jupico.CodeServiceUnavailable, ae.Code)
+	assert.Equal(t, jupico.ErrorCodeServiceUnavailable, ae.Code)
 	assert.Contains(t, err.Error(), "after 3 attempts")
 	assert.Len(t, srv.Requests(), 3)
 }

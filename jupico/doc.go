@@ -29,7 +29,7 @@
 //
 // # Environments and credentials
 //
-// The default environment is Sandbox; WithEnvironment(Production) selects the
+// The default environment is EnvironmentSandbox; WithEnvironment(EnvironmentProduction) selects the
 // live platform. Credentials come from credentials.FromEnv unless
 // WithCredentials says otherwise (JUPICO_API_USERNAME and
 // JUPICO_API_PASSWORD, or the pre-encoded JUPICO_API_KEY). The provider is

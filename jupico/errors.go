@@ -77,23 +77,23 @@ type ErrorCode string
 
 // Error codes Jupico documents.
 const (
-	CodeInvalidPayload         ErrorCode = wire.CodeInvalidPayload
-	CodeWrongURL               ErrorCode = wire.CodeWrongURL
-	CodeForbidden              ErrorCode = wire.CodeForbidden
-	CodeServiceUnavailable     ErrorCode = wire.CodeServiceUnavailable
-	CodeInternalServerError    ErrorCode = wire.CodeInternalServerError
-	CodeAuthInvalidSubmerchant ErrorCode = wire.CodeAuthInvalidSubmerchant
-	CodeAuthInvalidRole        ErrorCode = wire.CodeAuthInvalidRole
-	CodeAuthHeaderNotPresent   ErrorCode = wire.CodeAuthHeaderNotPresent
-	CodeAuthInvalidAPIToken    ErrorCode = wire.CodeAuthInvalidAPIToken
-	CodeAuthInvalidAPIUser     ErrorCode = wire.CodeAuthInvalidAPIUser
-	CodeAuthInvalidFacilitator ErrorCode = wire.CodeAuthInvalidFacilitator
-	CodeAuthInvalidProduct     ErrorCode = wire.CodeAuthInvalidProduct
-	CodeAuthInvalidContentType ErrorCode = wire.CodeAuthInvalidContentType
-	CodeDeclined               ErrorCode = wire.CodeDeclined
-	CodeInsufficientFunds      ErrorCode = wire.CodeInsufficientFunds
-	CodeDoNotHonor             ErrorCode = wire.CodeDoNotHonor
-	CodeTransactionNotAllowed  ErrorCode = wire.CodeTransactionNotAllowed
+	ErrorCodeInvalidPayload         ErrorCode = wire.CodeInvalidPayload
+	ErrorCodeWrongURL               ErrorCode = wire.CodeWrongURL
+	ErrorCodeForbidden              ErrorCode = wire.CodeForbidden
+	ErrorCodeServiceUnavailable     ErrorCode = wire.CodeServiceUnavailable
+	ErrorCodeInternalServerError    ErrorCode = wire.CodeInternalServerError
+	ErrorCodeAuthInvalidSubmerchant ErrorCode = wire.CodeAuthInvalidSubmerchant
+	ErrorCodeAuthInvalidRole        ErrorCode = wire.CodeAuthInvalidRole
+	ErrorCodeAuthHeaderNotPresent   ErrorCode = wire.CodeAuthHeaderNotPresent
+	ErrorCodeAuthInvalidAPIToken    ErrorCode = wire.CodeAuthInvalidAPIToken
+	ErrorCodeAuthInvalidAPIUser     ErrorCode = wire.CodeAuthInvalidAPIUser
+	ErrorCodeAuthInvalidFacilitator ErrorCode = wire.CodeAuthInvalidFacilitator
+	ErrorCodeAuthInvalidProduct     ErrorCode = wire.CodeAuthInvalidProduct
+	ErrorCodeAuthInvalidContentType ErrorCode = wire.CodeAuthInvalidContentType
+	ErrorCodeDeclined               ErrorCode = wire.CodeDeclined
+	ErrorCodeInsufficientFunds      ErrorCode = wire.CodeInsufficientFunds
+	ErrorCodeDoNotHonor             ErrorCode = wire.CodeDoNotHonor
+	ErrorCodeTransactionNotAllowed  ErrorCode = wire.CodeTransactionNotAllowed
 )
 
 // maxMessageBytes caps how much of Jupico's error message an APIError keeps.

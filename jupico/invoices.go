@@ -32,10 +32,10 @@ type PaymentTerm string
 
 // Payment terms.
 const (
-	DueOnReceipt PaymentTerm = "dueOnReceipt"
-	Net15        PaymentTerm = "net15"
-	Net30        PaymentTerm = "net30"
-	Net60        PaymentTerm = "net60"
+	PaymentTermDueOnReceipt PaymentTerm = "dueOnReceipt"
+	PaymentTermNet15        PaymentTerm = "net15"
+	PaymentTermNet30        PaymentTerm = "net30"
+	PaymentTermNet60        PaymentTerm = "net60"
 )
 
 // InvoiceRequest describes an invoice. Documented and required:

@@ -54,21 +54,21 @@ type JournalState string
 
 // Journal states.
 const (
-	// JournalIntent: recorded before sending; the outcome is not known
+	// JournalStateIntent: recorded before sending; the outcome is not known
 	// yet. Left behind by a process that died, it means the request may
 	// have been processed.
-	JournalIntent JournalState = "intent"
-	// JournalRollbackOwed: the outcome is unknown and a rollback is owed,
+	JournalStateIntent JournalState = "intent"
+	// JournalStateRollbackOwed: the outcome is unknown and a rollback is owed,
 	// not acknowledged yet. Recovery sends it again at NextTry.
-	JournalRollbackOwed JournalState = "rollback-owed"
-	// JournalLookupOwed: the outcome is unknown, the operation has no
+	JournalStateRollbackOwed JournalState = "rollback-owed"
+	// JournalStateLookupOwed: the outcome is unknown, the operation has no
 	// rollback, and recovery looks the request up through the Query API
 	// by its reference at NextTry, until it is found or the grace period
 	// (WithReconcileGrace) has passed.
-	JournalLookupOwed JournalState = "lookup-owed"
-	// JournalDone: the outcome is known (Outcome says which) and nothing
+	JournalStateLookupOwed JournalState = "lookup-owed"
+	// JournalStateDone: the outcome is known (Outcome says which) and nothing
 	// is owed.
-	JournalDone JournalState = "done"
+	JournalStateDone JournalState = "done"
 )
 
 // Outcomes a done entry records.
@@ -135,7 +135,7 @@ type JournalEntry struct {
 }
 
 // Done reports whether nothing is owed for the entry.
-func (e *JournalEntry) Done() bool { return e.State == JournalDone }
+func (e *JournalEntry) Done() bool { return e.State == JournalStateDone }
 
 // DefaultJournalRetention is how long done entries are kept before
 // recovery compacts them.
@@ -188,7 +188,7 @@ func (c *Client) begin(ctx context.Context, op *wire.Operation, body []byte) (*J
 		}
 	}
 	now := c.now()
-	e := &JournalEntry{ID: newEntryID(), Operation: op.Name, Body: body, Reference: referenceOf(body), State: JournalIntent,
+	e := &JournalEntry{ID: newEntryID(), Operation: op.Name, Body: body, Reference: referenceOf(body), State: JournalStateIntent,
 		Created: now, Updated: now}
 	c.flight.Store(e.ID, struct{}{})
 	if err := c.journal.Record(ctx, e); err != nil {
@@ -204,7 +204,7 @@ func (c *Client) finish(ctx context.Context, e *JournalEntry, outcome, txID stri
 	if e == nil {
 		return nil
 	}
-	e.State, e.Outcome, e.Updated = JournalDone, outcome, c.now()
+	e.State, e.Outcome, e.Updated = JournalStateDone, outcome, c.now()
 	if txID != "" {
 		e.TransactionID = txID
 	}
@@ -220,7 +220,7 @@ func (c *Client) owe(ctx context.Context, e *JournalEntry) {
 	if e == nil {
 		return
 	}
-	e.State, e.Updated = JournalRollbackOwed, c.now()
+	e.State, e.Updated = JournalStateRollbackOwed, c.now()
 	if err := c.journal.Record(ctx, e); err != nil {
 		c.logJournal(ctx, "record the rollback owed", e, err)
 	}

@@ -21,7 +21,7 @@ func TestNewClientDefaultsToSandbox(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "https://sandbox-platform.jupico.com", c.BaseURL())
 
-	c, err = jupico.NewClient(creds, jupico.WithEnvironment(jupico.Production))
+	c, err = jupico.NewClient(creds, jupico.WithEnvironment(jupico.EnvironmentProduction))
 	require.NoError(t, err)
 	assert.Equal(t, "https://platform.jupico.com", c.BaseURL())
 }
@@ -103,7 +103,7 @@ func TestOptionsValidate(t *testing.T) {
 
 func TestParseEnvironment(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]jupico.Environment{"sandbox": jupico.Sandbox, " Production ": jupico.Production, "SANDBOX": jupico.Sandbox} {
+	for in, want := range map[string]jupico.Environment{"sandbox": jupico.EnvironmentSandbox, " Production ": jupico.EnvironmentProduction, "SANDBOX": jupico.EnvironmentSandbox} {
 		got, err := jupico.ParseEnvironment(in)
 		require.NoError(t, err, in)
 		assert.Equal(t, want, got, in)

@@ -159,7 +159,7 @@ func (s *QueryService) page(ctx context.Context, q *transactionQuery) (_ *Transa
 // (yielded once, with a nil transaction), when ctx ends (yielding ctx's
 // error), or when the loop body breaks.
 //
-//	for tx, err := range client.Query.All(ctx, &jupico.TransactionFilter{Status: jupico.StatusSucceeded}) {
+//	for tx, err := range client.Query.All(ctx, &jupico.TransactionFilter{Status: jupico.TransactionStatusSucceeded}) {
 //		if err != nil { return err }
 //		fmt.Println(tx.ID, tx.Amount)
 //	}

@@ -276,7 +276,7 @@ func (c *Client) recoverRollback(ctx context.Context, op *wire.Operation, e *Jou
 		rep.Reconcile++
 		err = wrapped(ErrReconcile, "Jupico refused the rollback", err)
 	default:
-		c.putOff(ctx, e, JournalRollbackOwed, err)
+		c.putOff(ctx, e, JournalStateRollbackOwed, err)
 		rep.Failed++
 	}
 	c.hook(ctx, RollbackEvent{Operation: e.Operation, Reference: e.Reference, Recovered: true, Acknowledged: err == nil,
@@ -334,7 +334,7 @@ func (c *Client) recoverLookup(ctx context.Context, op *wire.Operation, e *Journ
 	ev := RollbackEvent{Operation: e.Operation, Reference: e.Reference, Recovered: true}
 	switch {
 	case err != nil:
-		c.putOff(ctx, e, JournalLookupOwed, err)
+		c.putOff(ctx, e, JournalStateLookupOwed, err)
 		rep.Failed++
 		return
 	case found:
@@ -350,7 +350,7 @@ func (c *Client) recoverLookup(ctx context.Context, op *wire.Operation, e *Journ
 	default:
 		// Not found yet: asked again at the next sweep, until the grace
 		// period has passed.
-		e.State, e.Err, e.Updated = JournalLookupOwed, "", c.now()
+		e.State, e.Err, e.Updated = JournalStateLookupOwed, "", c.now()
 		e.NextTry = e.Updated.Add(c.recoveryInterval)
 		if err := c.journal.Record(ctx, e); err != nil {
 			c.logJournal(ctx, "record a lookup owed", e, err)

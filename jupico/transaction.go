@@ -17,9 +17,9 @@ type TransactionStatus string
 
 // Transaction statuses Jupico documents.
 const (
-	StatusSucceeded TransactionStatus = wire.StatusSucceeded
-	StatusDeclined  TransactionStatus = wire.StatusDeclined
-	StatusFailed    TransactionStatus = wire.StatusFailed
+	TransactionStatusSucceeded TransactionStatus = wire.StatusSucceeded
+	TransactionStatusDeclined  TransactionStatus = wire.StatusDeclined
+	TransactionStatusFailed    TransactionStatus = wire.StatusFailed
 )
 
 // SandboxTestToken is the sandbox payment token that, with the amounts
@@ -263,12 +263,12 @@ func (c *Client) transact(ctx context.Context, op *wire.Operation, in any) (_ *T
 	}
 	if declined {
 		if tx.Status == "" {
-			tx.Status = StatusDeclined
+			tx.Status = TransactionStatusDeclined
 		}
 		return tx, newAPIError(op.Name, resp)
 	}
 	if tx.Status == "" {
-		tx.Status = StatusSucceeded
+		tx.Status = TransactionStatusSucceeded
 	}
 	return tx, nil
 }
@@ -364,7 +364,7 @@ func (c *Client) indeterminate(ctx context.Context, op *wire.Operation, body []b
 		if j != nil && op.Lookup != nil {
 			// Recovery looks it up by its reference from the next sweep on.
 			j.Tries = 0
-			c.putOff(ctx, j, JournalLookupOwed, nil)
+			c.putOff(ctx, j, JournalStateLookupOwed, nil)
 			c.noteOwed(j)
 		} else {
 			_ = c.finish(ctx, j, OutcomeReconcile, "")
@@ -394,7 +394,7 @@ func (c *Client) indeterminate(ctx context.Context, op *wire.Operation, body []b
 		if err == nil {
 			_ = c.finish(rctx, j, OutcomeRolledBack, "")
 		} else {
-			c.putOff(rctx, j, JournalRollbackOwed, err) // recovery sends it again
+			c.putOff(rctx, j, JournalStateRollbackOwed, err) // recovery sends it again
 			c.noteOwed(j)
 		}
 	}

@@ -456,7 +456,7 @@ func journalWithIntent(t *testing.T) string {
 	require.NoError(t, j.Record(context.Background(), &jupico.JournalEntry{
 		ID: "0123456789abcdef0123456789abcdef", Operation: "creditcard.sale", Reference: "order-9",
 		Body:  json.RawMessage(`{"subMerchantId":"sm_1","amount":25.00,"paymentToken":{"type":"card","token":"tok_visa_4242"},"reference":"order-9"}`),
-		State: jupico.JournalIntent, Created: now, Updated: now,
+		State: jupico.JournalStateIntent, Created: now, Updated: now,
 	}))
 	require.NoError(t, j.Close())
 	return path

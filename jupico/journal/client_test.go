@@ -64,7 +64,7 @@ func TestEveryOutcomeIsJournaled(t *testing.T) {
 		if r.Path == salePath && bytes.Contains(r.Body, []byte(`"order-1"`)) {
 			all, _ := j.Entries(ctx)
 			for _, e := range all {
-				if e.Reference == "order-1" && e.State == jupico.JournalIntent && bytes.Equal(e.Body, r.Body) {
+				if e.Reference == "order-1" && e.State == jupico.JournalStateIntent && bytes.Equal(e.Body, r.Body) {
 					intentFirst.Store(true)
 				}
 			}
@@ -76,7 +76,7 @@ func TestEveryOutcomeIsJournaled(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, intentFirst.Load(), "the intent, with the exact body, was recorded before the sale was sent")
 	e := byRef(t, j, "order-1")
-	assert.Equal(t, jupico.JournalDone, e.State)
+	assert.Equal(t, jupico.JournalStateDone, e.State)
 	assert.Equal(t, jupico.OutcomeApproved, e.Outcome)
 	assert.Equal(t, tx.ID, e.TransactionID)
 	assert.Equal(t, "creditcard.sale", e.Operation)
@@ -107,7 +107,7 @@ func TestEveryOutcomeIsJournaled(t *testing.T) {
 	require.ErrorAs(t, err, &ie)
 	assert.False(t, ie.RolledBack)
 	e = byRef(t, j, "order-5")
-	assert.Equal(t, jupico.JournalRollbackOwed, e.State)
+	assert.Equal(t, jupico.JournalStateRollbackOwed, e.State)
 	assert.Equal(t, 2, e.Attempts)
 	assert.NotEmpty(t, e.Err)
 
@@ -133,7 +133,7 @@ func TestEveryOutcomeIsJournaled(t *testing.T) {
 	_, err = c.Payouts.Create(ctx, &jupico.PayoutRequest{SubMerchantID: merchant, Amount: jupico.Cents(500), Reference: "po-1"})
 	require.ErrorIs(t, err, jupico.ErrIndeterminate)
 	e = byRef(t, j, "po-1")
-	assert.Equal(t, jupico.JournalLookupOwed, e.State)
+	assert.Equal(t, jupico.JournalStateLookupOwed, e.State)
 	assert.False(t, e.NextTry.IsZero(), "looked up from the next sweep on")
 	rep, err = c.Recover(ctx)
 	require.NoError(t, err)
@@ -154,7 +154,7 @@ func TestEveryOutcomeIsJournaled(t *testing.T) {
 	assert.Len(t, srv.RequestsTo("/v1/payouts/create"), 1, "nothing sent")
 
 	// Reads and writes that move no money are not journaled.
-	_, err = c.Plans.Create(ctx, &jupico.PlanRequest{SubMerchantID: merchant, Name: "Gold", Amount: jupico.Cents(900), Frequency: jupico.Monthly, Reference: "plan-1"})
+	_, err = c.Plans.Create(ctx, &jupico.PlanRequest{SubMerchantID: merchant, Name: "Gold", Amount: jupico.Cents(900), Frequency: jupico.FrequencyMonthly, Reference: "plan-1"})
 	require.NoError(t, err)
 	all, err := j.Entries(ctx)
 	require.NoError(t, err)
@@ -227,7 +227,7 @@ func TestApprovalTheJournalCannotKeepIsRolledBack(t *testing.T) {
 	// The journal still holds the intent: a later Recover sends the
 	// rollback again, which Jupico acknowledges without effect.
 	f.fail.Store(false)
-	assert.Equal(t, jupico.JournalIntent, byRef(t, j, "order-1").State)
+	assert.Equal(t, jupico.JournalStateIntent, byRef(t, j, "order-1").State)
 }
 
 // What a process left behind when it died: an intent recorded, the sale
@@ -251,7 +251,7 @@ func TestNextProcessRollsBackWhatADeadProcessLeft(t *testing.T) {
 	// And one it left before the answer, by hand: an installment plan,
 	// which has no rollback and no query to find it by.
 	left := &jupico.JournalEntry{ID: "0123456789abcdef0123456789abcdef", Operation: "installments.create", Reference: "po-9",
-		Body: []byte(`{"subMerchantId":"m1","total":5.00,"reference":"po-9"}`), State: jupico.JournalIntent, Created: time.Now(), Updated: time.Now()}
+		Body: []byte(`{"subMerchantId":"m1","total":5.00,"reference":"po-9"}`), State: jupico.JournalStateIntent, Created: time.Now(), Updated: time.Now()}
 	require.NoError(t, j1.Record(ctx, left))
 	require.NoError(t, c1.Close())
 	require.NoError(t, j1.Close())
@@ -323,7 +323,7 @@ func TestRecoverCompactsOldEntries(t *testing.T) {
 	srv := jupicotest.NewServer(t)
 	j := open(t, filepath.Join(t.TempDir(), "j"))
 	ctx := context.Background()
-	old := entry("old", jupico.JournalDone)
+	old := entry("old", jupico.JournalStateDone)
 	old.Outcome, old.Updated = jupico.OutcomeApproved, time.Now().Add(-2*time.Hour)
 	require.NoError(t, j.Record(ctx, old))
 	c := srv.Client(jupico.WithJournal(j), jupico.WithJournalRetention(time.Hour), jupico.WithoutBackgroundRecovery())

@@ -250,7 +250,7 @@ func (j *Journal) Record(ctx context.Context, e *jupico.JournalEntry) error {
 		return err
 	}
 	w.key, w.val, w.at = append(w.key[:0], e.ID...), val, time.Now()
-	w.id, w.intent, w.settled = e.ID, e.State == jupico.JournalIntent, e.Done()
+	w.id, w.intent, w.settled = e.ID, e.State == jupico.JournalStateIntent, e.Done()
 	j.mu.RLock()
 	if j.closed {
 		j.mu.RUnlock()

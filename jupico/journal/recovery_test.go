@@ -143,7 +143,7 @@ func TestOwedRollbackBacksOffAndARestartKeepsItsSchedule(t *testing.T) {
 	assert.Equal(t, 1, last.Owed)
 	assert.Positive(t, last.OldestAge)
 	e := byRef(t, j, "order-1")
-	assert.Equal(t, jupico.JournalRollbackOwed, e.State)
+	assert.Equal(t, jupico.JournalStateRollbackOwed, e.State)
 	assert.Equal(t, tries, e.Tries)
 	assert.Equal(t, 10*interval, e.NextTry.Sub(e.Updated), "capped at ten intervals")
 
@@ -205,7 +205,7 @@ func TestCloseStopsRecoveryPromptly(t *testing.T) {
 	}
 	assert.Less(t, time.Since(start), 10*time.Second)
 	e := byRef(t, j, "order-1")
-	assert.Equal(t, jupico.JournalRollbackOwed, e.State, "still owed, for the next process")
+	assert.Equal(t, jupico.JournalStateRollbackOwed, e.State, "still owed, for the next process")
 }
 
 // Requests with no rollback are settled by reference: found when Jupico
@@ -220,7 +220,7 @@ func TestRecoveryFindsRequestsWithNoRollbackByReference(t *testing.T) {
 	_, err := c.CreditCard.Sale(ctx, sale(50000, "funds"))
 	require.NoError(t, err)
 	srv.Settle()
-	plan, err := c.Plans.Create(ctx, &jupico.PlanRequest{SubMerchantID: merchant, Name: "Gold", Amount: jupico.Cents(900), Frequency: jupico.Monthly})
+	plan, err := c.Plans.Create(ctx, &jupico.PlanRequest{SubMerchantID: merchant, Name: "Gold", Amount: jupico.Cents(900), Frequency: jupico.FrequencyMonthly})
 	require.NoError(t, err)
 
 	for _, path := range []string{"/v1/payouts/create", "/v1/subscriptions", "/v1/transactions/echeck/sale"} {
@@ -293,7 +293,7 @@ func TestRecoveryReportsAbsentAfterTheGracePeriod(t *testing.T) {
 	info := obs.next(t)
 	assert.Equal(t, 2, info.Pending, "not found yet: asked again next sweep")
 	assert.Equal(t, 2, info.Owed)
-	assert.Equal(t, jupico.JournalLookupOwed, byRef(t, j, "po-late").State)
+	assert.Equal(t, jupico.JournalStateLookupOwed, byRef(t, j, "po-late").State)
 
 	srv.SetQueryLag(0) // the query catches up
 	clock.Advance(interval * 6 / 5)
@@ -345,7 +345,7 @@ func TestRecoveryRefusesARollbackBodyItWouldNotHaveSent(t *testing.T) {
 	for ref, body := range bodies {
 		now := time.Now()
 		require.NoError(t, j.Record(ctx, &jupico.JournalEntry{ID: fmt.Sprintf("%032x", now.UnixNano()), Operation: "creditcard.sale", Reference: ref,
-			Body: []byte(body), State: jupico.JournalIntent, Created: now, Updated: now}))
+			Body: []byte(body), State: jupico.JournalStateIntent, Created: now, Updated: now}))
 	}
 	var ev jupicotest.RollbackRecorder
 	c := srv.Client(jupico.WithJournal(j), jupico.WithoutBackgroundRecovery(), jupico.WithRollbackHook(ev.Hook))
