@@ -77,7 +77,7 @@ func TestAPIErrorMasksCardNumberForms(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv := jupicotest.NewServer(t)
-			c := srv.Client(jupico.WithRetry(jupico.NoRetry))
+			c := srv.Client(jupico.WithRetry(jupico.NoRetry()))
 			srv.InjectFault("/v1/transactions/creditcard/sale", jupicotest.Fault{Status: http.StatusBadRequest, Code: "invalid_payload",
 				Message: "card " + tc.text + " is not accepted"})
 			_, err := c.CreditCard.Sale(context.Background(), charge(1000))

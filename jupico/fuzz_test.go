@@ -249,7 +249,7 @@ func FuzzNoCardNumberLeaves(f *testing.F) {
 		f.Add(s)
 	}
 	srv := jupicotest.NewServer(f)
-	client := srv.Client(jupico.WithRetry(jupico.NoRetry))
+	client := srv.Client(jupico.WithRetry(jupico.NoRetry()))
 	f.Fuzz(func(t *testing.T, s string) {
 		srv.Reset()
 		req := &jupico.PlanRequest{SubMerchantID: merchant, Name: "Gold", Amount: jupico.Cents(900), Frequency: jupico.FrequencyMonthly,

@@ -71,25 +71,29 @@ const (
 	JournalStateDone JournalState = "done"
 )
 
+// JournalOutcome is what became of a journaled transaction, as a done
+// entry records it in JournalEntry.Outcome.
+type JournalOutcome string
+
 // Outcomes a done entry records.
 const (
-	OutcomeApproved     = "approved"
-	OutcomeDeclined     = "declined"
-	OutcomeNotProcessed = "not processed"
-	OutcomeRolledBack   = "rolled back"
-	// OutcomeReconcile: the outcome is unknown and the SDK cannot settle
+	JournalOutcomeApproved     JournalOutcome = "approved"
+	JournalOutcomeDeclined     JournalOutcome = "declined"
+	JournalOutcomeNotProcessed JournalOutcome = "not processed"
+	JournalOutcomeRolledBack   JournalOutcome = "rolled back"
+	// JournalOutcomeReconcile: the outcome is unknown and the SDK cannot settle
 	// it (no rollback and no query to ask, or a rollback Jupico refused):
 	// it was reported, to the caller or through the rollback hook, for a
 	// person to reconcile.
-	OutcomeReconcile = "reconcile"
-	// OutcomeFound: recovery found the request through the Query API by
+	JournalOutcomeReconcile JournalOutcome = "reconcile"
+	// JournalOutcomeFound: recovery found the request through the Query API by
 	// its reference: Jupico processed it. TransactionID holds Jupico's id
 	// for it and FoundStatus its status.
-	OutcomeFound = "found"
-	// OutcomeAbsent: recovery did not find the request through the Query
+	JournalOutcomeFound JournalOutcome = "found"
+	// JournalOutcomeAbsent: recovery did not find the request through the Query
 	// API within the grace period: not processed as far as Jupico shows,
 	// so it is safe to send again (the SDK never does so on its own).
-	OutcomeAbsent = "absent"
+	JournalOutcomeAbsent JournalOutcome = "absent"
 )
 
 // JournalEntry is one journaled transaction. Its body is what was sent:
@@ -108,10 +112,10 @@ type JournalEntry struct {
 	// the transaction in Jupico's Query API.
 	Reference string `json:"reference,omitempty"`
 	// State and Outcome say where it stands; Outcome is set once done.
-	State   JournalState `json:"state"`
-	Outcome string       `json:"outcome,omitempty"`
+	State   JournalState   `json:"state"`
+	Outcome JournalOutcome `json:"outcome,omitempty"`
 	// TransactionID is Jupico's id for an approved or declined
-	// transaction, or for the record recovery found (OutcomeFound).
+	// transaction, or for the record recovery found (JournalOutcomeFound).
 	TransactionID string `json:"transactionId,omitempty"`
 	// FoundStatus is the status Jupico reported for the record recovery
 	// found by reference, e.g. "pending" for a payout.
@@ -200,7 +204,7 @@ func (c *Client) begin(ctx context.Context, op *wire.Operation, body []byte) (*J
 
 // finish records that e is done with outcome, and returns the journal's
 // error when it could not (logged too).
-func (c *Client) finish(ctx context.Context, e *JournalEntry, outcome, txID string) error {
+func (c *Client) finish(ctx context.Context, e *JournalEntry, outcome JournalOutcome, txID string) error {
 	if e == nil {
 		return nil
 	}
@@ -251,9 +255,9 @@ func (c *Client) inFlight(id string) bool {
 // reverse a charge the caller was told went through. It returns nil when
 // the caller may be given the answer.
 func (c *Client) settleAnswer(ctx context.Context, op *wire.Operation, body []byte, e *JournalEntry, declined bool, txID string) error {
-	outcome := OutcomeApproved
+	outcome := JournalOutcomeApproved
 	if declined {
-		outcome = OutcomeDeclined
+		outcome = JournalOutcomeDeclined
 	}
 	err := c.finish(ctx, e, outcome, txID)
 	if err == nil || declined || op.Rollback == nil {

@@ -241,10 +241,10 @@ func (c *Client) settle(ctx context.Context, e *JournalEntry, rep *RecoveryRepor
 // reportReconcile ends e as one for a person to reconcile.
 func (c *Client) reportReconcile(ctx context.Context, e *JournalEntry, rep *RecoveryReport, why error) {
 	e.Err = why.Error()
-	_ = c.finish(ctx, e, OutcomeReconcile, "")
+	_ = c.finish(ctx, e, JournalOutcomeReconcile, "")
 	rep.Reconcile++
-	c.hook(ctx, RollbackEvent{Operation: e.Operation, Reference: e.Reference, Recovered: true, Result: RollbackReconcile, Err: why})
-	c.observeRollback(ctx, RollbackInfo{Operation: e.Operation, Recovered: true, Result: RollbackReconcile}, nil, nil)
+	c.hook(ctx, RollbackEvent{Operation: e.Operation, Reference: e.Reference, Recovered: true, Result: RollbackResultReconcile, Err: why})
+	c.observeRollback(ctx, RollbackInfo{Operation: e.Operation, Recovered: true, Result: RollbackResultReconcile}, nil, nil)
 }
 
 // recoverRollback sends e's rollback.
@@ -267,12 +267,12 @@ func (c *Client) recoverRollback(ctx context.Context, op *wire.Operation, e *Jou
 	switch {
 	case err == nil:
 		e.Err, e.NextTry = "", time.Time{}
-		_ = c.finish(ctx, e, OutcomeRolledBack, "")
+		_ = c.finish(ctx, e, JournalOutcomeRolledBack, "")
 		rep.RolledBack++
 	case refused(err):
 		// Sent again it would be refused again: a person must look.
 		e.Err = err.Error()
-		_ = c.finish(ctx, e, OutcomeReconcile, "")
+		_ = c.finish(ctx, e, JournalOutcomeReconcile, "")
 		rep.Reconcile++
 		err = wrapped(ErrReconcile, "Jupico refused the rollback", err)
 	default:
@@ -339,14 +339,14 @@ func (c *Client) recoverLookup(ctx context.Context, op *wire.Operation, e *Journ
 		return
 	case found:
 		e.Err, e.NextTry, e.FoundStatus = "", time.Time{}, status
-		_ = c.finish(ctx, e, OutcomeFound, id)
+		_ = c.finish(ctx, e, JournalOutcomeFound, id)
 		rep.Found++
-		info.Result, ev.Result, ev.TransactionID, ev.FoundStatus = RollbackFound, RollbackFound, id, status
+		info.Result, ev.Result, ev.TransactionID, ev.FoundStatus = RollbackResultFound, RollbackResultFound, id, status
 	case c.now().Sub(e.Created) >= c.reconcileGrace:
 		e.Err, e.NextTry = ErrAbsent.Error(), time.Time{}
-		_ = c.finish(ctx, e, OutcomeAbsent, "")
+		_ = c.finish(ctx, e, JournalOutcomeAbsent, "")
 		rep.Absent++
-		info.Result, ev.Result, ev.Err = RollbackAbsent, RollbackAbsent, ErrAbsent
+		info.Result, ev.Result, ev.Err = RollbackResultAbsent, RollbackResultAbsent, ErrAbsent
 	default:
 		// Not found yet: asked again at the next sweep, until the grace
 		// period has passed.

@@ -17,16 +17,16 @@ type TransactionStatus string
 
 // Transaction statuses Jupico documents.
 const (
-	TransactionStatusSucceeded TransactionStatus = wire.StatusSucceeded
-	TransactionStatusDeclined  TransactionStatus = wire.StatusDeclined
-	TransactionStatusFailed    TransactionStatus = wire.StatusFailed
+	TransactionStatusSucceeded TransactionStatus = "succeeded"
+	TransactionStatusDeclined  TransactionStatus = "declined"
+	TransactionStatusFailed    TransactionStatus = "failed"
 )
 
 // SandboxTestToken is the sandbox payment token that, with the amounts
 // 90.20, 90.23 and 90.24, is declined (tx_cc_declined, insufficient funds,
 // do not honor), with 101.10 answers 503 and with 101.11 answers 500. The
 // fake server in jupicotest reproduces these.
-const SandboxTestToken = wire.SandboxTestToken
+const SandboxTestToken = "b0a67cc8-d78e-4e71-afc3-2e8b00646973"
 
 // Transaction is the result of a card or eCheck operation.
 type Transaction struct {
@@ -160,12 +160,11 @@ type RollbackEvent struct {
 	Cause error
 	// Acknowledged is true when Jupico acknowledged the rollback.
 	Acknowledged bool
-	// Result is what became of the transaction, one of the Rollback
-	// result constants: acknowledged, failed (still owed), reconcile (for
-	// a person), and for recovery's lookups by reference found (settled:
-	// TransactionID and FoundStatus say what Jupico holds) or absent (Err
-	// is ErrAbsent: safe to send again).
-	Result string
+	// Result is what became of the transaction: acknowledged, failed
+	// (still owed), reconcile (for a person), and for recovery's lookups
+	// by reference found (settled: TransactionID and FoundStatus say what
+	// Jupico holds) or absent (Err is ErrAbsent: safe to send again).
+	Result RollbackResult
 	// TransactionID and FoundStatus are Jupico's id and status for a
 	// request recovery found by reference.
 	TransactionID, FoundStatus string
@@ -296,7 +295,7 @@ func (c *Client) exchange(ctx context.Context, op *wire.Operation, body []byte) 
 		if op.Kind == wire.KindTransaction && errors.As(err, &pe) && pe.Unknown {
 			return nil, e, c.indeterminate(ctx, op, body, newRequestError(err), e)
 		}
-		_ = c.finish(ctx, e, OutcomeNotProcessed, "")
+		_ = c.finish(ctx, e, JournalOutcomeNotProcessed, "")
 		return nil, e, newRequestError(err)
 	}
 	switch resp.Outcome {
@@ -313,7 +312,7 @@ func (c *Client) exchange(ctx context.Context, op *wire.Operation, body []byte) 
 	}
 	// retryable (503, 429) once retries ran out, rejected (4xx), and any
 	// failure of a read or write: not processed, or harmless to repeat.
-	_ = c.finish(ctx, e, OutcomeNotProcessed, "")
+	_ = c.finish(ctx, e, JournalOutcomeNotProcessed, "")
 	return nil, e, newAPIError(op.Name, resp)
 }
 
@@ -367,16 +366,16 @@ func (c *Client) indeterminate(ctx context.Context, op *wire.Operation, body []b
 			c.putOff(ctx, j, JournalStateLookupOwed, nil)
 			c.noteOwed(j)
 		} else {
-			_ = c.finish(ctx, j, OutcomeReconcile, "")
+			_ = c.finish(ctx, j, JournalOutcomeReconcile, "")
 		}
-		c.observeRollback(ctx, RollbackInfo{Operation: op.Name, Result: RollbackReconcile}, cause, nil)
+		c.observeRollback(ctx, RollbackInfo{Operation: op.Name, Result: RollbackResultReconcile}, cause, nil)
 		return e
 	}
 	e.Rollback = &RollbackRequest{Operation: op.Name, Body: body}
 	c.owe(ctx, j)
 	if c.noAutoRollback {
 		c.noteOwed(j)
-		c.observeRollback(ctx, RollbackInfo{Operation: op.Name, Result: RollbackLeftToCaller}, cause, nil)
+		c.observeRollback(ctx, RollbackInfo{Operation: op.Name, Result: RollbackResultLeftToCaller}, cause, nil)
 		return e
 	}
 	// The caller's cancellation must not stop the reversal of a charge that
@@ -392,7 +391,7 @@ func (c *Client) indeterminate(ctx context.Context, op *wire.Operation, body []b
 		j.Attempts += attempts
 		j.Tries++
 		if err == nil {
-			_ = c.finish(rctx, j, OutcomeRolledBack, "")
+			_ = c.finish(rctx, j, JournalOutcomeRolledBack, "")
 		} else {
 			c.putOff(rctx, j, JournalStateRollbackOwed, err) // recovery sends it again
 			c.noteOwed(j)
@@ -406,11 +405,11 @@ func (c *Client) indeterminate(ctx context.Context, op *wire.Operation, body []b
 }
 
 // rollbackResult is the Rollback result constant for a rollback's error.
-func rollbackResult(err error) string {
+func rollbackResult(err error) RollbackResult {
 	if err != nil {
-		return RollbackFailed
+		return RollbackResultFailed
 	}
-	return RollbackAcknowledged
+	return RollbackResultAcknowledged
 }
 
 // referenceIn returns the reference of a transaction: its journal entry's,

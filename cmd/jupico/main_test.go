@@ -521,7 +521,7 @@ func TestJournal(t *testing.T) {
 	r.decode(t, &rec)
 	assert.Equal(t, 1, rec.RolledBack)
 	require.Len(t, rec.Entries, 1)
-	assert.Equal(t, jupico.OutcomeRolledBack, rec.Entries[0].Outcome)
+	assert.Equal(t, string(jupico.JournalOutcomeRolledBack), rec.Entries[0].Outcome)
 
 	r = cli(t, nil, "journal", "list", "--file", path, "--json")
 	require.Equal(t, exitOK, r.code)
@@ -638,7 +638,7 @@ func TestFakeServesAClientInAnotherProcess(t *testing.T) {
 	assert.Len(t, p.info.AdminToken, 64)
 
 	client, err := jupico.NewClient(jupico.WithBaseURL(p.info.URL), jupico.WithRootCAs(p.pool(t)),
-		jupico.WithCredentials(credentials.Static(p.info.Username, p.info.Password)), jupico.WithRetry(jupico.NoRetry))
+		jupico.WithCredentials(credentials.Static(p.info.Username, p.info.Password)), jupico.WithRetry(jupico.NoRetry()))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = client.Close() })
 	ctx := context.Background()

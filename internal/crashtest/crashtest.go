@@ -191,7 +191,7 @@ type pausing struct {
 func (p *pausing) Record(ctx context.Context, e *jupico.JournalEntry) error {
 	mine := e.Reference == p.ref
 	if mine && ((p.point == BeforeIntent && e.State == jupico.JournalStateIntent) ||
-		(p.point == BeforeOutcome && e.State == jupico.JournalStateDone && e.Outcome == jupico.OutcomeApproved)) {
+		(p.point == BeforeOutcome && e.State == jupico.JournalStateDone && e.Outcome == jupico.JournalOutcomeApproved)) {
 		stop(p.point)
 	}
 	err := p.Journal.Record(ctx, e)

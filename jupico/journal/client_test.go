@@ -77,7 +77,7 @@ func TestEveryOutcomeIsJournaled(t *testing.T) {
 	assert.True(t, intentFirst.Load(), "the intent, with the exact body, was recorded before the sale was sent")
 	e := byRef(t, j, "order-1")
 	assert.Equal(t, jupico.JournalStateDone, e.State)
-	assert.Equal(t, jupico.OutcomeApproved, e.Outcome)
+	assert.Equal(t, jupico.JournalOutcomeApproved, e.Outcome)
 	assert.Equal(t, tx.ID, e.TransactionID)
 	assert.Equal(t, "creditcard.sale", e.Operation)
 
@@ -85,18 +85,18 @@ func TestEveryOutcomeIsJournaled(t *testing.T) {
 	declined.PaymentToken = jupico.PermanentToken("card", jupico.SandboxTestToken)
 	_, err = c.CreditCard.Sale(ctx, declined)
 	require.ErrorIs(t, err, jupico.ErrDeclined)
-	assert.Equal(t, jupico.OutcomeDeclined, byRef(t, j, "order-2").Outcome)
+	assert.Equal(t, jupico.JournalOutcomeDeclined, byRef(t, j, "order-2").Outcome)
 
 	srv.Inject(jupicotest.BodyContains(`"order-3"`), jupicotest.Fault{Status: http.StatusServiceUnavailable})
 	_, err = c.CreditCard.Sale(ctx, sale(2500, "order-3"))
 	require.ErrorIs(t, err, jupico.ErrServiceUnavailable)
-	assert.Equal(t, jupico.OutcomeNotProcessed, byRef(t, j, "order-3").Outcome)
+	assert.Equal(t, jupico.JournalOutcomeNotProcessed, byRef(t, j, "order-3").Outcome)
 
 	srv.Inject(jupicotest.And(jupicotest.Path(salePath), jupicotest.BodyContains(`"order-4"`)), jupicotest.Fault{Status: http.StatusInternalServerError, AfterProcessing: true})
 	_, err = c.CreditCard.Sale(ctx, sale(2500, "order-4"))
 	require.ErrorIs(t, err, jupico.ErrRolledBack)
 	e = byRef(t, j, "order-4")
-	assert.Equal(t, jupico.OutcomeRolledBack, e.Outcome)
+	assert.Equal(t, jupico.JournalOutcomeRolledBack, e.Outcome)
 	assert.Equal(t, 1, e.Attempts)
 
 	// A rollback Jupico does not acknowledge stays owed.
@@ -118,7 +118,7 @@ func TestEveryOutcomeIsJournaled(t *testing.T) {
 	assert.Equal(t, 1, rep.RolledBack)
 	require.Len(t, rep.Entries, 1)
 	assert.Equal(t, "order-5", rep.Entries[0].Reference)
-	assert.Equal(t, jupico.OutcomeRolledBack, byRef(t, j, "order-5").Outcome)
+	assert.Equal(t, jupico.JournalOutcomeRolledBack, byRef(t, j, "order-5").Outcome)
 	last := ev.Events()[len(ev.Events())-1]
 	assert.True(t, last.Recovered)
 	assert.True(t, last.Acknowledged)
@@ -139,11 +139,11 @@ func TestEveryOutcomeIsJournaled(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, rep.Found)
 	e = byRef(t, j, "po-1")
-	assert.Equal(t, jupico.OutcomeFound, e.Outcome)
+	assert.Equal(t, jupico.JournalOutcomeFound, e.Outcome)
 	assert.Regexp(t, `^po_`, e.TransactionID, "Jupico's id for the payout")
 	assert.Equal(t, "pending", e.FoundStatus)
 	last = ev.Events()[len(ev.Events())-1]
-	assert.Equal(t, jupico.RollbackFound, last.Result)
+	assert.Equal(t, jupico.RollbackResultFound, last.Result)
 	assert.Equal(t, e.TransactionID, last.TransactionID)
 	assert.Len(t, srv.RequestsTo("/v1/payouts/create"), 1, "never sent again")
 
@@ -285,7 +285,7 @@ func TestNextProcessRollsBackWhatADeadProcessLeft(t *testing.T) {
 	assert.Equal(t, 1, reconcile)
 	assert.Equal(t, 1, rolled)
 	assert.Empty(t, srv.RequestsTo("/v1/installments"), "an installment plan is never sent again")
-	assert.Equal(t, jupico.OutcomeReconcile, byRef(t, j2, "po-9").Outcome)
+	assert.Equal(t, jupico.JournalOutcomeReconcile, byRef(t, j2, "po-9").Outcome)
 
 	// Recovering again finds nothing: safe at every start.
 	c3 := srv.Client(jupico.WithJournal(j2))
@@ -315,7 +315,7 @@ func TestRecoverLeavesLiveTransactionsAlone(t *testing.T) {
 	assert.Empty(t, rep.Entries, "the sale in flight is its caller's")
 	require.NoError(t, <-done)
 	assert.Empty(t, srv.Rollbacks())
-	assert.Equal(t, jupico.OutcomeApproved, byRef(t, j, "order-1").Outcome)
+	assert.Equal(t, jupico.JournalOutcomeApproved, byRef(t, j, "order-1").Outcome)
 }
 
 func TestRecoverCompactsOldEntries(t *testing.T) {
@@ -324,7 +324,7 @@ func TestRecoverCompactsOldEntries(t *testing.T) {
 	j := open(t, filepath.Join(t.TempDir(), "j"))
 	ctx := context.Background()
 	old := entry("old", jupico.JournalStateDone)
-	old.Outcome, old.Updated = jupico.OutcomeApproved, time.Now().Add(-2*time.Hour)
+	old.Outcome, old.Updated = jupico.JournalOutcomeApproved, time.Now().Add(-2*time.Hour)
 	require.NoError(t, j.Record(ctx, old))
 	c := srv.Client(jupico.WithJournal(j), jupico.WithJournalRetention(time.Hour), jupico.WithoutBackgroundRecovery())
 	_, err := c.CreditCard.Sale(ctx, sale(2500, "new"))

@@ -684,7 +684,7 @@ func appendEntry(b []byte, e *jupico.JournalEntry) ([]byte, error) {
 	b = append(b, e.Body...)
 	str("reference", e.Reference, true)
 	str("state", string(e.State), false)
-	str("outcome", e.Outcome, true)
+	str("outcome", string(e.Outcome), true)
 	str("transactionId", e.TransactionID, true)
 	str("foundStatus", e.FoundStatus, true)
 	if e.Attempts != 0 {

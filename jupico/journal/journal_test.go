@@ -47,10 +47,10 @@ func TestRecordClaimCompactSurviveReopen(t *testing.T) {
 	assert.Equal(t, j.Owner(), owing.Owner, "Record stamps the owner")
 	require.NoError(t, j.Record(ctx, entry("a2", jupico.JournalStateRollbackOwed)))
 	done := entry("a3", jupico.JournalStateDone)
-	done.Outcome, done.Updated = jupico.OutcomeApproved, time.Now().Add(-48*time.Hour)
+	done.Outcome, done.Updated = jupico.JournalOutcomeApproved, time.Now().Add(-48*time.Hour)
 	require.NoError(t, j.Record(ctx, done))
 	fresh := entry("a4", jupico.JournalStateDone)
-	fresh.Outcome = jupico.OutcomeRolledBack
+	fresh.Outcome = jupico.JournalOutcomeRolledBack
 	require.NoError(t, j.Record(ctx, fresh))
 	first := j.Owner()
 	require.NoError(t, j.Close())

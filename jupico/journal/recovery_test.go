@@ -92,7 +92,7 @@ func TestBackgroundRecoverySendsAnOwedRollbackOnceJupicoAnswers(t *testing.T) {
 	assert.Equal(t, 1, tx.Rollbacks, "rolled back exactly once")
 	assert.Zero(t, tx.Captured)
 	e := byRef(t, j, "order-1")
-	assert.Equal(t, jupico.OutcomeRolledBack, e.Outcome)
+	assert.Equal(t, jupico.JournalOutcomeRolledBack, e.Outcome)
 	assert.GreaterOrEqual(t, e.Tries, 2, "the call's try, then the sweeps'")
 	assert.Zero(t, c.Owed().Count)
 	var acks int
@@ -100,7 +100,7 @@ func TestBackgroundRecoverySendsAnOwedRollbackOnceJupicoAnswers(t *testing.T) {
 		if x.Acknowledged {
 			acks++
 			assert.True(t, x.Recovered)
-			assert.Equal(t, jupico.RollbackAcknowledged, x.Result)
+			assert.Equal(t, jupico.RollbackResultAcknowledged, x.Result)
 		}
 	}
 	assert.Equal(t, 1, acks)
@@ -170,7 +170,7 @@ func TestOwedRollbackBacksOffAndARestartKeepsItsSchedule(t *testing.T) {
 	}
 	assert.Equal(t, before+1, len(srv.Rollbacks()), "tried once its next try came")
 	assert.GreaterOrEqual(t, clock.Now(), e.NextTry.Add(-interval/4), "not before its next try")
-	assert.Equal(t, jupico.OutcomeRolledBack, byRef(t, j, "order-1").Outcome)
+	assert.Equal(t, jupico.JournalOutcomeRolledBack, byRef(t, j, "order-1").Outcome)
 	tx, _ := srv.Transaction("tx_000001")
 	assert.Equal(t, 1, tx.Rollbacks)
 	assert.Zero(t, c2.Owed().Count)
@@ -242,13 +242,13 @@ func TestRecoveryFindsRequestsWithNoRollbackByReference(t *testing.T) {
 	want := map[string]string{"po-1": `^po_`, "sub-1": `^sub_`, "ach-1": `^tx_`}
 	for ref, id := range want {
 		e := byRef(t, j, ref)
-		assert.Equal(t, jupico.OutcomeFound, e.Outcome, ref)
+		assert.Equal(t, jupico.JournalOutcomeFound, e.Outcome, ref)
 		assert.Regexp(t, id, e.TransactionID, ref)
 		assert.NotEmpty(t, e.FoundStatus, ref)
 	}
 	found := 0
 	for _, x := range ev.Events() {
-		if x.Result == jupico.RollbackFound {
+		if x.Result == jupico.RollbackResultFound {
 			found++
 			assert.Contains(t, want, x.Reference)
 			assert.NotEmpty(t, x.TransactionID)
@@ -299,18 +299,18 @@ func TestRecoveryReportsAbsentAfterTheGracePeriod(t *testing.T) {
 	clock.Advance(interval * 6 / 5)
 	info = obs.next(t)
 	assert.Equal(t, 1, info.Found)
-	assert.Equal(t, jupico.OutcomeFound, byRef(t, j, "po-late").Outcome)
+	assert.Equal(t, jupico.JournalOutcomeFound, byRef(t, j, "po-late").Outcome)
 
 	for clock.Now().Sub(fakeclock.Start) < 12*time.Minute {
 		clock.Advance(interval * 6 / 5)
 		info = obs.next(t)
 	}
 	e := byRef(t, j, "po-lost")
-	assert.Equal(t, jupico.OutcomeAbsent, e.Outcome)
+	assert.Equal(t, jupico.JournalOutcomeAbsent, e.Outcome)
 	assert.Zero(t, info.Owed)
 	var absent []jupico.RollbackEvent
 	for _, x := range ev.Events() {
-		if x.Result == jupico.RollbackAbsent {
+		if x.Result == jupico.RollbackResultAbsent {
 			absent = append(absent, x)
 		}
 	}
@@ -361,7 +361,7 @@ func TestRecoveryRefusesARollbackBodyItWouldNotHaveSent(t *testing.T) {
 		assert.NotContains(t, x.Err.Error(), "4111", "the refusal never echoes the body")
 	}
 	for ref := range bodies {
-		assert.Equal(t, jupico.OutcomeReconcile, byRef(t, j, ref).Outcome, ref)
+		assert.Equal(t, jupico.JournalOutcomeReconcile, byRef(t, j, ref).Outcome, ref)
 	}
 }
 
@@ -427,6 +427,6 @@ func TestSweepsAlongsideLiveTrafficLeaveApprovedSalesAlone(t *testing.T) {
 	all, err := j.Entries(ctx)
 	require.NoError(t, err)
 	for _, e := range all {
-		assert.Equal(t, jupico.OutcomeApproved, e.Outcome, e.Reference)
+		assert.Equal(t, jupico.JournalOutcomeApproved, e.Outcome, e.Reference)
 	}
 }

@@ -170,7 +170,7 @@ func TestInvoiceVoidedOnce(t *testing.T) {
 func TestBalanceFollowsSalesAndPayouts(t *testing.T) {
 	t.Parallel()
 	srv := jupicotest.NewServer(t)
-	c := srv.Client(jupico.WithRetry(jupico.NoRetry))
+	c := srv.Client(jupico.WithRetry(jupico.NoRetry()))
 	ctx := context.Background()
 	balance := func() (avail, pending jupico.Amount) {
 		t.Helper()

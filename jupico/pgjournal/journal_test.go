@@ -50,7 +50,7 @@ func TestRecordClaimCompact(t *testing.T) {
 	owed := entry("02", "order-2", jupico.JournalStateRollbackOwed)
 	owed.Attempts, owed.Err = 3, "503 Service Unavailable"
 	old := entry("03", "order-3", jupico.JournalStateDone)
-	old.Outcome, old.TransactionID = jupico.OutcomeApproved, "tx-3"
+	old.Outcome, old.TransactionID = jupico.JournalOutcomeApproved, "tx-3"
 	old.Updated = old.Updated.Add(-48 * time.Hour)
 	for _, e := range []*jupico.JournalEntry{intent, owed, old} {
 		require.NoError(t, j.Record(ctx, e))
@@ -70,7 +70,7 @@ func TestRecordClaimCompact(t *testing.T) {
 	assert.Equal(t, []string{"01", "02"}, ids(claimed))
 
 	// Recording again replaces the entry.
-	intent.State, intent.Outcome, intent.Updated = jupico.JournalStateDone, jupico.OutcomeApproved, intent.Updated.Add(time.Second)
+	intent.State, intent.Outcome, intent.Updated = jupico.JournalStateDone, jupico.JournalOutcomeApproved, intent.Updated.Add(time.Second)
 	require.NoError(t, j.Record(ctx, intent))
 	claimed, err = j.Claim(ctx)
 	require.NoError(t, err)
@@ -191,7 +191,7 @@ func TestExpiredLeaseIsFenced(t *testing.T) {
 	// the peer's now.
 	_, err = pool.Exec(ctx, "UPDATE "+table+"_leases SET expires = now() + interval '30 seconds' WHERE owner = 'paused'")
 	require.NoError(t, err)
-	e.State, e.Outcome = jupico.JournalStateDone, jupico.OutcomeApproved
+	e.State, e.Outcome = jupico.JournalStateDone, jupico.JournalOutcomeApproved
 	assert.ErrorIs(t, paused.Record(ctx, e), pgjournal.ErrNotOwner)
 	all, err := peer.Entries(ctx)
 	require.NoError(t, err)
