@@ -21,7 +21,7 @@ const (
 	DefaultTimeout = 30 * time.Second
 	// DefaultTransactionTimeout bounds one attempt of a transaction: the
 	// 35 s Jupico documents.
-	DefaultTransactionTimeout = wire.TransactionTimeout
+	DefaultTransactionTimeout = 35 * time.Second
 )
 
 // Client talks to Jupico's API. Create one with NewClient and share it: it is
@@ -138,9 +138,9 @@ func NewClient(opts ...Option) (*Client, error) {
 		ua += " " + cfg.uaSuffix
 	}
 	t := transport.New(transport.Options{
-		RootCAs:         cfg.roots,
-		Certificates:    cfg.clientCerts,
-		MaxConnsPerHost: cfg.maxConns,
+		RootCAs:             cfg.roots,
+		Certificates:        cfg.clientCerts,
+		MaxIdleConnsPerHost: cfg.maxConns,
 		// Every attempt runs under its own deadline (WithTimeout,
 		// WithTransactionTimeout), headers and body included.
 		ResponseHeaderTimeout: -1,

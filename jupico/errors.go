@@ -77,23 +77,23 @@ type ErrorCode string
 
 // Error codes Jupico documents.
 const (
-	ErrorCodeInvalidPayload         ErrorCode = wire.CodeInvalidPayload
-	ErrorCodeWrongURL               ErrorCode = wire.CodeWrongURL
-	ErrorCodeForbidden              ErrorCode = wire.CodeForbidden
-	ErrorCodeServiceUnavailable     ErrorCode = wire.CodeServiceUnavailable
-	ErrorCodeInternalServerError    ErrorCode = wire.CodeInternalServerError
-	ErrorCodeAuthInvalidSubmerchant ErrorCode = wire.CodeAuthInvalidSubmerchant
-	ErrorCodeAuthInvalidRole        ErrorCode = wire.CodeAuthInvalidRole
-	ErrorCodeAuthHeaderNotPresent   ErrorCode = wire.CodeAuthHeaderNotPresent
-	ErrorCodeAuthInvalidAPIToken    ErrorCode = wire.CodeAuthInvalidAPIToken
-	ErrorCodeAuthInvalidAPIUser     ErrorCode = wire.CodeAuthInvalidAPIUser
-	ErrorCodeAuthInvalidFacilitator ErrorCode = wire.CodeAuthInvalidFacilitator
-	ErrorCodeAuthInvalidProduct     ErrorCode = wire.CodeAuthInvalidProduct
-	ErrorCodeAuthInvalidContentType ErrorCode = wire.CodeAuthInvalidContentType
-	ErrorCodeDeclined               ErrorCode = wire.CodeDeclined
-	ErrorCodeInsufficientFunds      ErrorCode = wire.CodeInsufficientFunds
-	ErrorCodeDoNotHonor             ErrorCode = wire.CodeDoNotHonor
-	ErrorCodeTransactionNotAllowed  ErrorCode = wire.CodeTransactionNotAllowed
+	ErrorCodeInvalidPayload         ErrorCode = "invalid_payload"
+	ErrorCodeWrongURL               ErrorCode = "wrong_url"
+	ErrorCodeForbidden              ErrorCode = "forbidden"
+	ErrorCodeServiceUnavailable     ErrorCode = "service_unavailable"
+	ErrorCodeInternalServerError    ErrorCode = "internal_server_error"
+	ErrorCodeAuthInvalidSubmerchant ErrorCode = "auth_invalid_submerchant"
+	ErrorCodeAuthInvalidRole        ErrorCode = "auth_invalid_role"
+	ErrorCodeAuthHeaderNotPresent   ErrorCode = "auth_header_not_present"
+	ErrorCodeAuthInvalidAPIToken    ErrorCode = "auth_invalid_api_token"
+	ErrorCodeAuthInvalidAPIUser     ErrorCode = "auth_invalid_api_user"
+	ErrorCodeAuthInvalidFacilitator ErrorCode = "auth_invalid_facilitator"
+	ErrorCodeAuthInvalidProduct     ErrorCode = "auth_invalid_product"
+	ErrorCodeAuthInvalidContentType ErrorCode = "auth_invalid_content_type"
+	ErrorCodeDeclined               ErrorCode = "tx_cc_declined"
+	ErrorCodeInsufficientFunds      ErrorCode = "tx_cc_declined_insufficient_funds"
+	ErrorCodeDoNotHonor             ErrorCode = "tx_cc_declined_do_not_honor"
+	ErrorCodeTransactionNotAllowed  ErrorCode = "tx_cc_declined_transaction_not_allowed"
 )
 
 // maxMessageBytes caps how much of Jupico's error message an APIError keeps.

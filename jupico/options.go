@@ -350,13 +350,16 @@ func WithTransportMiddleware(m func(http.RoundTripper) http.RoundTripper) Option
 	}
 }
 
-// WithMaxConnsPerHost sizes the pool of idle connections kept to Jupico.
-// The default, 64, suits a busy checkout; Go's own default of 2 would make
-// concurrent requests open and close TLS connections constantly.
-func WithMaxConnsPerHost(n int) Option {
+// WithMaxIdleConnsPerHost sizes the pool of idle connections kept open to
+// Jupico for reuse (http.Transport.MaxIdleConnsPerHost); n must be at least
+// 1. It does not cap the connections in use: beyond n concurrent requests,
+// more connections are opened, and closed once idle. The default, 64, suits
+// a busy checkout; Go's own default of 2 would make concurrent requests open
+// and close TLS connections constantly.
+func WithMaxIdleConnsPerHost(n int) Option {
 	return func(c *config) error {
 		if n < 1 {
-			return invalid("max connections per host must be at least 1")
+			return invalid("max idle connections per host must be at least 1")
 		}
 		c.maxConns = n
 		return nil
