@@ -94,15 +94,32 @@ func itemsTotal(items []Item) (sum Amount, priced bool) {
 	return sum, priced
 }
 
+// InvoiceStatus is where an invoice stands.
+type InvoiceStatus string
+
+// InvoiceStatus values.
+const (
+	// InvoiceStatusDraft: created, not sent; it can be updated, sent, voided or deleted.
+	InvoiceStatusDraft InvoiceStatus = "draft"
+	// InvoiceStatusSent: sent to the customer; it can be updated, sent again or voided.
+	InvoiceStatusSent InvoiceStatus = "sent"
+	// InvoiceStatusPaid: the customer paid it.
+	InvoiceStatusPaid InvoiceStatus = "paid"
+	// InvoiceStatusVoided: voided; it can no longer be paid.
+	InvoiceStatusVoided InvoiceStatus = "voided"
+	// InvoiceStatusDeleted: deleted (a draft); it changes no more.
+	InvoiceStatusDeleted InvoiceStatus = "deleted"
+)
+
 // Invoice is an invoice.
 type Invoice struct {
 	ID            string `json:"invoiceId"`
 	SubMerchantID string `json:"subMerchantId,omitempty"`
 	CustomerID    string `json:"customerId,omitempty"`
-	// Status is draft, sent, paid, voided or deleted.
-	Status  string `json:"status,omitempty"`
-	Total   Amount `json:"total,omitempty"`
-	DueDate Date   `json:"dueDate,omitzero"`
+	// Status is where it stands.
+	Status  InvoiceStatus `json:"status,omitempty"`
+	Total   Amount        `json:"total,omitempty"`
+	DueDate Date          `json:"dueDate,omitzero"`
 	// URL is where the customer pays it.
 	URL       string `json:"url,omitempty"`
 	Reference string `json:"reference,omitempty"`

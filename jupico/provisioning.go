@@ -176,8 +176,9 @@ type SubMerchant struct {
 	ID              string `json:"subMerchantId"`
 	SMApplicationID string `json:"smApplicationId,omitempty"`
 	Name            string `json:"name,omitempty"`
-	// Status is "review" until Jupico's underwriting approves it.
-	Status string `json:"status,omitempty"`
+	// Status is MerchantStatusReview until Jupico's underwriting
+	// approves it.
+	Status MerchantStatus `json:"status,omitempty"`
 	ResponseMeta
 }
 

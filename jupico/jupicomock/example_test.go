@@ -57,7 +57,7 @@ func (noopT) FailNow()              {}
 func Example_plans() {
 	plans := new(jupicomock.Plans)
 	plans.On("Create", mock.Anything, mock.MatchedBy(func(r *jupico.PlanRequest) bool { return r.Name == "Gold" })).
-		Return(&jupico.Plan{ID: "plan_1", Status: "active"}, nil).Once()
+		Return(&jupico.Plan{ID: "plan_1", Status: jupico.PlanStatusActive}, nil).Once()
 
 	var api jupico.PlansAPI = plans // what the merchant's code depends on
 	p, err := api.Create(context.Background(), &jupico.PlanRequest{Name: "Gold"})

@@ -88,7 +88,7 @@ func TestInviteLifecycleDeliversOnboardingWebhooks(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, merchants.Items, 1)
 	assert.Equal(t, act.SubMerchantID, merchants.Items[0].ID)
-	assert.Equal(t, "active", merchants.Items[0].Status)
+	assert.Equal(t, jupico.MerchantStatusActive, merchants.Items[0].Status)
 
 	// Once the merchant started, the invite can no longer be changed.
 	_, err = c.OnboardingInvites.Update(ctx, &jupico.Update[jupico.InviteRequest]{ID: inv.ID, Fields: jupico.InviteRequest{Phone: "1"}})
@@ -143,19 +143,19 @@ func TestInvoiceVoidedOnce(t *testing.T) {
 			Items: []jupico.Item{{Name: "Lesson", UnitPrice: jupico.Cents(1000)}}, InvoiceDate: jupico.DateOf(time.Now()),
 			DueDate: jupico.DateOf(time.Now()), PaymentTerm: jupico.PaymentTermDueOnReceipt})
 		require.NoError(t, err)
-		assert.Equal(t, "draft", in.Status)
+		assert.Equal(t, jupico.InvoiceStatusDraft, in.Status)
 		return in
 	}
 	in := mk()
 	ref := &jupico.Ref{SubMerchantID: sub, ID: in.ID}
 	sent, err := c.Invoices.Send(ctx, ref)
 	require.NoError(t, err)
-	assert.Equal(t, "sent", sent.Status)
+	assert.Equal(t, jupico.InvoiceStatusSent, sent.Status)
 	_, err = c.Invoices.Delete(ctx, ref)
 	assert.ErrorIs(t, err, jupico.ErrInvalidPayload, "a sent invoice is voided, not deleted")
 	v, err := c.Invoices.Void(ctx, ref)
 	require.NoError(t, err)
-	assert.Equal(t, "voided", v.Status)
+	assert.Equal(t, jupico.InvoiceStatusVoided, v.Status)
 	_, err = c.Invoices.Void(ctx, ref)
 	var ae *jupico.APIError
 	require.ErrorAs(t, err, &ae, "an invoice cannot be voided twice")
@@ -198,12 +198,12 @@ func TestBalanceFollowsSalesAndPayouts(t *testing.T) {
 	assert.ErrorIs(t, err, jupico.ErrInvalidPayload, "more than the available balance")
 	first, err := payout(3000)
 	require.NoError(t, err)
-	assert.Equal(t, "pending", first.Status)
+	assert.Equal(t, jupico.PayoutStatusPending, first.Status)
 	a, _ = balance()
 	assert.Equal(t, jupico.Cents(7000), a)
 	v, err := c.Payouts.Void(ctx, &jupico.Ref{SubMerchantID: sub, ID: first.ID})
 	require.NoError(t, err)
-	assert.Equal(t, "voided", v.Status)
+	assert.Equal(t, jupico.PayoutStatusVoided, v.Status)
 	a, _ = balance()
 	assert.Equal(t, jupico.Cents(10000), a, "a voided payout gives the money back")
 	_, err = c.Payouts.Void(ctx, &jupico.Ref{SubMerchantID: sub, ID: first.ID})
@@ -224,8 +224,8 @@ func TestBalanceFollowsSalesAndPayouts(t *testing.T) {
 	payouts, err := c.Query.PayoutInstructions(ctx, &jupico.ListFilter{SubMerchantID: sub})
 	require.NoError(t, err)
 	require.Len(t, payouts.Items, 2)
-	assert.Equal(t, "voided", payouts.Items[0].Status)
-	assert.Equal(t, "processed", payouts.Items[1].Status)
+	assert.Equal(t, jupico.PayoutStatusVoided, payouts.Items[0].Status)
+	assert.Equal(t, jupico.PayoutStatusProcessed, payouts.Items[1].Status)
 	settlements, err := c.Query.Settlements(ctx, &jupico.ListFilter{SubMerchantID: sub})
 	require.NoError(t, err)
 	require.Len(t, settlements.Items, 2)
@@ -316,7 +316,7 @@ func TestSubscriptionsNeedAnActivePlan(t *testing.T) {
 	assert.Equal(t, jupico.DateOf(time.Now().UTC().AddDate(0, 0, 28)), s.NextCharge)
 	got, err := c.Query.Plan(ctx, pref)
 	require.NoError(t, err)
-	assert.Equal(t, "active", got.Status)
+	assert.Equal(t, jupico.PlanStatusActive, got.Status)
 
 	// A subscription that starts later charges nothing now.
 	subReq.StartDate = jupico.DateOf(time.Now().UTC().AddDate(0, 1, 0))
