@@ -24,9 +24,9 @@ type Environment string
 
 // Environments. The zero Environment means EnvironmentSandbox.
 const (
-	// EnvironmentSandbox is https://sandbox-platform.jupico.com: test cards, no money
-	// moves. It is the default, so a new integration never touches real
-	// cards by accident.
+	// EnvironmentSandbox is https://sandbox-platform.jupico.com: test
+	// cards, no money moves. It is the default, so a new integration never
+	// touches real cards by accident.
 	EnvironmentSandbox Environment = "sandbox"
 	// EnvironmentProduction is https://platform.jupico.com.
 	EnvironmentProduction Environment = "production"
@@ -141,7 +141,8 @@ func (errNoEnvCredentials) Unwrap() []error {
 	return []error{ErrInvalidOption, credentials.ErrNoCredentials}
 }
 
-// WithEnvironment selects EnvironmentSandbox (the default) or EnvironmentProduction.
+// WithEnvironment selects EnvironmentSandbox (the default) or
+// EnvironmentProduction.
 func WithEnvironment(e Environment) Option {
 	return func(c *config) error {
 		if e != EnvironmentSandbox && e != EnvironmentProduction {
