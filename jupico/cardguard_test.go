@@ -60,7 +60,7 @@ func TestGuardRefusesCardNumberForms(t *testing.T) {
 
 		// The platform requests go through the guard on every string.
 		_, err = c.Plans.Create(ctx, &jupico.PlanRequest{SubMerchantID: merchant, Name: "Gold", Amount: jupico.Cents(900),
-			Frequency: jupico.Monthly, Description: tc.text})
+			Frequency: jupico.FrequencyMonthly, Description: tc.text})
 		require.ErrorAs(t, err, &ve, "%s: a plan whose description holds %q", tc.name, tc.text)
 		assert.Equal(t, "description", ve.Field, tc.name)
 	}
@@ -77,7 +77,7 @@ func TestAPIErrorMasksCardNumberForms(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv := jupicotest.NewServer(t)
-			c := srv.Client(jupico.WithRetry(jupico.NoRetry))
+			c := srv.Client(jupico.WithRetry(jupico.NoRetry()))
 			srv.InjectFault("/v1/transactions/creditcard/sale", jupicotest.Fault{Status: http.StatusBadRequest, Code: "invalid_payload",
 				Message: "card " + tc.text + " is not accepted"})
 			_, err := c.CreditCard.Sale(context.Background(), charge(1000))

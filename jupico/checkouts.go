@@ -90,15 +90,30 @@ func (r *CheckoutUpdate) validate(v *validator) {
 
 func (r *CheckoutUpdate) resourceID() string { return r.ID }
 
+// CheckoutStatus is where a checkout session stands.
+type CheckoutStatus string
+
+// CheckoutStatus values.
+const (
+	// CheckoutStatusActive: customers can pay it.
+	CheckoutStatusActive CheckoutStatus = "active"
+	// CheckoutStatusInactive: deactivated; it can be deleted.
+	CheckoutStatusInactive CheckoutStatus = "inactive"
+	// CheckoutStatusCompleted: paid.
+	CheckoutStatusCompleted CheckoutStatus = "completed"
+	// CheckoutStatusDeleted: deleted; it changes no more.
+	CheckoutStatusDeleted CheckoutStatus = "deleted"
+)
+
 // Checkout is a checkout session.
 type Checkout struct {
 	ID            string `json:"checkoutId"`
 	SubMerchantID string `json:"subMerchantId,omitempty"`
-	// Status is active, inactive, completed or deleted.
-	Status    string `json:"status,omitempty"`
-	URL       string `json:"url,omitempty"`
-	Amount    Amount `json:"amount,omitempty"`
-	Reference string `json:"reference,omitempty"`
+	// Status is where it stands.
+	Status    CheckoutStatus `json:"status,omitempty"`
+	URL       string         `json:"url,omitempty"`
+	Amount    Amount         `json:"amount,omitempty"`
+	Reference string         `json:"reference,omitempty"`
 	ResponseMeta
 }
 

@@ -22,7 +22,7 @@ const (
 	DefaultTimeout = 30 * time.Second
 	// DefaultTransactionTimeout bounds one attempt of a transaction: the
 	// 35 s Jupico documents.
-	DefaultTransactionTimeout = wire.TransactionTimeout
+	DefaultTransactionTimeout = 35 * time.Second
 )
 
 // Client talks to Jupico's API. Create one with NewClient and share it: it is
@@ -86,7 +86,7 @@ type Client struct {
 // Credentials themselves (their form, a _FILE, another provider) are read
 // at the first request and by every refresh.
 func NewClient(opts ...Option) (*Client, error) {
-	cfg := config{env: Sandbox, timeout: DefaultTimeout, txnTimeout: DefaultTransactionTimeout, rollbackTimeout: DefaultRollbackTimeout}
+	cfg := config{env: EnvironmentSandbox, timeout: DefaultTimeout, txnTimeout: DefaultTransactionTimeout, rollbackTimeout: DefaultRollbackTimeout}
 	for _, o := range opts {
 		if o == nil {
 			return nil, invalid("nil option")
@@ -142,9 +142,9 @@ func NewClient(opts ...Option) (*Client, error) {
 		ua += " " + cfg.uaSuffix
 	}
 	t := transport.New(transport.Options{
-		RootCAs:         cfg.roots,
-		Certificates:    cfg.clientCerts,
-		MaxConnsPerHost: cfg.maxConns,
+		RootCAs:             cfg.roots,
+		Certificates:        cfg.clientCerts,
+		MaxIdleConnsPerHost: cfg.maxConns,
 		// Every attempt runs under its own deadline (WithTimeout,
 		// WithTransactionTimeout), headers and body included.
 		ResponseHeaderTimeout: -1,

@@ -62,7 +62,7 @@ func TestWrongCredentialsGiveUnauthorized(t *testing.T) {
 	var ae *jupico.APIError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, http.StatusUnauthorized, ae.HTTPStatus)
-	assert.Equal(t, jupico.CodeAuthInvalidAPIToken, ae.Code)
+	assert.Equal(t, jupico.ErrorCodeAuthInvalidAPIToken, ae.Code)
 	assert.NotEmpty(t, ae.RequestID)
 	assert.Equal(t, 1, srv.Refused(), "a 401 is not retried when the credentials did not change")
 	assert.Empty(t, srv.Requests(), "the fake records only authenticated requests")
@@ -187,7 +187,7 @@ func TestCredentialsChangedAfter401AreRetriedOnce(t *testing.T) {
 		}
 		return newCreds, nil
 	})
-	c := srv.Client(jupico.WithCredentials(provider), jupico.WithRetry(jupico.NoRetry))
+	c := srv.Client(jupico.WithCredentials(provider), jupico.WithRetry(jupico.NoRetry()))
 	_, err := c.Status(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, int32(2), calls.Load(), "the stale key, then the rotated one")
@@ -209,7 +209,7 @@ func TestCredentialsRotatedTwiceDuringOneCall(t *testing.T) {
 		n := min(calls.Add(1), 3)
 		return credentials.NewBasic(fmt.Sprintf("user-v%d", n), fmt.Sprintf("password-v%d", n))
 	})
-	c := srv.Client(jupico.WithCredentials(provider), jupico.WithRetry(jupico.NoRetry))
+	c := srv.Client(jupico.WithCredentials(provider), jupico.WithRetry(jupico.NoRetry()))
 	_, err := c.CreditCard.Sale(context.Background(), &jupico.ChargeRequest{
 		SubMerchantID: "jpt-fs-demo-acc1-m1",
 		Amount:        jupico.Cents(1234),
@@ -237,7 +237,7 @@ func TestReauthAfter401IsBounded(t *testing.T) {
 		n := calls.Add(1)
 		return credentials.NewBasic(fmt.Sprintf("wrong-user-%d", n), "wrong-password")
 	})
-	c := srv.Client(jupico.WithCredentials(provider), jupico.WithRetry(jupico.NoRetry))
+	c := srv.Client(jupico.WithCredentials(provider), jupico.WithRetry(jupico.NoRetry()))
 	_, err := c.Status(context.Background())
 	require.ErrorIs(t, err, jupico.ErrUnauthorized)
 	var ae *jupico.APIError
@@ -269,7 +269,7 @@ func TestRetriesExhaustedReportAttempts(t *testing.T) {
 	var ae *jupico.APIError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, 3, ae.Attempts)
-	assert.Equal(t, jupico.CodeServiceUnavailable, ae.Code)
+	assert.Equal(t, jupico.ErrorCodeServiceUnavailable, ae.Code)
 	assert.Contains(t, err.Error(), "after 3 attempts")
 	assert.Len(t, srv.Requests(), 3)
 }
@@ -461,7 +461,7 @@ func TestErrorsMatchSentinels(t *testing.T) {
 	for _, tc := range cases {
 		srv.Reset()
 		srv.InjectFault("/status", jupicotest.Fault{Status: tc.status, Code: tc.code, Message: "card 4111 1111 1111 1111 refused"})
-		c := srv.Client(jupico.WithRetry(jupico.NoRetry))
+		c := srv.Client(jupico.WithRetry(jupico.NoRetry()))
 		_, err := c.Status(context.Background())
 		require.Error(t, err)
 		assert.ErrorIs(t, err, tc.want, "status %d", tc.status)

@@ -36,7 +36,7 @@ func TestCardLifecycleAgainstFake(t *testing.T) {
 
 	sale, err := c.CreditCard.Sale(ctx, charge(2500))
 	require.NoError(t, err)
-	assert.Equal(t, jupico.StatusSucceeded, sale.Status)
+	assert.Equal(t, jupico.TransactionStatusSucceeded, sale.Status)
 	assert.Equal(t, jupico.Cents(2500), sale.Amount)
 	assert.NotEmpty(t, sale.ID)
 	assert.Equal(t, "A1B2C3", sale.AuthCode)
@@ -88,7 +88,7 @@ func TestSandboxTriggers(t *testing.T) {
 	t.Parallel()
 	srv := jupicotest.NewServer(t)
 	c := srv.Client(fast)
-	declines := map[int64]jupico.ErrorCode{9020: jupico.CodeDeclined, 9023: jupico.CodeInsufficientFunds, 9024: jupico.CodeDoNotHonor}
+	declines := map[int64]jupico.ErrorCode{9020: jupico.ErrorCodeDeclined, 9023: jupico.ErrorCodeInsufficientFunds, 9024: jupico.ErrorCodeDoNotHonor}
 	for cents, code := range declines {
 		req := charge(cents)
 		req.PaymentToken = jupico.PermanentToken("card", jupico.SandboxTestToken)
@@ -101,7 +101,7 @@ func TestSandboxTriggers(t *testing.T) {
 		assert.Equal(t, code, ae.Code)
 		assert.NotEmpty(t, ae.Message)
 		require.NotNil(t, tx, "a declined transaction is returned with its error")
-		assert.Equal(t, jupico.StatusDeclined, tx.Status)
+		assert.Equal(t, jupico.TransactionStatusDeclined, tx.Status)
 	}
 	assert.Len(t, srv.RequestsTo("/v1/transactions/creditcard/sale"), 3, "declines are never retried")
 

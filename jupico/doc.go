@@ -64,9 +64,10 @@
 //
 // # Environments and credentials
 //
-// The default environment is Sandbox; WithEnvironment(Production) selects the
-// live platform. Credentials come from credentials.FromEnv unless
-// WithCredentials says otherwise (JUPICO_API_USERNAME and
+// The default environment is EnvironmentSandbox;
+// WithEnvironment(EnvironmentProduction) selects the live platform.
+// Credentials come from credentials.FromEnv unless WithCredentials says
+// otherwise (JUPICO_API_USERNAME and
 // JUPICO_API_PASSWORD, or the pre-encoded JUPICO_API_KEY). The provider is
 // asked before every attempt, so a rotated key takes effect without a
 // restart; a 401 for a key that has since changed is sent again with the

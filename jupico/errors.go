@@ -77,23 +77,23 @@ type ErrorCode string
 
 // Error codes Jupico documents.
 const (
-	CodeInvalidPayload         ErrorCode = wire.CodeInvalidPayload
-	CodeWrongURL               ErrorCode = wire.CodeWrongURL
-	CodeForbidden              ErrorCode = wire.CodeForbidden
-	CodeServiceUnavailable     ErrorCode = wire.CodeServiceUnavailable
-	CodeInternalServerError    ErrorCode = wire.CodeInternalServerError
-	CodeAuthInvalidSubmerchant ErrorCode = wire.CodeAuthInvalidSubmerchant
-	CodeAuthInvalidRole        ErrorCode = wire.CodeAuthInvalidRole
-	CodeAuthHeaderNotPresent   ErrorCode = wire.CodeAuthHeaderNotPresent
-	CodeAuthInvalidAPIToken    ErrorCode = wire.CodeAuthInvalidAPIToken
-	CodeAuthInvalidAPIUser     ErrorCode = wire.CodeAuthInvalidAPIUser
-	CodeAuthInvalidFacilitator ErrorCode = wire.CodeAuthInvalidFacilitator
-	CodeAuthInvalidProduct     ErrorCode = wire.CodeAuthInvalidProduct
-	CodeAuthInvalidContentType ErrorCode = wire.CodeAuthInvalidContentType
-	CodeDeclined               ErrorCode = wire.CodeDeclined
-	CodeInsufficientFunds      ErrorCode = wire.CodeInsufficientFunds
-	CodeDoNotHonor             ErrorCode = wire.CodeDoNotHonor
-	CodeTransactionNotAllowed  ErrorCode = wire.CodeTransactionNotAllowed
+	ErrorCodeInvalidPayload         ErrorCode = "invalid_payload"
+	ErrorCodeWrongURL               ErrorCode = "wrong_url"
+	ErrorCodeForbidden              ErrorCode = "forbidden"
+	ErrorCodeServiceUnavailable     ErrorCode = "service_unavailable"
+	ErrorCodeInternalServerError    ErrorCode = "internal_server_error"
+	ErrorCodeAuthInvalidSubmerchant ErrorCode = "auth_invalid_submerchant"
+	ErrorCodeAuthInvalidRole        ErrorCode = "auth_invalid_role"
+	ErrorCodeAuthHeaderNotPresent   ErrorCode = "auth_header_not_present"
+	ErrorCodeAuthInvalidAPIToken    ErrorCode = "auth_invalid_api_token"
+	ErrorCodeAuthInvalidAPIUser     ErrorCode = "auth_invalid_api_user"
+	ErrorCodeAuthInvalidFacilitator ErrorCode = "auth_invalid_facilitator"
+	ErrorCodeAuthInvalidProduct     ErrorCode = "auth_invalid_product"
+	ErrorCodeAuthInvalidContentType ErrorCode = "auth_invalid_content_type"
+	ErrorCodeDeclined               ErrorCode = "tx_cc_declined"
+	ErrorCodeInsufficientFunds      ErrorCode = "tx_cc_declined_insufficient_funds"
+	ErrorCodeDoNotHonor             ErrorCode = "tx_cc_declined_do_not_honor"
+	ErrorCodeTransactionNotAllowed  ErrorCode = "tx_cc_declined_transaction_not_allowed"
 )
 
 // maxMessageBytes caps how much of Jupico's error message an APIError keeps.

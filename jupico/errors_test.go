@@ -35,7 +35,7 @@ func TestExportedErrorTypesWorkOnAnyValue(t *testing.T) {
 		{"APIError zero", &jupico.APIError{}, "jupico: ", "jupico: "},
 		{"APIError nil", (*jupico.APIError)(nil), "jupico: ", "jupico: "},
 		{"APIError status only", &jupico.APIError{HTTPStatus: 500}, "jupico: ", "500 Internal Server Error"},
-		{"APIError code only", &jupico.APIError{Code: jupico.CodeDeclined, Message: "declined"}, "jupico: ", "tx_cc_declined: declined"},
+		{"APIError code only", &jupico.APIError{Code: jupico.ErrorCodeDeclined, Message: "declined"}, "jupico: ", "tx_cc_declined: declined"},
 		{"APIError operation only", &jupico.APIError{Operation: "creditcard.sale"}, "jupico: creditcard.sale", "creditcard.sale"},
 		{"RequestError zero", &jupico.RequestError{}, "jupico: ", "request failed"},
 		{"RequestError nil", (*jupico.RequestError)(nil), "jupico: ", "jupico: "},

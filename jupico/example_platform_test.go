@@ -21,7 +21,7 @@ func ExampleSubscriptionsService_Create() {
 	ctx := context.Background()
 
 	plan, err := client.Plans.Create(ctx, &jupico.PlanRequest{
-		SubMerchantID: "jpt-fs-demo-acc1-m1", Name: "Gold", Amount: jupico.Cents(1500), Frequency: jupico.Monthly,
+		SubMerchantID: "jpt-fs-demo-acc1-m1", Name: "Gold", Amount: jupico.Cents(1500), Frequency: jupico.FrequencyMonthly,
 	})
 	if err != nil {
 		fmt.Println(err)

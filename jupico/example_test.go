@@ -12,7 +12,7 @@ import (
 )
 
 // A client for the in-process fake Jupico. Against the real API, drop the
-// base URL and root CAs, choose jupico.WithEnvironment(jupico.Production) or
+// base URL and root CAs, choose jupico.WithEnvironment(jupico.EnvironmentProduction) or
 // keep the Sandbox default, and let the credentials come from the
 // environment (the default).
 func Example() {

@@ -40,7 +40,7 @@ var fuzzOps = []fuzzOp{
 		return c.Query.Disputes(ctx, &jupico.ListFilter{SubMerchantID: merchant})
 	}, false},
 	{"/v1/subscriptions/plan/create", func(ctx context.Context, c *jupico.Client) (any, error) {
-		return c.Plans.Create(ctx, &jupico.PlanRequest{SubMerchantID: merchant, Name: "Gold", Amount: jupico.Cents(900), Frequency: jupico.Monthly})
+		return c.Plans.Create(ctx, &jupico.PlanRequest{SubMerchantID: merchant, Name: "Gold", Amount: jupico.Cents(900), Frequency: jupico.FrequencyMonthly})
 	}, false},
 	{"/v1/query/balance", func(ctx context.Context, c *jupico.Client) (any, error) {
 		return c.Query.Balance(ctx, &jupico.BalanceRequest{SubMerchantID: merchant})
@@ -249,10 +249,10 @@ func FuzzNoCardNumberLeaves(f *testing.F) {
 		f.Add(s)
 	}
 	srv := jupicotest.NewServer(f)
-	client := srv.Client(jupico.WithRetry(jupico.NoRetry))
+	client := srv.Client(jupico.WithRetry(jupico.NoRetry()))
 	f.Fuzz(func(t *testing.T, s string) {
 		srv.Reset()
-		req := &jupico.PlanRequest{SubMerchantID: merchant, Name: "Gold", Amount: jupico.Cents(900), Frequency: jupico.Monthly,
+		req := &jupico.PlanRequest{SubMerchantID: merchant, Name: "Gold", Amount: jupico.Cents(900), Frequency: jupico.FrequencyMonthly,
 			Description: s, Extra: map[string]any{"note": []any{s}}}
 		if s != "" && s != "note" {
 			req.Extra[s] = 1

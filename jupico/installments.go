@@ -95,14 +95,29 @@ func (r *InstallmentRequest) validate(v *validator) {
 	v.text("reference", r.Reference, 100)
 }
 
+// InstallmentStatus is where an installment plan stands.
+type InstallmentStatus string
+
+// InstallmentStatus values.
+const (
+	// InstallmentStatusActive: its executions are charged when due.
+	InstallmentStatusActive InstallmentStatus = "active"
+	// InstallmentStatusInactive: paused: nothing is charged until activated again.
+	InstallmentStatusInactive InstallmentStatus = "inactive"
+	// InstallmentStatusCompleted: every execution was paid.
+	InstallmentStatusCompleted InstallmentStatus = "completed"
+	// InstallmentStatusDeleted: deleted; it changes no more.
+	InstallmentStatusDeleted InstallmentStatus = "deleted"
+)
+
 // Installment is an installment plan.
 type Installment struct {
 	ID            string `json:"installmentId"`
 	SubMerchantID string `json:"subMerchantId,omitempty"`
 	CustomerID    string `json:"customerId,omitempty"`
-	// Status is active, inactive, completed or deleted.
-	Status string `json:"status,omitempty"`
-	Total  Amount `json:"total,omitempty"`
+	// Status is where it stands.
+	Status InstallmentStatus `json:"status,omitempty"`
+	Total  Amount            `json:"total,omitempty"`
 	// Charged is what Create charged at once; zero when nothing was.
 	Charged       Amount `json:"chargedAmount,omitempty"`
 	TransactionID string `json:"transactionId,omitempty"`
@@ -112,12 +127,27 @@ type Installment struct {
 	ResponseMeta
 }
 
+// ExecutionStatus is where one scheduled payment of an installment plan stands.
+type ExecutionStatus string
+
+// ExecutionStatus values.
+const (
+	// ExecutionStatusScheduled: not due yet.
+	ExecutionStatusScheduled ExecutionStatus = "scheduled"
+	// ExecutionStatusPaid: charged.
+	ExecutionStatusPaid ExecutionStatus = "paid"
+	// ExecutionStatusFailed: its charge failed.
+	ExecutionStatusFailed ExecutionStatus = "failed"
+	// ExecutionStatusCancelled: it will not be charged.
+	ExecutionStatusCancelled ExecutionStatus = "cancelled"
+)
+
 // Execution is one scheduled payment of an installment plan.
 type Execution struct {
 	Date   Date   `json:"date"`
 	Amount Amount `json:"amount"`
-	// Status is scheduled, paid, failed or cancelled.
-	Status string `json:"status,omitempty"`
+	// Status is where it stands.
+	Status ExecutionStatus `json:"status,omitempty"`
 }
 
 // Create creates an installment plan and charges what is due now.

@@ -43,17 +43,17 @@ type InviteStatus string
 // created, sent (and perhaps re-sent), opened by the merchant (Initiated),
 // submitted for underwriting (Onboarding).
 const (
-	InviteCreated    InviteStatus = "Created"
-	InviteSent       InviteStatus = "Sent"
-	InviteResent     InviteStatus = "Re-sent"
-	InviteInitiated  InviteStatus = "Initiated"
-	InviteOnboarding InviteStatus = "Onboarding"
+	InviteStatusCreated    InviteStatus = "Created"
+	InviteStatusSent       InviteStatus = "Sent"
+	InviteStatusResent     InviteStatus = "Re-sent"
+	InviteStatusInitiated  InviteStatus = "Initiated"
+	InviteStatusOnboarding InviteStatus = "Onboarding"
 )
 
 // Statuses of an invite that ended before the merchant submitted.
 const (
-	InviteCancelled InviteStatus = "Cancelled"
-	InviteExpired   InviteStatus = "Expired"
+	InviteStatusCancelled InviteStatus = "Cancelled"
+	InviteStatusExpired   InviteStatus = "Expired"
 )
 
 // InviteRequest invites a merchant. Name and Email are required.

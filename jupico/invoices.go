@@ -32,10 +32,10 @@ type PaymentTerm string
 
 // Payment terms.
 const (
-	DueOnReceipt PaymentTerm = "dueOnReceipt"
-	Net15        PaymentTerm = "net15"
-	Net30        PaymentTerm = "net30"
-	Net60        PaymentTerm = "net60"
+	PaymentTermDueOnReceipt PaymentTerm = "dueOnReceipt"
+	PaymentTermNet15        PaymentTerm = "net15"
+	PaymentTermNet30        PaymentTerm = "net30"
+	PaymentTermNet60        PaymentTerm = "net60"
 )
 
 // InvoiceRequest describes a new invoice. Documented and required:
@@ -151,15 +151,32 @@ func itemsTotal(items []Item) (sum Amount, priced bool) {
 	return sum, priced
 }
 
+// InvoiceStatus is where an invoice stands.
+type InvoiceStatus string
+
+// InvoiceStatus values.
+const (
+	// InvoiceStatusDraft: created, not sent; it can be updated, sent, voided or deleted.
+	InvoiceStatusDraft InvoiceStatus = "draft"
+	// InvoiceStatusSent: sent to the customer; it can be updated, sent again or voided.
+	InvoiceStatusSent InvoiceStatus = "sent"
+	// InvoiceStatusPaid: the customer paid it.
+	InvoiceStatusPaid InvoiceStatus = "paid"
+	// InvoiceStatusVoided: voided; it can no longer be paid.
+	InvoiceStatusVoided InvoiceStatus = "voided"
+	// InvoiceStatusDeleted: deleted (a draft); it changes no more.
+	InvoiceStatusDeleted InvoiceStatus = "deleted"
+)
+
 // Invoice is an invoice.
 type Invoice struct {
 	ID            string `json:"invoiceId"`
 	SubMerchantID string `json:"subMerchantId,omitempty"`
 	CustomerID    string `json:"customerId,omitempty"`
-	// Status is draft, sent, paid, voided or deleted.
-	Status  string `json:"status,omitempty"`
-	Total   Amount `json:"total,omitempty"`
-	DueDate Date   `json:"dueDate,omitzero"`
+	// Status is where it stands.
+	Status  InvoiceStatus `json:"status,omitempty"`
+	Total   Amount        `json:"total,omitempty"`
+	DueDate Date          `json:"dueDate,omitzero"`
 	// URL is where the customer pays it.
 	URL       string `json:"url,omitempty"`
 	Reference string `json:"reference,omitempty"`

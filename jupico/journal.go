@@ -71,42 +71,46 @@ type JournalState string
 
 // Journal states.
 const (
-	// JournalIntent: recorded before sending; the outcome is not known
+	// JournalStateIntent: recorded before sending; the outcome is not known
 	// yet. Left behind by a process that died, it means the request may
 	// have been processed.
-	JournalIntent JournalState = "intent"
-	// JournalRollbackOwed: the outcome is unknown and a rollback is owed,
+	JournalStateIntent JournalState = "intent"
+	// JournalStateRollbackOwed: the outcome is unknown and a rollback is owed,
 	// not acknowledged yet. Recovery sends it again at NextTry.
-	JournalRollbackOwed JournalState = "rollback-owed"
-	// JournalLookupOwed: the outcome is unknown, the operation has no
+	JournalStateRollbackOwed JournalState = "rollback-owed"
+	// JournalStateLookupOwed: the outcome is unknown, the operation has no
 	// rollback, and recovery looks the request up through the Query API
 	// by its reference at NextTry, until it is found or the grace period
 	// (WithReconcileGrace) has passed.
-	JournalLookupOwed JournalState = "lookup-owed"
-	// JournalDone: the outcome is known (Outcome says which) and nothing
+	JournalStateLookupOwed JournalState = "lookup-owed"
+	// JournalStateDone: the outcome is known (Outcome says which) and nothing
 	// is owed.
-	JournalDone JournalState = "done"
+	JournalStateDone JournalState = "done"
 )
+
+// JournalOutcome is what became of a journaled transaction, as a done
+// entry records it in JournalEntry.Outcome.
+type JournalOutcome string
 
 // Outcomes a done entry records.
 const (
-	OutcomeApproved     = "approved"
-	OutcomeDeclined     = "declined"
-	OutcomeNotProcessed = "not processed"
-	OutcomeRolledBack   = "rolled back"
-	// OutcomeReconcile: the outcome is unknown and the SDK cannot settle
+	JournalOutcomeApproved     JournalOutcome = "approved"
+	JournalOutcomeDeclined     JournalOutcome = "declined"
+	JournalOutcomeNotProcessed JournalOutcome = "not processed"
+	JournalOutcomeRolledBack   JournalOutcome = "rolled back"
+	// JournalOutcomeReconcile: the outcome is unknown and the SDK cannot settle
 	// it (no rollback and no query to ask, or a rollback Jupico refused):
 	// it was reported, to the caller or through the rollback hook, for a
 	// person to reconcile.
-	OutcomeReconcile = "reconcile"
-	// OutcomeFound: recovery found the request through the Query API by
+	JournalOutcomeReconcile JournalOutcome = "reconcile"
+	// JournalOutcomeFound: recovery found the request through the Query API by
 	// its reference: Jupico processed it. TransactionID holds Jupico's id
 	// for it and FoundStatus its status.
-	OutcomeFound = "found"
-	// OutcomeAbsent: recovery did not find the request through the Query
+	JournalOutcomeFound JournalOutcome = "found"
+	// JournalOutcomeAbsent: recovery did not find the request through the Query
 	// API within the grace period: not processed as far as Jupico shows,
 	// so it is safe to send again (the SDK never does so on its own).
-	OutcomeAbsent = "absent"
+	JournalOutcomeAbsent JournalOutcome = "absent"
 )
 
 // JournalEntry is one journaled transaction. Its body is what was sent:
@@ -125,10 +129,10 @@ type JournalEntry struct {
 	// the transaction in Jupico's Query API.
 	Reference string `json:"reference,omitempty"`
 	// State and Outcome say where it stands; Outcome is set once done.
-	State   JournalState `json:"state"`
-	Outcome string       `json:"outcome,omitempty"`
+	State   JournalState   `json:"state"`
+	Outcome JournalOutcome `json:"outcome,omitempty"`
 	// TransactionID is Jupico's id for an approved or declined
-	// transaction, or for the record recovery found (OutcomeFound).
+	// transaction, or for the record recovery found (JournalOutcomeFound).
 	TransactionID string `json:"transactionId,omitempty"`
 	// FoundStatus is the status Jupico reported for the record recovery
 	// found by reference, e.g. "pending" for a payout.
@@ -152,7 +156,7 @@ type JournalEntry struct {
 }
 
 // Done reports whether nothing is owed for the entry.
-func (e *JournalEntry) Done() bool { return e.State == JournalDone }
+func (e *JournalEntry) Done() bool { return e.State == JournalStateDone }
 
 // DefaultJournalRetention is how long done entries are kept before
 // recovery compacts them.
@@ -205,7 +209,7 @@ func (c *Client) begin(ctx context.Context, op *wire.Operation, body []byte) (*J
 		}
 	}
 	now := c.now()
-	e := &JournalEntry{ID: newEntryID(), Operation: op.Name, Body: body, Reference: referenceOf(body), State: JournalIntent,
+	e := &JournalEntry{ID: newEntryID(), Operation: op.Name, Body: body, Reference: referenceOf(body), State: JournalStateIntent,
 		Created: now, Updated: now}
 	c.flight.Store(e.ID, struct{}{})
 	if err := c.journal.Record(ctx, e); err != nil {
@@ -217,11 +221,11 @@ func (c *Client) begin(ctx context.Context, op *wire.Operation, body []byte) (*J
 
 // finish records that e is done with outcome, and returns the journal's
 // error when it could not (logged too).
-func (c *Client) finish(ctx context.Context, e *JournalEntry, outcome, txID string) error {
+func (c *Client) finish(ctx context.Context, e *JournalEntry, outcome JournalOutcome, txID string) error {
 	if e == nil {
 		return nil
 	}
-	e.State, e.Outcome, e.Updated = JournalDone, outcome, c.now()
+	e.State, e.Outcome, e.Updated = JournalStateDone, outcome, c.now()
 	if txID != "" {
 		e.TransactionID = txID
 	}
@@ -237,7 +241,7 @@ func (c *Client) owe(ctx context.Context, e *JournalEntry) {
 	if e == nil {
 		return
 	}
-	e.State, e.Updated = JournalRollbackOwed, c.now()
+	e.State, e.Updated = JournalStateRollbackOwed, c.now()
 	if err := c.journal.Record(ctx, e); err != nil {
 		c.logJournal(ctx, "record the rollback owed", e, err)
 	}
@@ -268,9 +272,9 @@ func (c *Client) inFlight(id string) bool {
 // reverse a charge the caller was told went through. It returns nil when
 // the caller may be given the answer.
 func (c *Client) settleAnswer(ctx context.Context, op *wire.Operation, body []byte, e *JournalEntry, declined bool, txID string) error {
-	outcome := OutcomeApproved
+	outcome := JournalOutcomeApproved
 	if declined {
-		outcome = OutcomeDeclined
+		outcome = JournalOutcomeDeclined
 	}
 	err := c.finish(ctx, e, outcome, txID)
 	if err == nil || declined || op.Rollback == nil {

@@ -33,7 +33,7 @@ func clearEnv(t *testing.T) {
 // payment failing. Any other provider is still read lazily.
 func TestNewClientWithoutCredentialsInTheEnvironment(t *testing.T) {
 	clearEnv(t)
-	for _, opts := range [][]jupico.Option{nil, {jupico.WithEnvironment(jupico.Production)}, {jupico.WithBaseURL("https://127.0.0.1:8443")}} {
+	for _, opts := range [][]jupico.Option{nil, {jupico.WithEnvironment(jupico.EnvironmentProduction)}, {jupico.WithBaseURL("https://127.0.0.1:8443")}} {
 		c, err := jupico.NewClient(opts...)
 		require.Error(t, err)
 		assert.Nil(t, c)

@@ -98,29 +98,33 @@ func (NopObserver) CredentialsRefresh(context.Context, credentials.RefreshEvent)
 // Sweep does nothing.
 func (NopObserver) Sweep(context.Context, SweepInfo) {}
 
-// Kinds of operation, as CallInfo.Kind names them: they decide how a call
-// is retried.
+// CallKind is the kind of an operation, as CallInfo.Kind names it: it
+// decides how a call is retried.
+type CallKind string
+
+// Kinds of operation.
 const (
-	// KindRead: a query or lookup; retried on any transport failure and on
+	// CallKindRead: a query or lookup; retried on any transport failure and on
 	// 429, 502, 503 and 504.
-	KindRead = "read"
-	// KindWrite: a change that moves no money; retried only when the
+	CallKindRead CallKind = "read"
+	// CallKindWrite: a change that moves no money; retried only when the
 	// request never left, and on 503.
-	KindWrite = "write"
-	// KindTransaction: moves money; retried only when the request never
+	CallKindWrite CallKind = "write"
+	// CallKindTransaction: moves money; retried only when the request never
 	// left, and on 503; an unknown outcome is rolled back.
-	KindTransaction = "transaction"
-	// KindRollback: a system reversal; safe to repeat, retried on any
+	CallKindTransaction CallKind = "transaction"
+	// CallKindRollback: a system reversal; safe to repeat, retried on any
 	// failure.
-	KindRollback = "rollback"
+	CallKindRollback CallKind = "rollback"
 )
 
 // CallInfo describes a call: one operation sent to Jupico, with its
 // attempts.
 type CallInfo struct {
-	// Operation names it, e.g. "creditcard.sale"; Kind is one of the Kind
-	// constants.
-	Operation, Kind string
+	// Operation names it, e.g. "creditcard.sale".
+	Operation string
+	// Kind is what kind of operation it is.
+	Kind CallKind
 	// Method and Path are the HTTP method and the operation's path, a
 	// constant with no identifiers or query (url.template in OpenTelemetry's
 	// terms); Host is the API's host and port.
@@ -152,103 +156,131 @@ type AttemptInfo struct {
 	// RequestID is the answer's request identifier, when it carried one.
 	RequestID string
 	// Error is the category of a failure with no answer, or of an answer
-	// whose body could not be read (the Error constants); "" otherwise.
-	Error string
+	// whose body could not be read; "" otherwise.
+	Error ErrorCategory
 	// MaybeProcessed is set for such a failure after the request was
 	// written: Jupico may have processed it.
 	MaybeProcessed bool
-	// Retry says why another attempt follows (the Retry constants); "" when
-	// none does.
-	Retry string
+	// Retry says why another attempt follows; "" when none does.
+	Retry RetryReason
 }
 
-// Categories of a failure with no answer, as AttemptInfo.Error,
-// CallResult.Error and RollbackEvent's categories name them.
+// ErrorCategory is the category of a failure, as AttemptInfo.Error,
+// CallResult.Error, RollbackEvent.CauseCategory and ErrorCategory, and SweepInfo.Error name it: the
+// kind of error, never its text. Most mirror a sentinel error of the
+// package (ErrorCategoryTLSHandshake is ErrTLSHandshake's).
+type ErrorCategory string
+
+// Categories of a failure.
 const (
-	ErrorTimeout     = "timeout"
-	ErrorConnection  = "connection"
-	ErrorTLS         = "tls"
-	ErrorCertificate = "certificate"
-	ErrorCredentials = "credentials"
-	ErrorRateLimiter = "rate_limiter"
-	ErrorPolicy      = "transport_policy" // a redirect, a middleware's rewrite
-	ErrorTooLarge    = "response_too_large"
-	ErrorCanceled    = "canceled"
-	// ErrorStatus: Jupico answered with an error status (its code and
-	// Jupico's error code say which).
-	ErrorStatus = "status"
-	// ErrorUnreadable: the answer was not the JSON the contract describes.
-	ErrorUnreadable = "unreadable"
-	// ErrorJournal: the journal could not record the transaction.
-	ErrorJournal = "journal"
-	// ErrorOther: anything else.
-	ErrorOther = "other"
+	// ErrorCategoryTimeout: ErrTimeout, or the context's deadline passed.
+	ErrorCategoryTimeout ErrorCategory = "timeout"
+	// ErrorCategoryConnection: ErrConnection.
+	ErrorCategoryConnection ErrorCategory = "connection"
+	// ErrorCategoryTLSHandshake: ErrTLSHandshake.
+	ErrorCategoryTLSHandshake ErrorCategory = "tls"
+	// ErrorCategoryCertificate: ErrCertificate.
+	ErrorCategoryCertificate ErrorCategory = "certificate"
+	// ErrorCategoryCredentials: ErrCredentials.
+	ErrorCategoryCredentials ErrorCategory = "credentials"
+	// ErrorCategoryRateLimiter: ErrRateLimiter.
+	ErrorCategoryRateLimiter ErrorCategory = "rate_limiter"
+	// ErrorCategoryTransportPolicy: ErrTransportPolicy or ErrRedirect (a
+	// redirect, a middleware's rewrite).
+	ErrorCategoryTransportPolicy ErrorCategory = "transport_policy"
+	// ErrorCategoryResponseTooLarge: ErrResponseTooLarge.
+	ErrorCategoryResponseTooLarge ErrorCategory = "response_too_large"
+	// ErrorCategoryCanceled: the context was canceled.
+	ErrorCategoryCanceled ErrorCategory = "canceled"
+	// ErrorCategoryStatus: Jupico answered with an error status (its code
+	// and Jupico's error code say which).
+	ErrorCategoryStatus ErrorCategory = "status"
+	// ErrorCategoryMalformedAnswer: ErrMalformedAnswer, the answer was not
+	// the JSON the contract describes.
+	ErrorCategoryMalformedAnswer ErrorCategory = "unreadable"
+	// ErrorCategoryJournal: ErrJournal, the journal could not record the
+	// transaction.
+	ErrorCategoryJournal ErrorCategory = "journal"
+	// ErrorCategoryOther: anything else.
+	ErrorCategoryOther ErrorCategory = "other"
 )
 
-// Reasons another attempt follows, as AttemptInfo.Retry names them.
+// RetryReason says why another attempt of a call follows, as
+// AttemptInfo.Retry names it.
+type RetryReason string
+
+// Reasons another attempt follows.
 const (
-	RetryStatus     = "status"     // 429, 502, 503 or 504 (503 only for writes and transactions)
-	RetryConnection = "connection" // the request never left, or (reads, rollbacks) the answer broke off
-	RetryTimeout    = "timeout"    // reads and rollbacks only
-	RetryReauth     = "reauth"     // 401, and the credentials had changed meanwhile
+	RetryReasonStatus     RetryReason = "status"     // 429, 502, 503 or 504 (503 only for writes and transactions)
+	RetryReasonConnection RetryReason = "connection" // the request never left, or (reads, rollbacks) the answer broke off
+	RetryReasonTimeout    RetryReason = "timeout"    // reads and rollbacks only
+	RetryReasonReauth     RetryReason = "reauth"     // 401, and the credentials had changed meanwhile
 )
 
-// Outcomes of a call, as CallResult.Outcome names them.
+// CallOutcome is how a call ended, as CallResult.Outcome names it.
+type CallOutcome string
+
+// Outcomes of a call.
 const (
-	// OutcomeSucceeded: a 2xx success.
-	OutcomeSucceeded = "succeeded"
-	// OutcomeDeclinedCall: a transaction Jupico declined (its answer says
+	// CallOutcomeSucceeded: a 2xx success.
+	CallOutcomeSucceeded CallOutcome = "succeeded"
+	// CallOutcomeDeclined: a transaction Jupico declined (its answer says
 	// so, with a decline code); nothing moved.
-	OutcomeDeclinedCall = "declined"
-	// OutcomeRejected: Jupico refused the request and processed nothing
+	CallOutcomeDeclined CallOutcome = "declined"
+	// CallOutcomeRejected: Jupico refused the request and processed nothing
 	// (4xx other than 402, or 429 and 503 once retries ran out).
-	OutcomeRejected = "rejected"
-	// OutcomeIndeterminate: a transaction whose outcome is unknown (500,
+	CallOutcomeRejected CallOutcome = "rejected"
+	// CallOutcomeIndeterminate: a transaction whose outcome is unknown (500,
 	// a failure after it was written, an unreadable answer): it is rolled
 	// back when it has a rollback.
-	OutcomeIndeterminate = "indeterminate"
-	// OutcomeFailed: no usable answer, and for a transaction nothing was
+	CallOutcomeIndeterminate CallOutcome = "indeterminate"
+	// CallOutcomeFailed: no usable answer, and for a transaction nothing was
 	// sent, or the call is not a transaction.
-	OutcomeFailed = "failed"
+	CallOutcomeFailed CallOutcome = "failed"
 )
 
 // CallResult describes how a call ended.
 type CallResult struct {
-	// Outcome is one of the Outcome constants of a call.
-	Outcome string
+	// Outcome is how the call ended.
+	Outcome CallOutcome
 	// Attempts is how many attempts ran; Duration how long the call took.
 	Attempts int
 	Duration time.Duration
 	// StatusCode is the last HTTP status answered (0 when none was) and
 	// Code Jupico's error code in the answer, e.g. "invalid_payload".
 	StatusCode int
-	Code       string
+	Code       ErrorCode
 	// RequestID is the answer's request identifier, when it carried one.
 	RequestID string
 	// Error is the category of the failure, "" for an answer the caller
 	// receives as a success or a decline.
-	Error string
+	Error ErrorCategory
 }
 
-// Results of a rollback, as RollbackEvent.Result names them.
+// RollbackResult is what became of the rollback of a transaction whose
+// outcome was unknown (or, for recovery's lookups by reference, of the
+// transaction), as RollbackEvent.Result names it.
+type RollbackResult string
+
+// Results of a rollback.
 const (
-	// RollbackAcknowledged: Jupico acknowledged the rollback.
-	RollbackAcknowledged = "acknowledged"
-	// RollbackFailed: it was not acknowledged; it stays owed (recorded in
+	// RollbackResultAcknowledged: Jupico acknowledged the rollback.
+	RollbackResultAcknowledged RollbackResult = "acknowledged"
+	// RollbackResultFailed: it was not acknowledged; it stays owed (recorded in
 	// the journal when there is one, else left to the caller).
-	RollbackFailed = "failed"
-	// RollbackReconcile: the operation has no documented rollback; it was
+	RollbackResultFailed RollbackResult = "failed"
+	// RollbackResultReconcile: the operation has no documented rollback; it was
 	// reported for reconciliation.
-	RollbackReconcile = "reconcile"
-	// RollbackLeftToCaller: WithoutAutoRollback is set; the
+	RollbackResultReconcile RollbackResult = "reconcile"
+	// RollbackResultLeftToCaller: WithAutoRollback(false) is set; the
 	// *IndeterminateError carries the rollback to send.
-	RollbackLeftToCaller = "left_to_caller"
-	// RollbackFound: recovery found a request with no rollback through
+	RollbackResultLeftToCaller RollbackResult = "left_to_caller"
+	// RollbackResultFound: recovery found a request with no rollback through
 	// the Query API by its reference: Jupico processed it.
-	RollbackFound = "found"
-	// RollbackAbsent: recovery did not find such a request within the
+	RollbackResultFound RollbackResult = "found"
+	// RollbackResultAbsent: recovery did not find such a request within the
 	// grace period: not processed as far as Jupico shows.
-	RollbackAbsent = "absent"
+	RollbackResultAbsent RollbackResult = "absent"
 )
 
 // SweepInfo describes one recovery sweep of the journal.
@@ -269,7 +301,7 @@ type SweepInfo struct {
 	// Duration is how long the sweep took; Error the category of a
 	// journal failure that ended it ("" when none).
 	Duration time.Duration
-	Error    string
+	Error    ErrorCategory
 }
 
 // ReauthInfo describes what followed a 401.
@@ -279,9 +311,9 @@ type ReauthInfo struct {
 	// Changed is set when the credentials had changed since the refused
 	// attempt, and the request was sent again with them.
 	Changed bool
-	// Error is the category of a failure to read the credentials again,
-	// "" when they were read.
-	Error string
+	// Error is the category of a failure to read the credentials again
+	// (ErrorCategoryCredentials), "" when they were read.
+	Error ErrorCategory
 }
 
 // RefreshObserver returns the credentials.Cache option that reports the
@@ -307,8 +339,8 @@ func WithObserver(o Observer) Option {
 	}
 }
 
-// kindNames are the Kind constants by wire kind.
-var kindNames = [wire.NumKinds]string{wire.KindRead: KindRead, wire.KindWrite: KindWrite, wire.KindTransaction: KindTransaction, wire.KindRollback: KindRollback}
+// kindNames are the call kinds by wire kind.
+var kindNames = [wire.NumKinds]CallKind{wire.KindRead: CallKindRead, wire.KindWrite: CallKindWrite, wire.KindTransaction: CallKindTransaction, wire.KindRollback: CallKindRollback}
 
 // callKey is the context key of a call's observation.
 type callKey struct{}
@@ -357,11 +389,11 @@ func (ob *callObs) end(resp *pipeline.Response, err error) {
 		return
 	}
 	ob.done = true
-	r := CallResult{Duration: time.Since(ob.info.Start), Outcome: OutcomeSucceeded}
+	r := CallResult{Duration: time.Since(ob.info.Start), Outcome: CallOutcomeSucceeded}
 	if resp != nil {
 		r.Attempts, r.StatusCode, r.RequestID = resp.Attempts, resp.StatusCode, resp.RequestID
 		if resp.Envelope != nil && resp.Envelope.Error != nil {
-			r.Code = resp.Envelope.Error.Code
+			r.Code = ErrorCode(resp.Envelope.Error.Code)
 		}
 	}
 	if err != nil {
@@ -382,30 +414,30 @@ func (r *CallResult) classify(err error) {
 	)
 	cause := err
 	if errors.As(err, &ie) {
-		r.Outcome, cause = OutcomeIndeterminate, ie.Cause
+		r.Outcome, cause = CallOutcomeIndeterminate, ie.Cause
 	}
 	switch {
 	case errors.As(cause, &ae):
-		r.Attempts, r.StatusCode, r.Code, r.RequestID = ae.Attempts, ae.HTTPStatus, string(ae.Code), ae.RequestID
-		r.Error = ErrorStatus
+		r.Attempts, r.StatusCode, r.Code, r.RequestID = ae.Attempts, ae.HTTPStatus, ae.Code, ae.RequestID
+		r.Error = ErrorCategoryStatus
 		switch {
-		case r.Outcome == OutcomeIndeterminate:
+		case r.Outcome == CallOutcomeIndeterminate:
 		case errors.Is(ae, ErrDeclined):
-			r.Outcome, r.Error = OutcomeDeclinedCall, ""
+			r.Outcome, r.Error = CallOutcomeDeclined, ""
 		case ae.HTTPStatus < 500 || ae.HTTPStatus == 503:
-			r.Outcome = OutcomeRejected
+			r.Outcome = CallOutcomeRejected
 		default:
-			r.Outcome = OutcomeFailed
+			r.Outcome = CallOutcomeFailed
 		}
 	case errors.As(cause, &re):
 		r.Attempts, r.Error = re.Attempts, errorCategory(re)
-		if r.Outcome != OutcomeIndeterminate {
-			r.Outcome = OutcomeFailed
+		if r.Outcome != CallOutcomeIndeterminate {
+			r.Outcome = CallOutcomeFailed
 		}
 	default:
 		r.Error = errorCategory(cause)
-		if r.Outcome != OutcomeIndeterminate {
-			r.Outcome = OutcomeFailed
+		if r.Outcome != CallOutcomeIndeterminate {
+			r.Outcome = CallOutcomeFailed
 		}
 	}
 }
@@ -414,39 +446,39 @@ func (r *CallResult) classify(err error) {
 // the answer, and observers may use it as an attribute.
 const maxObservedCode = 64
 
-// errorCategory is the Error constant for err.
-func errorCategory(err error) string {
+// errorCategory is the category of err.
+func errorCategory(err error) ErrorCategory {
 	switch {
 	case err == nil:
 		return ""
 	case errors.Is(err, ErrJournal):
-		return ErrorJournal
+		return ErrorCategoryJournal
 	case errors.Is(err, ErrMalformedAnswer):
-		return ErrorUnreadable
+		return ErrorCategoryMalformedAnswer
 	case errors.Is(err, ErrTimeout), errors.Is(err, context.DeadlineExceeded):
-		return ErrorTimeout
+		return ErrorCategoryTimeout
 	case errors.Is(err, context.Canceled):
-		return ErrorCanceled
+		return ErrorCategoryCanceled
 	case errors.Is(err, ErrCertificate):
-		return ErrorCertificate
+		return ErrorCategoryCertificate
 	case errors.Is(err, ErrTLSHandshake):
-		return ErrorTLS
+		return ErrorCategoryTLSHandshake
 	case errors.Is(err, ErrCredentials):
-		return ErrorCredentials
+		return ErrorCategoryCredentials
 	case errors.Is(err, ErrRateLimiter):
-		return ErrorRateLimiter
+		return ErrorCategoryRateLimiter
 	case errors.Is(err, ErrTransportPolicy), errors.Is(err, ErrRedirect):
-		return ErrorPolicy
+		return ErrorCategoryTransportPolicy
 	case errors.Is(err, ErrResponseTooLarge):
-		return ErrorTooLarge
+		return ErrorCategoryResponseTooLarge
 	case errors.Is(err, ErrConnection):
-		return ErrorConnection
+		return ErrorCategoryConnection
 	}
 	var ae *APIError
 	if errors.As(err, &ae) {
-		return ErrorStatus
+		return ErrorCategoryStatus
 	}
-	return ErrorOther
+	return ErrorCategoryOther
 }
 
 // observer adapts the client's Observer to the pipeline's, which reports
@@ -458,7 +490,7 @@ func (a observer) Attempt(ctx context.Context, _ *wire.Operation, at pipeline.At
 	if ob == nil {
 		return
 	}
-	info := AttemptInfo{Attempt: at.N, Start: at.Start, Duration: at.Duration, StatusCode: at.Status, RequestID: at.RequestID, Retry: at.Retry}
+	info := AttemptInfo{Attempt: at.N, Start: at.Start, Duration: at.Duration, StatusCode: at.Status, RequestID: at.RequestID, Retry: RetryReason(at.Retry)}
 	if at.Err != nil {
 		info.Error, info.MaybeProcessed = errorCategory(at.Err), at.Err.Unknown
 	}
@@ -468,7 +500,7 @@ func (a observer) Attempt(ctx context.Context, _ *wire.Operation, at pipeline.At
 func (a observer) Reauth(ctx context.Context, op *wire.Operation, changed bool, readErr error) {
 	r := ReauthInfo{Operation: op.Name, Changed: changed}
 	if readErr != nil {
-		r.Error = ErrorCredentials
+		r.Error = ErrorCategoryCredentials
 	}
 	a.c.observer.Reauth(ctx, r)
 }

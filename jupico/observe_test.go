@@ -208,7 +208,7 @@ func TestObserverSeesReauthAndRefreshFailures(t *testing.T) {
 		var n atomic.Int32
 		rec := &recorder{}
 		provider := credentials.ProviderFunc(func(context.Context) (credentials.Credentials, error) { return read(int(n.Add(1))) })
-		return srv.Client(jupico.WithCredentials(provider), jupico.WithRetry(jupico.NoRetry), jupico.WithObserver(rec)), rec
+		return srv.Client(jupico.WithCredentials(provider), jupico.WithRetry(jupico.NoRetry()), jupico.WithObserver(rec)), rec
 	}
 	ctx := context.Background()
 
@@ -354,7 +354,7 @@ func (printer) CallStart(ctx context.Context, c jupico.CallInfo) context.Context
 }
 
 func (printer) Attempt(_ context.Context, _ jupico.CallInfo, a jupico.AttemptInfo) {
-	fmt.Printf("attempt %d: %d%s\n", a.Attempt, a.StatusCode, strings.TrimSpace(" "+a.Retry))
+	fmt.Printf("attempt %d: %d%s\n", a.Attempt, a.StatusCode, strings.TrimSpace(" "+string(a.Retry)))
 }
 
 func (printer) CallEnd(_ context.Context, c jupico.CallInfo, r jupico.CallResult) {

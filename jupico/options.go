@@ -22,23 +22,23 @@ import (
 // Environment selects which Jupico platform the client talks to.
 type Environment string
 
-// Environments. The zero Environment means Sandbox.
+// Environments. The zero Environment means EnvironmentSandbox.
 const (
-	// Sandbox is https://sandbox-platform.jupico.com: test cards, no money
-	// moves. It is the default, so a new integration never touches real
-	// cards by accident.
-	Sandbox Environment = "sandbox"
-	// Production is https://platform.jupico.com.
-	Production Environment = "production"
+	// EnvironmentSandbox is https://sandbox-platform.jupico.com: test
+	// cards, no money moves. It is the default, so a new integration never
+	// touches real cards by accident.
+	EnvironmentSandbox Environment = "sandbox"
+	// EnvironmentProduction is https://platform.jupico.com.
+	EnvironmentProduction Environment = "production"
 )
 
 // BaseURL returns the environment's base URL, or "" for an unknown
 // environment.
 func (e Environment) BaseURL() string {
 	switch e {
-	case Sandbox, "":
+	case EnvironmentSandbox, "":
 		return wire.SandboxBaseURL
-	case Production:
+	case EnvironmentProduction:
 		return wire.ProductionBaseURL
 	}
 	return ""
@@ -48,10 +48,10 @@ func (e Environment) BaseURL() string {
 // space ignored), as read from a JUPICO_ENV variable or a flag.
 func ParseEnvironment(s string) (Environment, error) {
 	switch e := Environment(strings.ToLower(strings.TrimSpace(s))); e {
-	case Sandbox, Production:
+	case EnvironmentSandbox, EnvironmentProduction:
 		return e, nil
 	}
-	return "", fmt.Errorf("jupico: unknown environment %q (want %q or %q)", s, Sandbox, Production)
+	return "", fmt.Errorf("jupico: unknown environment %q (want %q or %q)", s, EnvironmentSandbox, EnvironmentProduction)
 }
 
 // ErrInsecureBaseURL is matched by the error NewClient returns when
@@ -143,10 +143,11 @@ func (errNoEnvCredentials) Unwrap() []error {
 	return []error{ErrInvalidOption, credentials.ErrNoCredentials}
 }
 
-// WithEnvironment selects Sandbox (the default) or Production.
+// WithEnvironment selects EnvironmentSandbox (the default) or
+// EnvironmentProduction.
 func WithEnvironment(e Environment) Option {
 	return func(c *config) error {
-		if e != Sandbox && e != Production {
+		if e != EnvironmentSandbox && e != EnvironmentProduction {
 			return invalid("unknown environment %q", string(e))
 		}
 		c.env = e
@@ -352,13 +353,16 @@ func WithTransportMiddleware(m func(http.RoundTripper) http.RoundTripper) Option
 	}
 }
 
-// WithMaxConnsPerHost sizes the pool of idle connections kept to Jupico.
-// The default, 64, suits a busy checkout; Go's own default of 2 would make
-// concurrent requests open and close TLS connections constantly.
-func WithMaxConnsPerHost(n int) Option {
+// WithMaxIdleConnsPerHost sizes the pool of idle connections kept open to
+// Jupico for reuse (http.Transport.MaxIdleConnsPerHost); n must be at least
+// 1. It does not cap the connections in use: beyond n concurrent requests,
+// more connections are opened, and closed once idle. The default, 64, suits
+// a busy checkout; Go's own default of 2 would make concurrent requests open
+// and close TLS connections constantly.
+func WithMaxIdleConnsPerHost(n int) Option {
 	return func(c *config) error {
 		if n < 1 {
-			return invalid("max connections per host must be at least 1")
+			return invalid("max idle connections per host must be at least 1")
 		}
 		c.maxConns = n
 		return nil

@@ -21,7 +21,7 @@ func TestNewClientDefaultsToSandbox(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "https://sandbox-platform.jupico.com", c.BaseURL())
 
-	c, err = jupico.NewClient(creds, jupico.WithEnvironment(jupico.Production))
+	c, err = jupico.NewClient(creds, jupico.WithEnvironment(jupico.EnvironmentProduction))
 	require.NoError(t, err)
 	assert.Equal(t, "https://platform.jupico.com", c.BaseURL())
 }
@@ -59,29 +59,29 @@ func TestWithBaseURLRejectsInsecureURLs(t *testing.T) {
 func TestOptionsValidate(t *testing.T) {
 	t.Parallel()
 	cases := map[string]jupico.Option{
-		"nil option":                 nil,
-		"unknown environment":        jupico.WithEnvironment("staging"),
-		"empty environment":          jupico.WithEnvironment(""),
-		"nil credentials":            jupico.WithCredentials(nil),
-		"nil roots":                  jupico.WithRootCAs(nil),
-		"empty client cert":          jupico.WithClientCertificate(tls.Certificate{}),
-		"zero timeout":               jupico.WithTimeout(0),
-		"negative timeout":           jupico.WithTimeout(-time.Second),
-		"zero transaction timeout":   jupico.WithTransactionTimeout(0),
-		"negative retry attempts":    jupico.WithRetry(jupico.RetryPolicy{MaxAttempts: -1}),
-		"too many retry attempts":    jupico.WithRetry(jupico.RetryPolicy{MaxAttempts: 11}),
-		"negative retry delay":       jupico.WithRetry(jupico.RetryPolicy{MinDelay: -1}),
-		"huge retry delay":           jupico.WithRetry(jupico.RetryPolicy{MaxDelay: time.Hour}),
-		"zero rate":                  jupico.WithRateLimit(0, 1),
-		"zero burst":                 jupico.WithRateLimit(10, 0),
-		"nil limiter":                jupico.WithLimiter(nil),
-		"nil logger":                 jupico.WithLogger(nil),
-		"empty user agent":           jupico.WithUserAgent(""),
-		"user agent header split":    jupico.WithUserAgent("app/1\r\nX-Evil: 1"),
-		"user agent non-ascii":       jupico.WithUserAgent("app/1 é"),
-		"nil middleware":             jupico.WithTransportMiddleware(nil),
-		"zero max conns per host":    jupico.WithMaxConnsPerHost(0),
-		"negative max conns per hst": jupico.WithMaxConnsPerHost(-5),
+		"nil option":                   nil,
+		"unknown environment":          jupico.WithEnvironment("staging"),
+		"empty environment":            jupico.WithEnvironment(""),
+		"nil credentials":              jupico.WithCredentials(nil),
+		"nil roots":                    jupico.WithRootCAs(nil),
+		"empty client cert":            jupico.WithClientCertificate(tls.Certificate{}),
+		"zero timeout":                 jupico.WithTimeout(0),
+		"negative timeout":             jupico.WithTimeout(-time.Second),
+		"zero transaction timeout":     jupico.WithTransactionTimeout(0),
+		"negative retry attempts":      jupico.WithRetry(jupico.RetryPolicy{MaxAttempts: -1}),
+		"too many retry attempts":      jupico.WithRetry(jupico.RetryPolicy{MaxAttempts: 11}),
+		"negative retry delay":         jupico.WithRetry(jupico.RetryPolicy{MinDelay: -1}),
+		"huge retry delay":             jupico.WithRetry(jupico.RetryPolicy{MaxDelay: time.Hour}),
+		"zero rate":                    jupico.WithRateLimit(0, 1),
+		"zero burst":                   jupico.WithRateLimit(10, 0),
+		"nil limiter":                  jupico.WithLimiter(nil),
+		"nil logger":                   jupico.WithLogger(nil),
+		"empty user agent":             jupico.WithUserAgent(""),
+		"user agent header split":      jupico.WithUserAgent("app/1\r\nX-Evil: 1"),
+		"user agent non-ascii":         jupico.WithUserAgent("app/1 é"),
+		"nil middleware":               jupico.WithTransportMiddleware(nil),
+		"zero max idle conns per host": jupico.WithMaxIdleConnsPerHost(0),
+		"negative max idle conns":      jupico.WithMaxIdleConnsPerHost(-5),
 	}
 	for name, opt := range cases {
 		_, err := jupico.NewClient(opt)
@@ -91,19 +91,19 @@ func TestOptionsValidate(t *testing.T) {
 		jupico.WithCredentials(credentials.Static("u", "p")),
 		jupico.WithTimeout(time.Second),
 		jupico.WithTransactionTimeout(40*time.Second),
-		jupico.WithRetry(jupico.NoRetry),
+		jupico.WithRetry(jupico.NoRetry()),
 		jupico.WithRateLimit(100, 10),
 		jupico.WithLogger(slog.New(slog.DiscardHandler)),
 		jupico.WithUserAgent("acme-checkout/2.3"),
 		jupico.WithTransportMiddleware(func(rt http.RoundTripper) http.RoundTripper { return rt }),
-		jupico.WithMaxConnsPerHost(16),
+		jupico.WithMaxIdleConnsPerHost(16),
 	)
 	assert.NoError(t, err)
 }
 
 func TestParseEnvironment(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]jupico.Environment{"sandbox": jupico.Sandbox, " Production ": jupico.Production, "SANDBOX": jupico.Sandbox} {
+	for in, want := range map[string]jupico.Environment{"sandbox": jupico.EnvironmentSandbox, " Production ": jupico.EnvironmentProduction, "SANDBOX": jupico.EnvironmentSandbox} {
 		got, err := jupico.ParseEnvironment(in)
 		require.NoError(t, err, in)
 		assert.Equal(t, want, got, in)

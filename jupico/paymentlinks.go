@@ -87,16 +87,29 @@ func (r *PaymentLinkUpdate) validate(v *validator) {
 
 func (r *PaymentLinkUpdate) resourceID() string { return r.ID }
 
+// PaymentLinkStatus is where a payment link stands.
+type PaymentLinkStatus string
+
+// PaymentLinkStatus values.
+const (
+	// PaymentLinkStatusActive: customers can pay through it.
+	PaymentLinkStatusActive PaymentLinkStatus = "active"
+	// PaymentLinkStatusInactive: deactivated; it can be deleted.
+	PaymentLinkStatusInactive PaymentLinkStatus = "inactive"
+	// PaymentLinkStatusDeleted: deleted; it changes no more.
+	PaymentLinkStatusDeleted PaymentLinkStatus = "deleted"
+)
+
 // PaymentLink is a payment link.
 type PaymentLink struct {
 	ID            string `json:"paymentLinkId"`
 	SubMerchantID string `json:"subMerchantId,omitempty"`
-	// Status is active, inactive or deleted.
-	Status      string  `json:"status,omitempty"`
-	URL         string  `json:"url,omitempty"`
-	Amount      *Amount `json:"amount,omitempty"`
-	Description string  `json:"description,omitempty"`
-	Reference   string  `json:"reference,omitempty"`
+	// Status is where it stands.
+	Status      PaymentLinkStatus `json:"status,omitempty"`
+	URL         string            `json:"url,omitempty"`
+	Amount      *Amount           `json:"amount,omitempty"`
+	Description string            `json:"description,omitempty"`
+	Reference   string            `json:"reference,omitempty"`
 	ResponseMeta
 }
 

@@ -48,15 +48,28 @@ func (r *PayoutRequest) validate(v *validator) {
 	v.text("reference", r.Reference, 100)
 }
 
+// PayoutStatus is where a payout instruction stands.
+type PayoutStatus string
+
+// PayoutStatus values.
+const (
+	// PayoutStatusPending: not processed yet: it can still be voided.
+	PayoutStatusPending PayoutStatus = "pending"
+	// PayoutStatusProcessed: paid out.
+	PayoutStatusProcessed PayoutStatus = "processed"
+	// PayoutStatusVoided: voided before it was processed.
+	PayoutStatusVoided PayoutStatus = "voided"
+)
+
 // Payout is a payout instruction.
 type Payout struct {
 	ID            string `json:"payoutId"`
 	SubMerchantID string `json:"subMerchantId,omitempty"`
 	Amount        Amount `json:"amount"`
-	// Status is pending (it can still be voided), processed or voided.
-	Status        string `json:"status,omitempty"`
-	BankAccountID string `json:"bankAccountId,omitempty"`
-	Reference     string `json:"reference,omitempty"`
+	// Status is where it stands.
+	Status        PayoutStatus `json:"status,omitempty"`
+	BankAccountID string       `json:"bankAccountId,omitempty"`
+	Reference     string       `json:"reference,omitempty"`
 	ResponseMeta
 }
 

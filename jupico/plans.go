@@ -99,17 +99,30 @@ func (r *PlanUpdate) validate(v *validator) {
 
 func (r *PlanUpdate) resourceID() string { return r.ID }
 
+// PlanStatus is where a subscription plan stands.
+type PlanStatus string
+
+// PlanStatus values.
+const (
+	// PlanStatusActive: customers can subscribe to it.
+	PlanStatusActive PlanStatus = "active"
+	// PlanStatusInactive: deactivated: no new subscriptions.
+	PlanStatusInactive PlanStatus = "inactive"
+	// PlanStatusDeleted: deleted; it changes no more.
+	PlanStatusDeleted PlanStatus = "deleted"
+)
+
 // Plan is a subscription plan.
 type Plan struct {
 	ID            string `json:"planId"`
 	SubMerchantID string `json:"subMerchantId,omitempty"`
-	// Status is active, inactive or deleted.
-	Status    string    `json:"status,omitempty"`
-	Name      string    `json:"name,omitempty"`
-	Amount    Amount    `json:"amount,omitempty"`
-	Frequency Frequency `json:"frequency,omitempty"`
-	Cycles    int       `json:"cycles,omitempty"`
-	Reference string    `json:"reference,omitempty"`
+	// Status is where it stands.
+	Status    PlanStatus `json:"status,omitempty"`
+	Name      string     `json:"name,omitempty"`
+	Amount    Amount     `json:"amount,omitempty"`
+	Frequency Frequency  `json:"frequency,omitempty"`
+	Cycles    int        `json:"cycles,omitempty"`
+	Reference string     `json:"reference,omitempty"`
 	ResponseMeta
 }
 

@@ -250,10 +250,10 @@ type Frequency string
 
 // Frequencies Jupico documents.
 const (
-	Weekly      Frequency = "weekly"
-	Biweekly    Frequency = "biweekly"
-	Monthly     Frequency = "monthly"
-	Every28Days Frequency = "every28days"
+	FrequencyWeekly      Frequency = "weekly"
+	FrequencyBiweekly    Frequency = "biweekly"
+	FrequencyMonthly     Frequency = "monthly"
+	FrequencyEvery28Days Frequency = "every28days"
 )
 
 // BankAccount is a payout bank account. Jupico documents its members
@@ -277,8 +277,8 @@ type BankAccountType string
 
 // Bank account types.
 const (
-	Checking BankAccountType = "checking"
-	Savings  BankAccountType = "savings"
+	BankAccountTypeChecking BankAccountType = "checking"
+	BankAccountTypeSavings  BankAccountType = "savings"
 )
 
 func (a *BankAccount) complete() bool {

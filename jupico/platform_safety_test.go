@@ -98,7 +98,7 @@ func TestPlatformChargeDeclined(t *testing.T) {
 	srv := jupicotest.NewServer(t)
 	c := srv.Client(fast)
 	ctx := context.Background()
-	plan, err := c.Plans.Create(ctx, &jupico.PlanRequest{SubMerchantID: merchantID, Name: "Decline", Amount: jupico.Cents(wire.TriggerDeclined), Frequency: jupico.Monthly})
+	plan, err := c.Plans.Create(ctx, &jupico.PlanRequest{SubMerchantID: merchantID, Name: "Decline", Amount: jupico.Cents(wire.TriggerDeclined), Frequency: jupico.FrequencyMonthly})
 	require.NoError(t, err)
 	_, err = c.Subscriptions.Create(ctx, &jupico.SubscriptionRequest{SubMerchantID: merchantID, PlanID: plan.ID, CustomerID: "cus_1",
 		PaymentToken: jupico.PermanentToken("card", jupico.SandboxTestToken)})
@@ -106,7 +106,7 @@ func TestPlatformChargeDeclined(t *testing.T) {
 	assert.NotErrorIs(t, err, jupico.ErrIndeterminate)
 	var ae *jupico.APIError
 	require.ErrorAs(t, err, &ae)
-	assert.Equal(t, jupico.CodeDeclined, ae.Code)
+	assert.Equal(t, jupico.ErrorCodeDeclined, ae.Code)
 	page, err := c.Query.Subscriptions(ctx, nil)
 	require.NoError(t, err)
 	assert.Empty(t, page.Items)
@@ -385,8 +385,8 @@ func TestEveryListPages(t *testing.T) {
 		disputeID = d
 		applicant, err := c.Provisioning.CreateApplicant(ctx, &jupico.ApplicantRequest{Name: "A " + ref, Email: "a" + ref + "@example.com"})
 		require.NoError(t, err)
-		app, err := c.Provisioning.CreateApplication(ctx, &jupico.ApplicationRequest{ApplicantID: applicant.ID, Type: jupico.Individual,
-			OwnershipType: jupico.SoleProprietorship, AccountLevel: jupico.Rapid})
+		app, err := c.Provisioning.CreateApplication(ctx, &jupico.ApplicationRequest{ApplicantID: applicant.ID, Type: jupico.ApplicationTypeIndividual,
+			OwnershipType: jupico.OwnershipTypeSoleProprietorship, AccountLevel: jupico.AccountLevelRapid})
 		require.NoError(t, err)
 		_, err = c.Provisioning.CreateSubMerchant(ctx, &jupico.SubMerchantRequest{SMApplicationID: app.ID, Name: "S " + ref,
 			PayoutBankAccounts: []jupico.BankAccount{bankAccount}})

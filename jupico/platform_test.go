@@ -30,7 +30,7 @@ const (
 
 var (
 	cardToken   = jupico.PermanentToken("card", "tok_visa_4242")
-	bankAccount = jupico.BankAccount{RoutingNumber: "011000015", AccountNumber: "000123456789", AccountType: jupico.Checking, NameOnAccount: "Acme LLC"}
+	bankAccount = jupico.BankAccount{RoutingNumber: "011000015", AccountNumber: "000123456789", AccountType: jupico.BankAccountTypeChecking, NameOnAccount: "Acme LLC"}
 	nextMonth   = jupico.DateOf(time.Now().UTC().AddDate(0, 1, 0))
 )
 
@@ -59,11 +59,11 @@ func steps() []step {
 			PayoutBankAccounts: []jupico.BankAccount{bankAccount},
 		}}
 	}
-	plan := &jupico.PlanRequest{SubMerchantID: merchantID, Name: "Gold", Amount: jupico.Cents(1500), Frequency: jupico.Monthly}
+	plan := &jupico.PlanRequest{SubMerchantID: merchantID, Name: "Gold", Amount: jupico.Cents(1500), Frequency: jupico.FrequencyMonthly}
 	invoice := func(got ids) any {
 		return &jupico.InvoiceRequest{SubMerchantID: merchantID, CustomerID: "cus_1", Total: jupico.Cents(5000),
 			Items:       []jupico.Item{{Name: "Consulting", Quantity: 2, UnitPrice: jupico.Cents(2500)}},
-			InvoiceDate: jupico.DateOf(time.Now()), DueDate: nextMonth, PaymentTerm: jupico.Net30}
+			InvoiceDate: jupico.DateOf(time.Now()), DueDate: nextMonth, PaymentTerm: jupico.PaymentTermNet30}
 	}
 	newToken := func(key string) func(ids) any {
 		return func(got ids) any {
@@ -91,7 +91,7 @@ func steps() []step {
 			return &jupico.ApplicantRequest{Name: "Acme Holdings", Email: "ops@acme.example"}
 		}},
 		{op: &wire.ProvisionApplication, key: "application", req: func(got ids) any {
-			return &jupico.ApplicationRequest{ApplicantID: got["applicant"], Type: jupico.BusinessApplication, OwnershipType: jupico.LLC, AccountLevel: jupico.Flex}
+			return &jupico.ApplicationRequest{ApplicantID: got["applicant"], Type: jupico.ApplicationTypeBusiness, OwnershipType: jupico.OwnershipTypeLLC, AccountLevel: jupico.AccountLevelFlex}
 		}},
 		{op: &wire.ProvisionSubMerchant, key: "submerchant", req: func(got ids) any {
 			return &jupico.SubMerchantRequest{SMApplicationID: got["application"], Name: "Acme Austin", PayoutBankAccounts: []jupico.BankAccount{bankAccount}}
@@ -142,7 +142,7 @@ func steps() []step {
 		{op: &wire.InstallmentCreate, key: "installment", req: func(ids) any {
 			return &jupico.InstallmentRequest{SubMerchantID: merchantID, CustomerID: "cus_1", Total: jupico.Cents(10000),
 				Deposit:      &jupico.InstallmentDeposit{Amount: jupico.Cents(1000)},
-				Payments:     jupico.InstallmentSchedule{Amount: jupico.Cents(3000), Frequency: jupico.Biweekly, Cycles: 3},
+				Payments:     jupico.InstallmentSchedule{Amount: jupico.Cents(3000), Frequency: jupico.FrequencyBiweekly, Cycles: 3},
 				PaymentToken: cardToken}
 		}},
 		{op: &wire.InstallmentDeactivate, req: ref("installment")},

@@ -37,14 +37,14 @@ func TestPlatformRequestsAreValidatedBeforeSending(t *testing.T) {
 		field string
 	}{
 		{"nil request", &wire.PlanCreate, (*jupico.PlanRequest)(nil), "request"},
-		{"individual as an LLC", &wire.ProvisionApplication, &jupico.ApplicationRequest{ApplicantID: "apl_1", Type: jupico.Individual,
-			OwnershipType: jupico.LLC, AccountLevel: jupico.Rapid}, "ownershipType"},
-		{"government as a trust", &wire.ProvisionApplication, &jupico.ApplicationRequest{ApplicantID: "apl_1", Type: jupico.GovernmentPublicCorp,
-			OwnershipType: jupico.Trust, AccountLevel: jupico.Custom}, "ownershipType"},
+		{"individual as an LLC", &wire.ProvisionApplication, &jupico.ApplicationRequest{ApplicantID: "apl_1", Type: jupico.ApplicationTypeIndividual,
+			OwnershipType: jupico.OwnershipTypeLLC, AccountLevel: jupico.AccountLevelRapid}, "ownershipType"},
+		{"government as a trust", &wire.ProvisionApplication, &jupico.ApplicationRequest{ApplicantID: "apl_1", Type: jupico.ApplicationTypeGovernmentPublicCorp,
+			OwnershipType: jupico.OwnershipTypeTrust, AccountLevel: jupico.AccountLevelCustom}, "ownershipType"},
 		{"unknown application type", &wire.ProvisionApplication, &jupico.ApplicationRequest{ApplicantID: "apl_1", Type: "charity",
-			OwnershipType: jupico.NonProfit, AccountLevel: jupico.Flex}, "type"},
-		{"unknown account level", &wire.ProvisionApplication, &jupico.ApplicationRequest{ApplicantID: "apl_1", Type: jupico.BusinessApplication,
-			OwnershipType: jupico.NonProfit, AccountLevel: "Gold"}, "accountLevel"},
+			OwnershipType: jupico.OwnershipTypeNonProfit, AccountLevel: jupico.AccountLevelFlex}, "type"},
+		{"unknown account level", &wire.ProvisionApplication, &jupico.ApplicationRequest{ApplicantID: "apl_1", Type: jupico.ApplicationTypeBusiness,
+			OwnershipType: jupico.OwnershipTypeNonProfit, AccountLevel: "Gold"}, "accountLevel"},
 		{"routing number checksum", &wire.ProvisionSubMerchant, badAccount(func(a *jupico.BankAccount) { a.RoutingNumber = "011000016" }), "payoutBankAccounts[0].accountRouting"},
 		{"routing number length", &wire.ProvisionSubMerchant, badAccount(func(a *jupico.BankAccount) { a.RoutingNumber = "01100001" }), "payoutBankAccounts[0].accountRouting"},
 		{"account number with letters", &wire.ProvisionSubMerchant, badAccount(func(a *jupico.BankAccount) { a.AccountNumber = "12345x" }), "payoutBankAccounts[0].accountNumber"},
@@ -181,7 +181,7 @@ func TestPlatformRequestsAreValidatedBeforeSending(t *testing.T) {
 // request body carries it whole.
 func TestAccountNumbersPrintMasked(t *testing.T) {
 	t.Parallel()
-	a := jupico.BankAccount{RoutingNumber: "011000015", AccountNumber: "000123456789", AccountType: jupico.Savings, NameOnAccount: "Ada"}
+	a := jupico.BankAccount{RoutingNumber: "011000015", AccountNumber: "000123456789", AccountType: jupico.BankAccountTypeSavings, NameOnAccount: "Ada"}
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
 		s := fmt.Sprintf(verb, a)
 		assert.NotContains(t, s, "0001234", verb)

@@ -34,9 +34,9 @@ type ApplicationType string
 
 // Application types.
 const (
-	Individual           ApplicationType = "individual"
-	BusinessApplication  ApplicationType = "business"
-	GovernmentPublicCorp ApplicationType = "government-public-corp"
+	ApplicationTypeIndividual           ApplicationType = "individual"
+	ApplicationTypeBusiness             ApplicationType = "business"
+	ApplicationTypeGovernmentPublicCorp ApplicationType = "government-public-corp"
 )
 
 // OwnershipType is the legal form of the business. Each ApplicationType
@@ -45,26 +45,26 @@ type OwnershipType string
 
 // Ownership types of a government-public-corp application.
 const (
-	PublicCorporation OwnershipType = "PublicCorporation"
-	Government        OwnershipType = "Government"
+	OwnershipTypePublicCorporation OwnershipType = "PublicCorporation"
+	OwnershipTypeGovernment        OwnershipType = "Government"
 )
 
-// Ownership types of a business application; SoleProprietorship is also
+// Ownership types of a business application; OwnershipTypeSoleProprietorship is also
 // the only one of an individual's.
 const (
-	SoleProprietorship OwnershipType = "SoleProprietorship"
-	PrivateCorporation OwnershipType = "PrivateCorporation"
-	LLC                OwnershipType = "LLC"
-	Partnership        OwnershipType = "Partnership"
-	NonProfit          OwnershipType = "NonProfit"
-	Trust              OwnershipType = "Trust"
+	OwnershipTypeSoleProprietorship OwnershipType = "SoleProprietorship"
+	OwnershipTypePrivateCorporation OwnershipType = "PrivateCorporation"
+	OwnershipTypeLLC                OwnershipType = "LLC"
+	OwnershipTypePartnership        OwnershipType = "Partnership"
+	OwnershipTypeNonProfit          OwnershipType = "NonProfit"
+	OwnershipTypeTrust              OwnershipType = "Trust"
 )
 
 // ownershipByType is which ownership types each application type allows.
 var ownershipByType = map[ApplicationType][]OwnershipType{
-	Individual:           {SoleProprietorship},
-	BusinessApplication:  {PrivateCorporation, SoleProprietorship, LLC, Partnership, NonProfit, Trust},
-	GovernmentPublicCorp: {PublicCorporation, Government},
+	ApplicationTypeIndividual:           {OwnershipTypeSoleProprietorship},
+	ApplicationTypeBusiness:             {OwnershipTypePrivateCorporation, OwnershipTypeSoleProprietorship, OwnershipTypeLLC, OwnershipTypePartnership, OwnershipTypeNonProfit, OwnershipTypeTrust},
+	ApplicationTypeGovernmentPublicCorp: {OwnershipTypePublicCorporation, OwnershipTypeGovernment},
 }
 
 // AccountLevel is the onboarding level of a merchant account, chosen at
@@ -73,9 +73,9 @@ type AccountLevel string
 
 // Account levels.
 const (
-	Rapid  AccountLevel = "Rapid"
-	Flex   AccountLevel = "Flex"
-	Custom AccountLevel = "Custom"
+	AccountLevelRapid  AccountLevel = "Rapid"
+	AccountLevelFlex   AccountLevel = "Flex"
+	AccountLevelCustom AccountLevel = "Custom"
 )
 
 // ApplicantRequest creates an applicant. Name and Email are required.
@@ -109,9 +109,9 @@ func (s *ProvisioningService) CreateApplicant(ctx context.Context, req *Applican
 
 // ApplicationRequest creates an application for an applicant. ApplicantID,
 // Type, OwnershipType and AccountLevel are required, and OwnershipType must
-// be one the Type allows: SoleProprietorship for an individual;
-// PublicCorporation or Government for government-public-corp; any of the
-// others, or SoleProprietorship, for a business.
+// be one the Type allows: OwnershipTypeSoleProprietorship for an individual;
+// OwnershipTypePublicCorporation or OwnershipTypeGovernment for government-public-corp; any of the
+// others, or OwnershipTypeSoleProprietorship, for a business.
 type ApplicationRequest struct {
 	ApplicantID   string          `json:"applicantId"`
 	Type          ApplicationType `json:"type"`
@@ -131,7 +131,7 @@ func (r *ApplicationRequest) validate(v *validator) {
 	case !slices.Contains(allowed, r.OwnershipType):
 		v.fail("ownershipType", "is not allowed for a "+string(r.Type)+" application")
 	}
-	if r.AccountLevel != Rapid && r.AccountLevel != Flex && r.AccountLevel != Custom {
+	if r.AccountLevel != AccountLevelRapid && r.AccountLevel != AccountLevelFlex && r.AccountLevel != AccountLevelCustom {
 		v.fail("accountLevel", "must be Rapid, Flex or Custom")
 	}
 	v.text("reference", r.Reference, 100)
@@ -176,8 +176,9 @@ type SubMerchant struct {
 	ID              string `json:"subMerchantId"`
 	SMApplicationID string `json:"smApplicationId,omitempty"`
 	Name            string `json:"name,omitempty"`
-	// Status is "review" until Jupico's underwriting approves it.
-	Status string `json:"status,omitempty"`
+	// Status is MerchantStatusReview until Jupico's underwriting
+	// approves it.
+	Status MerchantStatus `json:"status,omitempty"`
 	ResponseMeta
 }
 

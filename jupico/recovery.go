@@ -241,9 +241,9 @@ func (c *Client) settle(ctx context.Context, e *JournalEntry, rep *RecoveryRepor
 // reportReconcile ends e as one for a person to reconcile.
 func (c *Client) reportReconcile(ctx context.Context, e *JournalEntry, rep *RecoveryReport, why error) {
 	e.Err = why.Error()
-	_ = c.finish(ctx, e, OutcomeReconcile, "")
+	_ = c.finish(ctx, e, JournalOutcomeReconcile, "")
 	rep.Reconcile++
-	c.reportRollback(ctx, RollbackEvent{Operation: e.Operation, Reference: e.Reference, Recovered: true, Result: RollbackReconcile, Err: why}, true)
+	c.reportRollback(ctx, RollbackEvent{Operation: e.Operation, Reference: e.Reference, Recovered: true, Result: RollbackResultReconcile, Err: why}, true)
 }
 
 // recoverRollback sends e's rollback.
@@ -266,16 +266,16 @@ func (c *Client) recoverRollback(ctx context.Context, op *wire.Operation, e *Jou
 	switch {
 	case err == nil:
 		e.Err, e.NextTry = "", time.Time{}
-		_ = c.finish(ctx, e, OutcomeRolledBack, "")
+		_ = c.finish(ctx, e, JournalOutcomeRolledBack, "")
 		rep.RolledBack++
 	case refused(err):
 		// Sent again it would be refused again: a person must look.
 		e.Err = err.Error()
-		_ = c.finish(ctx, e, OutcomeReconcile, "")
+		_ = c.finish(ctx, e, JournalOutcomeReconcile, "")
 		rep.Reconcile++
 		err = wrapped(ErrReconcile, "Jupico refused the rollback", err)
 	default:
-		c.putOff(ctx, e, JournalRollbackOwed, err)
+		c.putOff(ctx, e, JournalStateRollbackOwed, err)
 		rep.Failed++
 	}
 	c.reportRollback(ctx, RollbackEvent{Operation: e.Operation, Reference: e.Reference, Recovered: true, Acknowledged: err == nil,
@@ -330,23 +330,23 @@ func (c *Client) recoverLookup(ctx context.Context, op *wire.Operation, e *Journ
 	ev := RollbackEvent{Operation: e.Operation, Reference: e.Reference, Recovered: true, Start: start}
 	switch {
 	case err != nil:
-		c.putOff(ctx, e, JournalLookupOwed, err)
+		c.putOff(ctx, e, JournalStateLookupOwed, err)
 		rep.Failed++
 		return
 	case found:
 		e.Err, e.NextTry, e.FoundStatus = "", time.Time{}, status
-		_ = c.finish(ctx, e, OutcomeFound, id)
+		_ = c.finish(ctx, e, JournalOutcomeFound, id)
 		rep.Found++
-		ev.Result, ev.TransactionID, ev.FoundStatus = RollbackFound, id, status
+		ev.Result, ev.TransactionID, ev.FoundStatus = RollbackResultFound, id, status
 	case c.now().Sub(e.Created) >= c.reconcileGrace:
 		e.Err, e.NextTry = ErrAbsent.Error(), time.Time{}
-		_ = c.finish(ctx, e, OutcomeAbsent, "")
+		_ = c.finish(ctx, e, JournalOutcomeAbsent, "")
 		rep.Absent++
-		ev.Result, ev.Err = RollbackAbsent, ErrAbsent
+		ev.Result, ev.Err = RollbackResultAbsent, ErrAbsent
 	default:
 		// Not found yet: asked again at the next sweep, until the grace
 		// period has passed.
-		e.State, e.Err, e.Updated = JournalLookupOwed, "", c.now()
+		e.State, e.Err, e.Updated = JournalStateLookupOwed, "", c.now()
 		e.NextTry = e.Updated.Add(c.recoveryInterval)
 		if err := c.journal.Record(ctx, e); err != nil {
 			c.logJournal(ctx, "record a lookup owed", e, err)

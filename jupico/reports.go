@@ -41,13 +41,26 @@ type TimelineEvent struct {
 	At     string `json:"createdAt,omitempty"`
 }
 
+// MerchantStatus is where a sub-merchant stands.
+type MerchantStatus string
+
+// MerchantStatus values.
+const (
+	// MerchantStatusReview: in Jupico's underwriting.
+	MerchantStatusReview MerchantStatus = "review"
+	// MerchantStatusActive: approved: it can take payments.
+	MerchantStatusActive MerchantStatus = "active"
+	// MerchantStatusInactive: deactivated.
+	MerchantStatusInactive MerchantStatus = "inactive"
+)
+
 // Merchant is a sub-merchant of the platform.
 type Merchant struct {
 	ID              string `json:"subMerchantId"`
 	Name            string `json:"name,omitempty"`
 	SMApplicationID string `json:"smApplicationId,omitempty"`
-	// Status is review, active or inactive.
-	Status string `json:"status,omitempty"`
+	// Status is where it stands.
+	Status MerchantStatus `json:"status,omitempty"`
 	ResponseMeta
 }
 
@@ -111,6 +124,19 @@ type Settlement struct {
 	ResponseMeta
 }
 
+// DisputeStatus is where a dispute stands.
+type DisputeStatus string
+
+// DisputeStatus values.
+const (
+	// DisputeStatusOpen: the merchant may contest it until RespondBy.
+	DisputeStatusOpen DisputeStatus = "open"
+	// DisputeStatusWon: decided for the merchant.
+	DisputeStatusWon DisputeStatus = "won"
+	// DisputeStatusLost: decided for the cardholder.
+	DisputeStatusLost DisputeStatus = "lost"
+)
+
 // Dispute is a chargeback: the payment was reversed at once, and the
 // merchant may contest it until RespondBy.
 type Dispute struct {
@@ -118,10 +144,10 @@ type Dispute struct {
 	SubMerchantID string `json:"subMerchantId,omitempty"`
 	TransactionID string `json:"transactionId,omitempty"`
 	Amount        Amount `json:"amount"`
-	// Status is open, won or lost.
-	Status    string `json:"status,omitempty"`
-	Reason    string `json:"reason,omitempty"`
-	RespondBy Date   `json:"respondBy,omitzero"`
+	// Status is where it stands.
+	Status    DisputeStatus `json:"status,omitempty"`
+	Reason    string        `json:"reason,omitempty"`
+	RespondBy Date          `json:"respondBy,omitzero"`
 	ResponseMeta
 }
 
@@ -139,9 +165,10 @@ func (f *DisputeHistoryFilter) validate(v *validator) {
 
 // DisputeEvent is one step of a dispute's history.
 type DisputeEvent struct {
-	Status string `json:"status"`
-	Note   string `json:"note,omitempty"`
-	At     string `json:"createdAt,omitempty"`
+	// Status is the dispute's status after this step.
+	Status DisputeStatus `json:"status"`
+	Note   string        `json:"note,omitempty"`
+	At     string        `json:"createdAt,omitempty"`
 	ResponseMeta
 }
 

@@ -28,8 +28,9 @@ type RetryPolicy struct {
 	MaxDelay time.Duration
 }
 
-// NoRetry is a policy of a single attempt.
-var NoRetry = RetryPolicy{MaxAttempts: 1}
+// NoRetry returns a policy of a single attempt. It is a function, not a
+// variable, so that no caller can change it for every other.
+func NoRetry() RetryPolicy { return RetryPolicy{MaxAttempts: 1} }
 
 func (p RetryPolicy) withDefaults() RetryPolicy {
 	if p.MaxAttempts == 0 {

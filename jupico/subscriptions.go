@@ -60,14 +60,29 @@ func (r *SubscriptionRequest) validate(v *validator) {
 	v.text("reference", r.Reference, 100)
 }
 
+// SubscriptionStatus is where a subscription stands.
+type SubscriptionStatus string
+
+// SubscriptionStatus values.
+const (
+	// SubscriptionStatusActive: charged each cycle.
+	SubscriptionStatusActive SubscriptionStatus = "active"
+	// SubscriptionStatusInactive: paused: not charged until activated again.
+	SubscriptionStatusInactive SubscriptionStatus = "inactive"
+	// SubscriptionStatusCompleted: all its cycles were charged.
+	SubscriptionStatusCompleted SubscriptionStatus = "completed"
+	// SubscriptionStatusDeleted: deleted; it changes no more.
+	SubscriptionStatusDeleted SubscriptionStatus = "deleted"
+)
+
 // Subscription is a customer's enrolment in a plan.
 type Subscription struct {
 	ID            string `json:"subscriptionId"`
 	SubMerchantID string `json:"subMerchantId,omitempty"`
 	PlanID        string `json:"planId,omitempty"`
 	CustomerID    string `json:"customerId,omitempty"`
-	// Status is active, inactive, completed or deleted.
-	Status string `json:"status,omitempty"`
+	// Status is where it stands.
+	Status SubscriptionStatus `json:"status,omitempty"`
 	// Charged is what the call charged at once, and TransactionID the
 	// charge's transaction; zero and empty when nothing was charged.
 	Charged       Amount `json:"chargedAmount,omitempty"`

@@ -17,16 +17,16 @@ type TransactionStatus string
 
 // Transaction statuses Jupico documents.
 const (
-	StatusSucceeded TransactionStatus = wire.StatusSucceeded
-	StatusDeclined  TransactionStatus = wire.StatusDeclined
-	StatusFailed    TransactionStatus = wire.StatusFailed
+	TransactionStatusSucceeded TransactionStatus = "succeeded"
+	TransactionStatusDeclined  TransactionStatus = "declined"
+	TransactionStatusFailed    TransactionStatus = "failed"
 )
 
 // SandboxTestToken is the sandbox payment token that, with the amounts
 // 90.20, 90.23 and 90.24, is declined (tx_cc_declined, insufficient funds,
 // do not honor), with 101.10 answers 503 and with 101.11 answers 500. The
 // fake server in jupicotest reproduces these.
-const SandboxTestToken = wire.SandboxTestToken
+const SandboxTestToken = "b0a67cc8-d78e-4e71-afc3-2e8b00646973"
 
 // Transaction is the result of a card or eCheck operation, and an entry of
 // the transaction query.
@@ -177,7 +177,7 @@ type RollbackEvent struct {
 	// Cause is why its outcome was unknown (hook only); CauseCategory is
 	// its category (the Error constants), "" for a recovered one.
 	Cause         error
-	CauseCategory string
+	CauseCategory ErrorCategory
 	// Acknowledged is true when Jupico acknowledged the rollback.
 	Acknowledged bool
 	// Result is what became of the transaction, one of the Rollback
@@ -185,14 +185,14 @@ type RollbackEvent struct {
 	// a person), left_to_caller, and for recovery's lookups by reference
 	// found (settled: TransactionID and FoundStatus say what Jupico holds)
 	// or absent (Err is ErrAbsent: safe to send again).
-	Result string
+	Result RollbackResult
 	// TransactionID and FoundStatus are Jupico's id and status for a
 	// request recovery found by reference (hook only).
 	TransactionID, FoundStatus string
 	// Err is why the rollback failed or why the entry is reported (hook
 	// only); ErrorCategory is its category.
 	Err           error
-	ErrorCategory string
+	ErrorCategory ErrorCategory
 	// Attempts is how many rollback attempts ran; Start and Duration when
 	// the rollback or lookup started and how long it took.
 	Attempts int
@@ -292,12 +292,12 @@ func (c *Client) transact(ctx context.Context, op *wire.Operation, in any, extra
 	}
 	if declined {
 		if tx.Status == "" {
-			tx.Status = StatusDeclined
+			tx.Status = TransactionStatusDeclined
 		}
 		return tx, newAPIError(op.Name, resp)
 	}
 	if tx.Status == "" {
-		tx.Status = StatusSucceeded
+		tx.Status = TransactionStatusSucceeded
 	}
 	return tx, nil
 }
@@ -325,7 +325,7 @@ func (c *Client) exchange(ctx context.Context, op *wire.Operation, body []byte) 
 		if op.Kind == wire.KindTransaction && errors.As(err, &pe) && pe.Unknown {
 			return nil, e, c.indeterminate(ctx, op, body, newRequestError(err), e)
 		}
-		_ = c.finish(ctx, e, OutcomeNotProcessed, "")
+		_ = c.finish(ctx, e, JournalOutcomeNotProcessed, "")
 		return nil, e, newRequestError(err)
 	}
 	switch resp.Outcome {
@@ -342,7 +342,7 @@ func (c *Client) exchange(ctx context.Context, op *wire.Operation, body []byte) 
 	}
 	// retryable (503, 429) once retries ran out, rejected (4xx), and any
 	// failure of a read or write: not processed, or harmless to repeat.
-	_ = c.finish(ctx, e, OutcomeNotProcessed, "")
+	_ = c.finish(ctx, e, JournalOutcomeNotProcessed, "")
 	return nil, e, newAPIError(op.Name, resp)
 }
 
@@ -394,19 +394,19 @@ func (c *Client) indeterminate(ctx context.Context, op *wire.Operation, body []b
 		if j != nil && op.Lookup != nil {
 			// Recovery looks it up by its reference from the next sweep on.
 			j.Tries = 0
-			c.putOff(ctx, j, JournalLookupOwed, nil)
+			c.putOff(ctx, j, JournalStateLookupOwed, nil)
 			c.noteOwed(j)
 		} else {
-			_ = c.finish(ctx, j, OutcomeReconcile, "")
+			_ = c.finish(ctx, j, JournalOutcomeReconcile, "")
 		}
-		c.reportRollback(ctx, RollbackEvent{Operation: op.Name, Result: RollbackReconcile, Cause: cause, Reference: referenceIn(j, body)}, false)
+		c.reportRollback(ctx, RollbackEvent{Operation: op.Name, Result: RollbackResultReconcile, Cause: cause, Reference: referenceIn(j, body)}, false)
 		return e
 	}
 	e.Rollback = &RollbackRequest{Operation: op.Name, Body: body}
 	c.owe(ctx, j)
 	if c.noAutoRollback {
 		c.noteOwed(j)
-		c.reportRollback(ctx, RollbackEvent{Operation: op.Name, Result: RollbackLeftToCaller, Cause: cause, Reference: referenceIn(j, body)}, false)
+		c.reportRollback(ctx, RollbackEvent{Operation: op.Name, Result: RollbackResultLeftToCaller, Cause: cause, Reference: referenceIn(j, body)}, false)
 		return e
 	}
 	// The caller's cancellation must not stop the reversal of a charge that
@@ -422,9 +422,9 @@ func (c *Client) indeterminate(ctx context.Context, op *wire.Operation, body []b
 		j.Attempts += attempts
 		j.Tries++
 		if err == nil {
-			_ = c.finish(rctx, j, OutcomeRolledBack, "")
+			_ = c.finish(rctx, j, JournalOutcomeRolledBack, "")
 		} else {
-			c.putOff(rctx, j, JournalRollbackOwed, err) // recovery sends it again
+			c.putOff(rctx, j, JournalStateRollbackOwed, err) // recovery sends it again
 			c.noteOwed(j)
 		}
 	}
@@ -434,11 +434,11 @@ func (c *Client) indeterminate(ctx context.Context, op *wire.Operation, body []b
 }
 
 // rollbackResult is the Rollback result constant for a rollback's error.
-func rollbackResult(err error) string {
+func rollbackResult(err error) RollbackResult {
 	if err != nil {
-		return RollbackFailed
+		return RollbackResultFailed
 	}
-	return RollbackAcknowledged
+	return RollbackResultAcknowledged
 }
 
 // referenceIn returns the reference of a transaction: its journal entry's,

@@ -96,7 +96,7 @@ func TestUpdatesSetZeroValues(t *testing.T) {
 			name: "plan", op: &wire.PlanUpdate,
 			create: func(ctx context.Context, c *jupico.Client) (string, error) {
 				p, err := c.Plans.Create(ctx, &jupico.PlanRequest{SubMerchantID: merchantID, Name: "Gold", Description: "Gold tier",
-					Amount: jupico.Cents(1500), Frequency: jupico.Monthly, Cycles: 12, TrialDays: 14, Reference: "plan-1"})
+					Amount: jupico.Cents(1500), Frequency: jupico.FrequencyMonthly, Cycles: 12, TrialDays: 14, Reference: "plan-1"})
 				return id(p, err)
 			},
 			update: func(id string) any {

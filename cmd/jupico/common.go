@@ -61,7 +61,7 @@ type conn struct {
 func (c *conn) register(fs *flag.FlagSet, e *env) {
 	def := e.getenv("JUPICO_ENV")
 	if def == "" {
-		def = string(jupico.Sandbox)
+		def = string(jupico.EnvironmentSandbox)
 	}
 	fs.StringVar(&c.env, "env", def, `"sandbox" or "production" (default $JUPICO_ENV, else sandbox)`)
 	fs.StringVar(&c.baseURL, "base-url", e.getenv("JUPICO_BASE_URL"), "an https base URL to use instead of the environment's, e.g. jupico fake's (default $JUPICO_BASE_URL)")

@@ -59,7 +59,7 @@ func TestJournalListEscapesControls(t *testing.T) {
 	require.NoError(t, j.Record(context.Background(), &jupico.JournalEntry{
 		ID: "0123456789abcdef0123456789abcdef", Operation: "creditcard.sale\u202e", Reference: "\x1b[31mred\x1b]0;title\a",
 		Body:  json.RawMessage("{\"subMerchantId\":\"sm_1\",\"amount\":25.00,\"reference\":\"\u202eorder\u0085\"}"),
-		State: jupico.JournalIntent, Created: now, Updated: now,
+		State: jupico.JournalStateIntent, Created: now, Updated: now,
 	}))
 	require.NoError(t, j.Close())
 

@@ -59,7 +59,7 @@ type entryView struct {
 
 func viewOf(en jupico.JournalEntry, body bool) entryView {
 	v := entryView{
-		ID: en.ID, Operation: en.Operation, Reference: en.Reference, State: string(en.State), Outcome: en.Outcome,
+		ID: en.ID, Operation: en.Operation, Reference: en.Reference, State: string(en.State), Outcome: string(en.Outcome),
 		TransactionID: en.TransactionID, FoundStatus: en.FoundStatus, Attempts: en.Attempts, Tries: en.Tries, Error: en.Err,
 		Created: en.Created, Updated: en.Updated,
 	}

@@ -456,7 +456,7 @@ func journalWithIntent(t *testing.T) string {
 	require.NoError(t, j.Record(context.Background(), &jupico.JournalEntry{
 		ID: "0123456789abcdef0123456789abcdef", Operation: "creditcard.sale", Reference: "order-9",
 		Body:  json.RawMessage(`{"subMerchantId":"sm_1","amount":25.00,"paymentToken":{"type":"card","token":"tok_visa_4242"},"reference":"order-9"}`),
-		State: jupico.JournalIntent, Created: now, Updated: now,
+		State: jupico.JournalStateIntent, Created: now, Updated: now,
 	}))
 	require.NoError(t, j.Close())
 	return path
@@ -521,7 +521,7 @@ func TestJournal(t *testing.T) {
 	r.decode(t, &rec)
 	assert.Equal(t, 1, rec.RolledBack)
 	require.Len(t, rec.Entries, 1)
-	assert.Equal(t, jupico.OutcomeRolledBack, rec.Entries[0].Outcome)
+	assert.Equal(t, string(jupico.JournalOutcomeRolledBack), rec.Entries[0].Outcome)
 
 	r = cli(t, nil, "journal", "list", "--file", path, "--json")
 	require.Equal(t, exitOK, r.code)
@@ -638,7 +638,7 @@ func TestFakeServesAClientInAnotherProcess(t *testing.T) {
 	assert.Len(t, p.info.AdminToken, 64)
 
 	client, err := jupico.NewClient(jupico.WithBaseURL(p.info.URL), jupico.WithRootCAs(p.pool(t)),
-		jupico.WithCredentials(credentials.Static(p.info.Username, p.info.Password)), jupico.WithRetry(jupico.NoRetry))
+		jupico.WithCredentials(credentials.Static(p.info.Username, p.info.Password)), jupico.WithRetry(jupico.NoRetry()))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = client.Close() })
 	ctx := context.Background()

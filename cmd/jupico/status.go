@@ -31,7 +31,7 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	client, target, err := newClient(&c, creds, jupico.WithRetry(jupico.NoRetry))
+	client, target, err := newClient(&c, creds, jupico.WithRetry(jupico.NoRetry()))
 	if err != nil {
 		return err
 	}

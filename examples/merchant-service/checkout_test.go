@@ -56,7 +56,7 @@ func serve(t *testing.T, c *Checkout, r *http.Request) (int, answer) {
 
 const pay1001 = `{"orderId":"order-1001","amount":"25.00","paymentToken":"ott_1"}`
 
-var approved = &jupico.Transaction{ID: "tx_1", Status: jupico.StatusSucceeded, Amount: jupico.Cents(2500)}
+var approved = &jupico.Transaction{ID: "tx_1", Status: jupico.TransactionStatusSucceeded, Amount: jupico.Cents(2500)}
 
 func TestCheckoutChargesWhatTheShopperPays(t *testing.T) {
 	t.Parallel()
@@ -100,8 +100,8 @@ func TestCheckoutOutcomes(t *testing.T) {
 		retryable bool // a second request for the order charges again
 	}{
 		{name: "approved", tx: approved, status: http.StatusOK, answer: "paid"},
-		{name: "declined", tx: &jupico.Transaction{Status: jupico.StatusDeclined},
-			err:    &jupico.APIError{Operation: "creditcard.sale", HTTPStatus: 200, Code: jupico.CodeInsufficientFunds, Message: "Insufficient funds"},
+		{name: "declined", tx: &jupico.Transaction{Status: jupico.TransactionStatusDeclined},
+			err:    &jupico.APIError{Operation: "creditcard.sale", HTTPStatus: 200, Code: jupico.ErrorCodeInsufficientFunds, Message: "Insufficient funds"},
 			status: http.StatusPaymentRequired, answer: "declined", message: "Insufficient funds", retryable: true},
 		{name: "unknown outcome, rolled back", err: &jupico.IndeterminateError{Operation: "creditcard.sale",
 			Cause: &jupico.APIError{HTTPStatus: 500}, RollbackAttempted: true, RolledBack: true},
@@ -109,11 +109,11 @@ func TestCheckoutOutcomes(t *testing.T) {
 		{name: "unknown outcome, rollback failed", err: &jupico.IndeterminateError{Operation: "creditcard.sale",
 			Cause: &jupico.APIError{HTTPStatus: 500}, RollbackAttempted: true, RollbackErr: errors.New("timeout")},
 			status: http.StatusBadGateway, answer: "pending_review"},
-		{name: "not processed: 503 after retries", err: &jupico.APIError{HTTPStatus: 503, Code: jupico.CodeServiceUnavailable},
+		{name: "not processed: 503 after retries", err: &jupico.APIError{HTTPStatus: 503, Code: jupico.ErrorCodeServiceUnavailable},
 			status: http.StatusServiceUnavailable, answer: "not_charged", retryable: true},
 		{name: "refused before sending", err: &jupico.ValidationError{Field: "paymentToken.data", Reason: "is too long"},
 			status: http.StatusBadRequest, answer: "invalid", retryable: true},
-		{name: "credentials rejected", err: &jupico.APIError{HTTPStatus: 401, Code: jupico.CodeAuthInvalidAPIToken, Message: "invalid api token"},
+		{name: "credentials rejected", err: &jupico.APIError{HTTPStatus: 401, Code: jupico.ErrorCodeAuthInvalidAPIToken, Message: "invalid api token"},
 			status: http.StatusServiceUnavailable, answer: "not_charged", retryable: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -256,7 +256,7 @@ func TestRefunds(t *testing.T) {
 		{name: "the rest", body: `{"orderId":"order-1001"}`,
 			tx: &jupico.Transaction{ID: "tx_1", Amount: jupico.Cents(2500)}, status: http.StatusOK, answer: "refunded"},
 		{name: "refused by Jupico", body: `{"orderId":"order-1001","amount":"10.00"}`, amount: &ten,
-			err: &jupico.APIError{HTTPStatus: 400, Code: jupico.CodeInvalidPayload, Message: "refund exceeds the captured amount"}, status: http.StatusUnprocessableEntity, answer: "refused"},
+			err: &jupico.APIError{HTTPStatus: 400, Code: jupico.ErrorCodeInvalidPayload, Message: "refund exceeds the captured amount"}, status: http.StatusUnprocessableEntity, answer: "refused"},
 		{name: "unknown outcome, rolled back", body: `{"orderId":"order-1001","amount":"10.00"}`, amount: &ten,
 			err: &jupico.IndeterminateError{Cause: errors.New("timeout"), RollbackAttempted: true, RolledBack: true}, status: http.StatusServiceUnavailable, answer: "not_refunded"},
 		{name: "unknown outcome, not rolled back", body: `{"orderId":"order-1001","amount":"10.00"}`, amount: &ten,

@@ -67,7 +67,7 @@ func run(ctx context.Context, out io.Writer) error {
 		MerchantSetup: jupico.MerchantSetup{
 			Identity: &jupico.Identity{Business: &jupico.Business{LegalName: "Analytical Engines LLC", DBAName: "Analytical Engines"}},
 			PayoutBankAccounts: []jupico.BankAccount{{RoutingNumber: "011000015", AccountNumber: "000123456789",
-				AccountType: jupico.Checking, NameOnAccount: "Analytical Engines LLC"}},
+				AccountType: jupico.BankAccountTypeChecking, NameOnAccount: "Analytical Engines LLC"}},
 		},
 	})
 	if err != nil {
@@ -82,7 +82,7 @@ func run(ctx context.Context, out io.Writer) error {
 
 	fmt.Fprintln(out, "3. a monthly plan, and a customer subscribed to it")
 	plan, err := p.client.Plans.Create(ctx, &jupico.PlanRequest{SubMerchantID: merchant, Name: "Engine time",
-		Amount: jupico.Cents(4900), Frequency: jupico.Monthly, Reference: "plan-engine-time"})
+		Amount: jupico.Cents(4900), Frequency: jupico.FrequencyMonthly, Reference: "plan-engine-time"})
 	if err != nil {
 		return fmt.Errorf("plan: %w", err)
 	}

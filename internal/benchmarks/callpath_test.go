@@ -25,7 +25,7 @@ var cannedAnswers = map[string][]byte{
 // merchant, an amount, a description and a reference.
 var (
 	payoutReq = &jupico.PayoutRequest{SubMerchantID: "jpt-fs-demo-acc1-m1", Amount: jupico.Cents(2500), Description: "Order 1042", Reference: "order-1042"}
-	planReq   = &jupico.PlanRequest{SubMerchantID: "jpt-fs-demo-acc1-m1", Name: "Gold", Amount: jupico.Cents(2500), Frequency: jupico.Monthly, Reference: "order-1042"}
+	planReq   = &jupico.PlanRequest{SubMerchantID: "jpt-fs-demo-acc1-m1", Name: "Gold", Amount: jupico.Cents(2500), Frequency: jupico.FrequencyMonthly, Reference: "order-1042"}
 )
 
 // BenchmarkCallPath measures one call through the SDK per operation

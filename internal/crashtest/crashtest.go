@@ -190,12 +190,12 @@ type pausing struct {
 
 func (p *pausing) Record(ctx context.Context, e *jupico.JournalEntry) error {
 	mine := e.Reference == p.ref
-	if mine && ((p.point == BeforeIntent && e.State == jupico.JournalIntent) ||
-		(p.point == BeforeOutcome && e.State == jupico.JournalDone && e.Outcome == jupico.OutcomeApproved)) {
+	if mine && ((p.point == BeforeIntent && e.State == jupico.JournalStateIntent) ||
+		(p.point == BeforeOutcome && e.State == jupico.JournalStateDone && e.Outcome == jupico.JournalOutcomeApproved)) {
 		stop(p.point)
 	}
 	err := p.Journal.Record(ctx, e)
-	if mine && p.point == AfterIntent && e.State == jupico.JournalIntent && err == nil {
+	if mine && p.point == AfterIntent && e.State == jupico.JournalStateIntent && err == nil {
 		stop(p.point)
 	}
 	return err

@@ -36,6 +36,6 @@ func FullEntry(seq int) jupico.JournalEntry {
 		}
 	}
 	e.ID = fmt.Sprintf("%032x", seq+1)
-	e.State = jupico.JournalRollbackOwed // a state the journals keep open
+	e.State = jupico.JournalStateRollbackOwed // a state the journals keep open
 	return e
 }

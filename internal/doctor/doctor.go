@@ -262,7 +262,7 @@ func checkAPI(ctx context.Context, cfg Config) []Row {
 	p := &probe{now: cfg.Now}
 	client, err := jupico.NewClient(append(append([]jupico.Option(nil), cfg.Options...),
 		jupico.WithCredentials(cfg.Credentials),
-		jupico.WithRetry(jupico.NoRetry),
+		jupico.WithRetry(jupico.NoRetry()),
 		jupico.WithTransportMiddleware(p.wrap),
 		jupico.WithUserAgent(cfg.UserAgent),
 	)...)

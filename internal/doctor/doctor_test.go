@@ -66,7 +66,7 @@ func TestCheckEgress(t *testing.T) {
 	for _, k := range []string{"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"} {
 		t.Setenv(k, "")
 	}
-	prod := []jupico.Option{jupico.WithEnvironment(jupico.Production)}
+	prod := []jupico.Option{jupico.WithEnvironment(jupico.EnvironmentProduction)}
 	r := doctor.CheckEgress(prod)
 	assert.Equal(t, doctor.Row{Check: "egress", Result: doctor.Pass, Detail: "direct"}, r)
 

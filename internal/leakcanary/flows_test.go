@@ -200,7 +200,7 @@ func flow(t *testing.T, srv *jupicotest.Server, c *jupico.Client, out *captured)
 func platformFlow(t *testing.T, srv *jupicotest.Server, c *jupico.Client, out *captured) {
 	t.Helper()
 	ctx := context.Background()
-	plan, err := c.Plans.Create(ctx, &jupico.PlanRequest{SubMerchantID: merchant, Name: "Gold", Amount: jupico.Cents(900), Frequency: jupico.Monthly})
+	plan, err := c.Plans.Create(ctx, &jupico.PlanRequest{SubMerchantID: merchant, Name: "Gold", Amount: jupico.Cents(900), Frequency: jupico.FrequencyMonthly})
 	out.result("plan", plan, err)
 	require.NoError(t, err)
 	sub, err := c.Subscriptions.Create(ctx, &jupico.SubscriptionRequest{SubMerchantID: merchant, PlanID: plan.ID, CustomerID: "cus_1",
@@ -216,7 +216,7 @@ func platformFlow(t *testing.T, srv *jupicotest.Server, c *jupico.Client, out *c
 		"Extra value":      func(r *jupico.PlanRequest) { r.Extra = map[string]any{"note": []any{canaryCardDashed}} },
 		"Extra key":        func(r *jupico.PlanRequest) { r.Extra = map[string]any{canaryCard: true} },
 	} {
-		req := &jupico.PlanRequest{SubMerchantID: merchant, Name: "Gold", Amount: jupico.Cents(900), Frequency: jupico.Monthly}
+		req := &jupico.PlanRequest{SubMerchantID: merchant, Name: "Gold", Amount: jupico.Cents(900), Frequency: jupico.FrequencyMonthly}
 		mod(req)
 		p, err := c.Plans.Create(ctx, req)
 		out.result("card in "+name, p, err)

@@ -38,8 +38,8 @@ type Options struct {
 	RootCAs *x509.CertPool
 	// Certificates are presented for mutual TLS.
 	Certificates []tls.Certificate
-	// MaxConnsPerHost sizes the idle pool per host; zero means 64.
-	MaxConnsPerHost int
+	// MaxIdleConnsPerHost sizes the idle pool per host; zero means 64.
+	MaxIdleConnsPerHost int
 	// ResponseHeaderTimeout bounds the wait for response headers after the
 	// request is written; zero means 60 s, and a negative value means none,
 	// for callers that bound every attempt with a deadline of their own
@@ -79,7 +79,7 @@ func TLSConfig(roots *x509.CertPool, certs []tls.Certificate) *tls.Config {
 // a CONNECT tunnel, an idle pool sized for concurrent checkouts instead of
 // Go's 2 per host, and bounded dial, handshake, header and idle timeouts.
 func New(o Options) *http.Transport {
-	perHost := o.MaxConnsPerHost
+	perHost := o.MaxIdleConnsPerHost
 	if perHost <= 0 {
 		perHost = 64
 	}

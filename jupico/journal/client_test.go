@@ -64,7 +64,7 @@ func TestEveryOutcomeIsJournaled(t *testing.T) {
 		if r.Path == salePath && bytes.Contains(r.Body, []byte(`"order-1"`)) {
 			all, _ := j.Entries(ctx)
 			for _, e := range all {
-				if e.Reference == "order-1" && e.State == jupico.JournalIntent && bytes.Equal(e.Body, r.Body) {
+				if e.Reference == "order-1" && e.State == jupico.JournalStateIntent && bytes.Equal(e.Body, r.Body) {
 					intentFirst.Store(true)
 				}
 			}
@@ -76,8 +76,8 @@ func TestEveryOutcomeIsJournaled(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, intentFirst.Load(), "the intent, with the exact body, was recorded before the sale was sent")
 	e := byRef(t, j, "order-1")
-	assert.Equal(t, jupico.JournalDone, e.State)
-	assert.Equal(t, jupico.OutcomeApproved, e.Outcome)
+	assert.Equal(t, jupico.JournalStateDone, e.State)
+	assert.Equal(t, jupico.JournalOutcomeApproved, e.Outcome)
 	assert.Equal(t, tx.ID, e.TransactionID)
 	assert.Equal(t, "creditcard.sale", e.Operation)
 
@@ -85,18 +85,18 @@ func TestEveryOutcomeIsJournaled(t *testing.T) {
 	declined.PaymentToken = jupico.PermanentToken("card", jupico.SandboxTestToken)
 	_, err = c.CreditCard.Sale(ctx, declined)
 	require.ErrorIs(t, err, jupico.ErrDeclined)
-	assert.Equal(t, jupico.OutcomeDeclined, byRef(t, j, "order-2").Outcome)
+	assert.Equal(t, jupico.JournalOutcomeDeclined, byRef(t, j, "order-2").Outcome)
 
 	srv.Inject(jupicotest.BodyContains(`"order-3"`), jupicotest.Fault{Status: http.StatusServiceUnavailable})
 	_, err = c.CreditCard.Sale(ctx, sale(2500, "order-3"))
 	require.ErrorIs(t, err, jupico.ErrServiceUnavailable)
-	assert.Equal(t, jupico.OutcomeNotProcessed, byRef(t, j, "order-3").Outcome)
+	assert.Equal(t, jupico.JournalOutcomeNotProcessed, byRef(t, j, "order-3").Outcome)
 
 	srv.Inject(jupicotest.And(jupicotest.Path(salePath), jupicotest.BodyContains(`"order-4"`)), jupicotest.Fault{Status: http.StatusInternalServerError, AfterProcessing: true})
 	_, err = c.CreditCard.Sale(ctx, sale(2500, "order-4"))
 	require.ErrorIs(t, err, jupico.ErrRolledBack)
 	e = byRef(t, j, "order-4")
-	assert.Equal(t, jupico.OutcomeRolledBack, e.Outcome)
+	assert.Equal(t, jupico.JournalOutcomeRolledBack, e.Outcome)
 	assert.Equal(t, 1, e.Attempts)
 
 	// A rollback Jupico does not acknowledge stays owed.
@@ -107,7 +107,7 @@ func TestEveryOutcomeIsJournaled(t *testing.T) {
 	require.ErrorAs(t, err, &ie)
 	assert.False(t, ie.RolledBack)
 	e = byRef(t, j, "order-5")
-	assert.Equal(t, jupico.JournalRollbackOwed, e.State)
+	assert.Equal(t, jupico.JournalStateRollbackOwed, e.State)
 	assert.Equal(t, 2, e.Attempts)
 	assert.NotEmpty(t, e.Err)
 
@@ -118,7 +118,7 @@ func TestEveryOutcomeIsJournaled(t *testing.T) {
 	assert.Equal(t, 1, rep.RolledBack)
 	require.Len(t, rep.Entries, 1)
 	assert.Equal(t, "order-5", rep.Entries[0].Reference)
-	assert.Equal(t, jupico.OutcomeRolledBack, byRef(t, j, "order-5").Outcome)
+	assert.Equal(t, jupico.JournalOutcomeRolledBack, byRef(t, j, "order-5").Outcome)
 	last := ev.Events()[len(ev.Events())-1]
 	assert.True(t, last.Recovered)
 	assert.True(t, last.Acknowledged)
@@ -133,17 +133,17 @@ func TestEveryOutcomeIsJournaled(t *testing.T) {
 	_, err = c.Payouts.Create(ctx, &jupico.PayoutRequest{SubMerchantID: merchant, Amount: jupico.Cents(500), Reference: "po-1"})
 	require.ErrorIs(t, err, jupico.ErrIndeterminate)
 	e = byRef(t, j, "po-1")
-	assert.Equal(t, jupico.JournalLookupOwed, e.State)
+	assert.Equal(t, jupico.JournalStateLookupOwed, e.State)
 	assert.False(t, e.NextTry.IsZero(), "looked up from the next sweep on")
 	rep, err = c.Recover(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 1, rep.Found)
 	e = byRef(t, j, "po-1")
-	assert.Equal(t, jupico.OutcomeFound, e.Outcome)
+	assert.Equal(t, jupico.JournalOutcomeFound, e.Outcome)
 	assert.Regexp(t, `^po_`, e.TransactionID, "Jupico's id for the payout")
 	assert.Equal(t, "pending", e.FoundStatus)
 	last = ev.Events()[len(ev.Events())-1]
-	assert.Equal(t, jupico.RollbackFound, last.Result)
+	assert.Equal(t, jupico.RollbackResultFound, last.Result)
 	assert.Equal(t, e.TransactionID, last.TransactionID)
 	assert.Len(t, srv.RequestsTo("/v1/payouts/create"), 1, "never sent again")
 
@@ -154,7 +154,7 @@ func TestEveryOutcomeIsJournaled(t *testing.T) {
 	assert.Len(t, srv.RequestsTo("/v1/payouts/create"), 1, "nothing sent")
 
 	// Reads and writes that move no money are not journaled.
-	_, err = c.Plans.Create(ctx, &jupico.PlanRequest{SubMerchantID: merchant, Name: "Gold", Amount: jupico.Cents(900), Frequency: jupico.Monthly, Reference: "plan-1"})
+	_, err = c.Plans.Create(ctx, &jupico.PlanRequest{SubMerchantID: merchant, Name: "Gold", Amount: jupico.Cents(900), Frequency: jupico.FrequencyMonthly, Reference: "plan-1"})
 	require.NoError(t, err)
 	all, err := j.Entries(ctx)
 	require.NoError(t, err)
@@ -227,7 +227,7 @@ func TestApprovalTheJournalCannotKeepIsRolledBack(t *testing.T) {
 	// The journal still holds the intent: a later Recover sends the
 	// rollback again, which Jupico acknowledges without effect.
 	f.fail.Store(false)
-	assert.Equal(t, jupico.JournalIntent, byRef(t, j, "order-1").State)
+	assert.Equal(t, jupico.JournalStateIntent, byRef(t, j, "order-1").State)
 }
 
 // What a process left behind when it died: an intent recorded, the sale
@@ -251,7 +251,7 @@ func TestNextProcessRollsBackWhatADeadProcessLeft(t *testing.T) {
 	// And one it left before the answer, by hand: an installment plan,
 	// which has no rollback and no query to find it by.
 	left := &jupico.JournalEntry{ID: "0123456789abcdef0123456789abcdef", Operation: "installments.create", Reference: "po-9",
-		Body: []byte(`{"subMerchantId":"m1","total":5.00,"reference":"po-9"}`), State: jupico.JournalIntent, Created: time.Now(), Updated: time.Now()}
+		Body: []byte(`{"subMerchantId":"m1","total":5.00,"reference":"po-9"}`), State: jupico.JournalStateIntent, Created: time.Now(), Updated: time.Now()}
 	require.NoError(t, j1.Record(ctx, left))
 	require.NoError(t, c1.Close())
 	require.NoError(t, j1.Close())
@@ -285,7 +285,7 @@ func TestNextProcessRollsBackWhatADeadProcessLeft(t *testing.T) {
 	assert.Equal(t, 1, reconcile)
 	assert.Equal(t, 1, rolled)
 	assert.Empty(t, srv.RequestsTo("/v1/installments"), "an installment plan is never sent again")
-	assert.Equal(t, jupico.OutcomeReconcile, byRef(t, j2, "po-9").Outcome)
+	assert.Equal(t, jupico.JournalOutcomeReconcile, byRef(t, j2, "po-9").Outcome)
 
 	// Recovering again finds nothing: safe at every start.
 	c3 := srv.Client(jupico.WithJournal(j2))
@@ -315,7 +315,7 @@ func TestRecoverLeavesLiveTransactionsAlone(t *testing.T) {
 	assert.Empty(t, rep.Entries, "the sale in flight is its caller's")
 	require.NoError(t, <-done)
 	assert.Empty(t, srv.Rollbacks())
-	assert.Equal(t, jupico.OutcomeApproved, byRef(t, j, "order-1").Outcome)
+	assert.Equal(t, jupico.JournalOutcomeApproved, byRef(t, j, "order-1").Outcome)
 }
 
 func TestRecoverCompactsOldEntries(t *testing.T) {
@@ -323,8 +323,8 @@ func TestRecoverCompactsOldEntries(t *testing.T) {
 	srv := jupicotest.NewServer(t)
 	j := open(t, filepath.Join(t.TempDir(), "j"))
 	ctx := context.Background()
-	old := entry("old", jupico.JournalDone)
-	old.Outcome, old.Updated = jupico.OutcomeApproved, time.Now().Add(-2*time.Hour)
+	old := entry("old", jupico.JournalStateDone)
+	old.Outcome, old.Updated = jupico.JournalOutcomeApproved, time.Now().Add(-2*time.Hour)
 	require.NoError(t, j.Record(ctx, old))
 	c := srv.Client(jupico.WithJournal(j), jupico.WithJournalRetention(time.Hour), jupico.WithoutBackgroundRecovery())
 	_, err := c.CreditCard.Sale(ctx, sale(2500, "new"))

@@ -267,7 +267,7 @@ func (j *Journal) Record(ctx context.Context, e *jupico.JournalEntry) error {
 		return err
 	}
 	w.key, w.val, w.at = append(w.key[:0], e.ID...), val, time.Now()
-	w.id, w.intent, w.settled = e.ID, e.State == jupico.JournalIntent, e.Done()
+	w.id, w.intent, w.settled = e.ID, e.State == jupico.JournalStateIntent, e.Done()
 	j.mu.RLock()
 	if j.closed {
 		j.mu.RUnlock()
@@ -701,7 +701,7 @@ func appendEntry(b []byte, e *jupico.JournalEntry) ([]byte, error) {
 	b = append(b, e.Body...)
 	str("reference", e.Reference, true)
 	str("state", string(e.State), false)
-	str("outcome", e.Outcome, true)
+	str("outcome", string(e.Outcome), true)
 	str("transactionId", e.TransactionID, true)
 	str("foundStatus", e.FoundStatus, true)
 	if e.Attempts != 0 {

@@ -44,19 +44,19 @@ func TestRecordClaimCompactSurviveReopen(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm(), "the file holds payment tokens")
 
-	owing := entry("a1", jupico.JournalIntent)
+	owing := entry("a1", jupico.JournalStateIntent)
 	require.NoError(t, j.Record(ctx, owing))
 	assert.Equal(t, j.Owner(), owing.Owner, "Record stamps the owner")
-	require.NoError(t, j.Record(ctx, entry("a2", jupico.JournalRollbackOwed)))
-	done := entry("a3", jupico.JournalDone)
-	done.Outcome, done.Updated = jupico.OutcomeApproved, time.Now().Add(-48*time.Hour)
+	require.NoError(t, j.Record(ctx, entry("a2", jupico.JournalStateRollbackOwed)))
+	done := entry("a3", jupico.JournalStateDone)
+	done.Outcome, done.Updated = jupico.JournalOutcomeApproved, time.Now().Add(-48*time.Hour)
 	require.NoError(t, j.Record(ctx, done))
-	fresh := entry("a4", jupico.JournalDone)
-	fresh.Outcome = jupico.OutcomeRolledBack
+	fresh := entry("a4", jupico.JournalStateDone)
+	fresh.Outcome = jupico.JournalOutcomeRolledBack
 	require.NoError(t, j.Record(ctx, fresh))
 	first := j.Owner()
 	require.NoError(t, j.Close())
-	assert.ErrorIs(t, j.Record(ctx, entry("late", jupico.JournalIntent)), journal.ErrClosed)
+	assert.ErrorIs(t, j.Record(ctx, entry("late", jupico.JournalStateIntent)), journal.ErrClosed)
 
 	// A new process: what the first left unfinished is claimed, now its.
 	j2 := open(t, path)
@@ -94,7 +94,7 @@ func TestConcurrentRecordsShareCommits(t *testing.T) {
 	before := j.Stats().Commits
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Go(func() { assert.NoError(t, j.Record(ctx, entry(fmt.Sprintf("e%04d", i), jupico.JournalIntent))) })
+		wg.Go(func() { assert.NoError(t, j.Record(ctx, entry(fmt.Sprintf("e%04d", i), jupico.JournalStateIntent))) })
 	}
 	wg.Wait()
 	commits := j.Stats().Commits - before
@@ -153,7 +153,7 @@ func TestTornAndCorruptFilesAreReportedNotTruncated(t *testing.T) {
 	j, err := journal.Open(good)
 	require.NoError(t, err)
 	for i := range 300 {
-		require.NoError(t, j.Record(ctx, entry(fmt.Sprintf("k%04d", i), jupico.JournalIntent)))
+		require.NoError(t, j.Record(ctx, entry(fmt.Sprintf("k%04d", i), jupico.JournalStateIntent)))
 	}
 	require.NoError(t, j.Close())
 	orig, err := os.ReadFile(good)

@@ -229,7 +229,7 @@ func TestThousandSalesWithRandomKills(t *testing.T) {
 	approved := map[string]bool{}
 	for _, e := range entries {
 		assert.True(t, e.Done(), "%s left %s", e.Reference, e.State)
-		if e.Outcome == jupico.OutcomeApproved {
+		if e.Outcome == jupico.JournalOutcomeApproved {
 			approved[e.Reference] = true
 		}
 	}
@@ -305,7 +305,7 @@ func TestFullDiskRefusesAndLosesNothing(t *testing.T) {
 	require.NoError(t, err)
 	approved := 0
 	for _, e := range entries {
-		if e.Outcome == jupico.OutcomeApproved {
+		if e.Outcome == jupico.JournalOutcomeApproved {
 			approved++
 		}
 	}
@@ -380,7 +380,7 @@ func TestPayoutsKilledAtRandomPointsAreSettledByReference(t *testing.T) {
 	srv.Reset() // the faults end with the children
 
 	var found, absent, approved, unsent int
-	settled := map[string]string{}
+	settled := map[string]jupico.JournalOutcome{}
 	for _, r := range runs {
 		clock := fakeclock.NewAt(time.Now())
 		j := open(t, r.path)
@@ -397,17 +397,17 @@ func TestPayoutsKilledAtRandomPointsAreSettledByReference(t *testing.T) {
 			settled[e.Reference] = e.Outcome
 			p := payoutOf(t, funds, e.Reference)
 			switch e.Outcome {
-			case jupico.OutcomeFound:
+			case jupico.JournalOutcomeFound:
 				found++
 				require.NotNil(t, p, "%s found, so the fake has it", e.Reference)
 				assert.Equal(t, p.ID, e.TransactionID, e.Reference)
-			case jupico.OutcomeAbsent:
+			case jupico.JournalOutcomeAbsent:
 				absent++
 				assert.Nil(t, p, "%s reported absent, but the fake processed it", e.Reference)
-			case jupico.OutcomeApproved:
+			case jupico.JournalOutcomeApproved:
 				approved++
 				require.NotNil(t, p, e.Reference)
-			case jupico.OutcomeNotProcessed:
+			case jupico.JournalOutcomeNotProcessed:
 				unsent++
 				assert.Nil(t, p, e.Reference)
 			default:
@@ -419,7 +419,7 @@ func TestPayoutsKilledAtRandomPointsAreSettledByReference(t *testing.T) {
 	page, err := funds.Query.PayoutInstructions(ctx, &jupico.ListFilter{SubMerchantID: crashtest.Merchant, Limit: jupico.MaxPageSize})
 	require.NoError(t, err)
 	for _, p := range page.Items {
-		assert.Contains(t, []string{jupico.OutcomeApproved, jupico.OutcomeFound}, settled[p.Reference],
+		assert.Contains(t, []jupico.JournalOutcome{jupico.JournalOutcomeApproved, jupico.JournalOutcomeFound}, settled[p.Reference],
 			"%s: processed by the fake, so approved or found", p.Reference)
 	}
 	for ref, n := range sends {

@@ -34,7 +34,7 @@ func goodJournal(t *testing.T, path string) []byte {
 	t.Helper()
 	j, err := journal.Open(path)
 	require.NoError(t, err)
-	require.NoError(t, j.Record(context.Background(), entry("r1", jupico.JournalRollbackOwed)))
+	require.NoError(t, j.Record(context.Background(), entry("r1", jupico.JournalStateRollbackOwed)))
 	require.NoError(t, j.Close())
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)

@@ -92,7 +92,7 @@ func TestBackgroundRecoverySendsAnOwedRollbackOnceJupicoAnswers(t *testing.T) {
 	assert.Equal(t, 1, tx.Rollbacks, "rolled back exactly once")
 	assert.Zero(t, tx.Captured)
 	e := byRef(t, j, "order-1")
-	assert.Equal(t, jupico.OutcomeRolledBack, e.Outcome)
+	assert.Equal(t, jupico.JournalOutcomeRolledBack, e.Outcome)
 	assert.GreaterOrEqual(t, e.Tries, 2, "the call's try, then the sweeps'")
 	assert.Zero(t, c.Owed().Count)
 	var acks int
@@ -100,7 +100,7 @@ func TestBackgroundRecoverySendsAnOwedRollbackOnceJupicoAnswers(t *testing.T) {
 		if x.Acknowledged {
 			acks++
 			assert.True(t, x.Recovered)
-			assert.Equal(t, jupico.RollbackAcknowledged, x.Result)
+			assert.Equal(t, jupico.RollbackResultAcknowledged, x.Result)
 		}
 	}
 	assert.Equal(t, 1, acks)
@@ -143,7 +143,7 @@ func TestOwedRollbackBacksOffAndARestartKeepsItsSchedule(t *testing.T) {
 	assert.Equal(t, 1, last.Owed)
 	assert.Positive(t, last.OldestAge)
 	e := byRef(t, j, "order-1")
-	assert.Equal(t, jupico.JournalRollbackOwed, e.State)
+	assert.Equal(t, jupico.JournalStateRollbackOwed, e.State)
 	assert.Equal(t, tries, e.Tries)
 	assert.Equal(t, 10*interval, e.NextTry.Sub(e.Updated), "capped at ten intervals")
 
@@ -170,7 +170,7 @@ func TestOwedRollbackBacksOffAndARestartKeepsItsSchedule(t *testing.T) {
 	}
 	assert.Equal(t, before+1, len(srv.Rollbacks()), "tried once its next try came")
 	assert.GreaterOrEqual(t, clock.Now(), e.NextTry.Add(-interval/4), "not before its next try")
-	assert.Equal(t, jupico.OutcomeRolledBack, byRef(t, j, "order-1").Outcome)
+	assert.Equal(t, jupico.JournalOutcomeRolledBack, byRef(t, j, "order-1").Outcome)
 	tx, _ := srv.Transaction("tx_000001")
 	assert.Equal(t, 1, tx.Rollbacks)
 	assert.Zero(t, c2.Owed().Count)
@@ -205,7 +205,7 @@ func TestCloseStopsRecoveryPromptly(t *testing.T) {
 	}
 	assert.Less(t, time.Since(start), 10*time.Second)
 	e := byRef(t, j, "order-1")
-	assert.Equal(t, jupico.JournalRollbackOwed, e.State, "still owed, for the next process")
+	assert.Equal(t, jupico.JournalStateRollbackOwed, e.State, "still owed, for the next process")
 }
 
 // Requests with no rollback are settled by reference: found when Jupico
@@ -220,7 +220,7 @@ func TestRecoveryFindsRequestsWithNoRollbackByReference(t *testing.T) {
 	_, err := c.CreditCard.Sale(ctx, sale(50000, "funds"))
 	require.NoError(t, err)
 	srv.Settle()
-	plan, err := c.Plans.Create(ctx, &jupico.PlanRequest{SubMerchantID: merchant, Name: "Gold", Amount: jupico.Cents(900), Frequency: jupico.Monthly})
+	plan, err := c.Plans.Create(ctx, &jupico.PlanRequest{SubMerchantID: merchant, Name: "Gold", Amount: jupico.Cents(900), Frequency: jupico.FrequencyMonthly})
 	require.NoError(t, err)
 
 	for _, path := range []string{"/v1/payouts/create", "/v1/subscriptions", "/v1/transactions/echeck/sale"} {
@@ -242,13 +242,13 @@ func TestRecoveryFindsRequestsWithNoRollbackByReference(t *testing.T) {
 	want := map[string]string{"po-1": `^po_`, "sub-1": `^sub_`, "ach-1": `^tx_`}
 	for ref, id := range want {
 		e := byRef(t, j, ref)
-		assert.Equal(t, jupico.OutcomeFound, e.Outcome, ref)
+		assert.Equal(t, jupico.JournalOutcomeFound, e.Outcome, ref)
 		assert.Regexp(t, id, e.TransactionID, ref)
 		assert.NotEmpty(t, e.FoundStatus, ref)
 	}
 	found := 0
 	for _, x := range ev.Events() {
-		if x.Result == jupico.RollbackFound {
+		if x.Result == jupico.RollbackResultFound {
 			found++
 			assert.Contains(t, want, x.Reference)
 			assert.NotEmpty(t, x.TransactionID)
@@ -293,24 +293,24 @@ func TestRecoveryReportsAbsentAfterTheGracePeriod(t *testing.T) {
 	info := obs.next(t)
 	assert.Equal(t, 2, info.Pending, "not found yet: asked again next sweep")
 	assert.Equal(t, 2, info.Owed)
-	assert.Equal(t, jupico.JournalLookupOwed, byRef(t, j, "po-late").State)
+	assert.Equal(t, jupico.JournalStateLookupOwed, byRef(t, j, "po-late").State)
 
 	srv.SetQueryLag(0) // the query catches up
 	clock.Advance(interval * 6 / 5)
 	info = obs.next(t)
 	assert.Equal(t, 1, info.Found)
-	assert.Equal(t, jupico.OutcomeFound, byRef(t, j, "po-late").Outcome)
+	assert.Equal(t, jupico.JournalOutcomeFound, byRef(t, j, "po-late").Outcome)
 
 	for clock.Now().Sub(fakeclock.Start) < 12*time.Minute {
 		clock.Advance(interval * 6 / 5)
 		info = obs.next(t)
 	}
 	e := byRef(t, j, "po-lost")
-	assert.Equal(t, jupico.OutcomeAbsent, e.Outcome)
+	assert.Equal(t, jupico.JournalOutcomeAbsent, e.Outcome)
 	assert.Zero(t, info.Owed)
 	var absent []jupico.RollbackEvent
 	for _, x := range ev.Events() {
-		if x.Result == jupico.RollbackAbsent {
+		if x.Result == jupico.RollbackResultAbsent {
 			absent = append(absent, x)
 		}
 	}
@@ -345,7 +345,7 @@ func TestRecoveryRefusesARollbackBodyItWouldNotHaveSent(t *testing.T) {
 	for ref, body := range bodies {
 		now := time.Now()
 		require.NoError(t, j.Record(ctx, &jupico.JournalEntry{ID: fmt.Sprintf("%032x", now.UnixNano()), Operation: "creditcard.sale", Reference: ref,
-			Body: []byte(body), State: jupico.JournalIntent, Created: now, Updated: now}))
+			Body: []byte(body), State: jupico.JournalStateIntent, Created: now, Updated: now}))
 	}
 	var ev jupicotest.RollbackRecorder
 	c := srv.Client(jupico.WithJournal(j), jupico.WithoutBackgroundRecovery(), jupico.WithRollbackHook(ev.Hook))
@@ -361,7 +361,7 @@ func TestRecoveryRefusesARollbackBodyItWouldNotHaveSent(t *testing.T) {
 		assert.NotContains(t, x.Err.Error(), "4111", "the refusal never echoes the body")
 	}
 	for ref := range bodies {
-		assert.Equal(t, jupico.OutcomeReconcile, byRef(t, j, ref).Outcome, ref)
+		assert.Equal(t, jupico.JournalOutcomeReconcile, byRef(t, j, ref).Outcome, ref)
 	}
 }
 
@@ -427,6 +427,6 @@ func TestSweepsAlongsideLiveTrafficLeaveApprovedSalesAlone(t *testing.T) {
 	all, err := j.Entries(ctx)
 	require.NoError(t, err)
 	for _, e := range all {
-		assert.Equal(t, jupico.OutcomeApproved, e.Outcome, e.Reference)
+		assert.Equal(t, jupico.JournalOutcomeApproved, e.Outcome, e.Reference)
 	}
 }

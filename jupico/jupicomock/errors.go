@@ -13,10 +13,10 @@ import (
 
 // Declined returns the error of a declined transaction: an *APIError with
 // HTTP status 200, matching jupico.ErrDeclined and no other sentinel. code
-// says why (jupico.CodeDeclined, jupico.CodeInsufficientFunds...) and
+// says why (jupico.ErrorCodeDeclined, jupico.ErrorCodeInsufficientFunds...) and
 // message is the text safe to show the customer. The real Sale returns it
 // together with a *jupico.Transaction whose Status is
-// jupico.StatusDeclined; return both from the mock.
+// jupico.TransactionStatusDeclined; return both from the mock.
 func Declined(code jupico.ErrorCode, message string) *jupico.APIError {
 	return &jupico.APIError{HTTPStatus: http.StatusOK, Code: code, Message: message, Attempts: 1}
 }
@@ -33,12 +33,12 @@ func Declined(code jupico.ErrorCode, message string) *jupico.APIError {
 func Indeterminate(op string, rolledBack bool) *jupico.IndeterminateError {
 	e := &jupico.IndeterminateError{
 		Operation:         op,
-		Cause:             &jupico.APIError{Operation: op, HTTPStatus: http.StatusInternalServerError, Code: jupico.CodeInternalServerError, Attempts: 1},
+		Cause:             &jupico.APIError{Operation: op, HTTPStatus: http.StatusInternalServerError, Code: jupico.ErrorCodeInternalServerError, Attempts: 1},
 		RollbackAttempted: true,
 		RolledBack:        rolledBack,
 	}
 	if !rolledBack {
-		e.RollbackErr = &jupico.APIError{Operation: op + ".rollback", HTTPStatus: http.StatusInternalServerError, Code: jupico.CodeInternalServerError, Attempts: 1}
+		e.RollbackErr = &jupico.APIError{Operation: op + ".rollback", HTTPStatus: http.StatusInternalServerError, Code: jupico.ErrorCodeInternalServerError, Attempts: 1}
 	}
 	return e
 }
@@ -50,35 +50,35 @@ func RateLimited() *jupico.APIError {
 }
 
 // AuthFailed returns Jupico's answer to a wrong or revoked key: an
-// *APIError 401 with code jupico.CodeAuthInvalidAPIToken, matching
+// *APIError 401 with code jupico.ErrorCodeAuthInvalidAPIToken, matching
 // jupico.ErrUnauthorized. Nothing was processed.
 func AuthFailed() *jupico.APIError {
-	return &jupico.APIError{HTTPStatus: http.StatusUnauthorized, Code: jupico.CodeAuthInvalidAPIToken, Message: "invalid api token", Attempts: 1}
+	return &jupico.APIError{HTTPStatus: http.StatusUnauthorized, Code: jupico.ErrorCodeAuthInvalidAPIToken, Message: "invalid api token", Attempts: 1}
 }
 
 // ServerError returns Jupico's 500 to a call that is not a transaction (a
 // query, a session): an *APIError matching jupico.ErrServerError. A
 // transaction's 500 is an unknown outcome instead: use Indeterminate.
 func ServerError() *jupico.APIError {
-	return &jupico.APIError{HTTPStatus: http.StatusInternalServerError, Code: jupico.CodeInternalServerError, Attempts: 1}
+	return &jupico.APIError{HTTPStatus: http.StatusInternalServerError, Code: jupico.ErrorCodeInternalServerError, Attempts: 1}
 }
 
 // ServiceUnavailable returns Jupico's 503 after the client's retries ran
 // out: an *APIError matching jupico.ErrServiceUnavailable. Nothing was
 // processed.
 func ServiceUnavailable() *jupico.APIError {
-	return &jupico.APIError{HTTPStatus: http.StatusServiceUnavailable, Code: jupico.CodeServiceUnavailable, Attempts: 1}
+	return &jupico.APIError{HTTPStatus: http.StatusServiceUnavailable, Code: jupico.ErrorCodeServiceUnavailable, Attempts: 1}
 }
 
 // InvalidPayload returns Jupico's 400 to a request it refused: an
-// *APIError with code jupico.CodeInvalidPayload and the given message,
+// *APIError with code jupico.ErrorCodeInvalidPayload and the given message,
 // matching jupico.ErrInvalidPayload. Nothing was processed.
 func InvalidPayload(message string) *jupico.APIError {
-	return &jupico.APIError{HTTPStatus: http.StatusBadRequest, Code: jupico.CodeInvalidPayload, Message: message, Attempts: 1}
+	return &jupico.APIError{HTTPStatus: http.StatusBadRequest, Code: jupico.ErrorCodeInvalidPayload, Message: message, Attempts: 1}
 }
 
 // NotFound returns Jupico's 404: an *APIError with code
-// jupico.CodeWrongURL, matching jupico.ErrNotFound.
+// jupico.ErrorCodeWrongURL, matching jupico.ErrNotFound.
 func NotFound() *jupico.APIError {
-	return &jupico.APIError{HTTPStatus: http.StatusNotFound, Code: jupico.CodeWrongURL, Attempts: 1}
+	return &jupico.APIError{HTTPStatus: http.StatusNotFound, Code: jupico.ErrorCodeWrongURL, Attempts: 1}
 }

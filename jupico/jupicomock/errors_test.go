@@ -28,7 +28,7 @@ func TestErrorConstructorsMatchTheSentinels(t *testing.T) {
 		status int // the *APIError's status reached by errors.As
 		want   []error
 	}{
-		{"Declined", jupicomock.Declined(jupico.CodeInsufficientFunds, "Insufficient funds"), http.StatusOK, []error{jupico.ErrDeclined}},
+		{"Declined", jupicomock.Declined(jupico.ErrorCodeInsufficientFunds, "Insufficient funds"), http.StatusOK, []error{jupico.ErrDeclined}},
 		{"Indeterminate rolled back", jupicomock.Indeterminate("creditcard.sale", true), http.StatusInternalServerError,
 			[]error{jupico.ErrIndeterminate, jupico.ErrRolledBack, jupico.ErrServerError}},
 		{"Indeterminate not rolled back", jupicomock.Indeterminate("creditcard.sale", false), http.StatusInternalServerError,
@@ -53,8 +53,8 @@ func TestErrorConstructorsMatchTheSentinels(t *testing.T) {
 	}
 
 	// The constructors' fields are what the real client fills in.
-	d := jupicomock.Declined(jupico.CodeDoNotHonor, "Do not honor")
-	assert.Equal(t, jupico.CodeDoNotHonor, d.Code)
+	d := jupicomock.Declined(jupico.ErrorCodeDoNotHonor, "Do not honor")
+	assert.Equal(t, jupico.ErrorCodeDoNotHonor, d.Code)
 	assert.Equal(t, "Do not honor", d.Message)
 	ind := jupicomock.Indeterminate("creditcard.sale", true)
 	assert.Equal(t, "creditcard.sale", ind.Operation)
@@ -86,7 +86,7 @@ func contains(errs []error, target error) bool {
 func ExampleDeclined() {
 	cards := new(jupicomock.CreditCard)
 	cards.On("Sale", mock.Anything, mock.Anything).
-		Return(&jupico.Transaction{Status: jupico.StatusDeclined}, jupicomock.Declined(jupico.CodeInsufficientFunds, "Insufficient funds")).Once()
+		Return(&jupico.Transaction{Status: jupico.TransactionStatusDeclined}, jupicomock.Declined(jupico.ErrorCodeInsufficientFunds, "Insufficient funds")).Once()
 
 	_, err := cards.Sale(context.Background(), &jupico.ChargeRequest{})
 	var apiErr *jupico.APIError

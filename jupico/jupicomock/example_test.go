@@ -31,9 +31,9 @@ func (c *checkout) pay(ctx context.Context, order string, cents int64, token str
 func Example() {
 	cards := new(jupicomock.CreditCard)
 	cards.On("Sale", mock.Anything, mock.MatchedBy(func(r *jupico.ChargeRequest) bool { return r.Reference == "order-1" })).
-		Return(&jupico.Transaction{ID: "tx_1", Status: jupico.StatusSucceeded}, nil).Once()
+		Return(&jupico.Transaction{ID: "tx_1", Status: jupico.TransactionStatusSucceeded}, nil).Once()
 	cards.On("Sale", mock.Anything, mock.MatchedBy(func(r *jupico.ChargeRequest) bool { return r.Reference == "order-2" })).
-		Return(&jupico.Transaction{Status: jupico.StatusDeclined}, &jupico.APIError{HTTPStatus: 200, Code: jupico.CodeDeclined, Message: "Card declined"}).Once()
+		Return(&jupico.Transaction{Status: jupico.TransactionStatusDeclined}, &jupico.APIError{HTTPStatus: 200, Code: jupico.ErrorCodeDeclined, Message: "Card declined"}).Once()
 
 	c := &checkout{cards: cards}
 	fmt.Println(c.pay(context.Background(), "order-1", 2500, "ott_a"))
@@ -57,7 +57,7 @@ func (noopT) FailNow()              {}
 func Example_plans() {
 	plans := new(jupicomock.Plans)
 	plans.On("Create", mock.Anything, mock.MatchedBy(func(r *jupico.PlanRequest) bool { return r.Name == "Gold" })).
-		Return(&jupico.Plan{ID: "plan_1", Status: "active"}, nil).Once()
+		Return(&jupico.Plan{ID: "plan_1", Status: jupico.PlanStatusActive}, nil).Once()
 
 	var api jupico.PlansAPI = plans // what the merchant's code depends on
 	p, err := api.Create(context.Background(), &jupico.PlanRequest{Name: "Gold"})

@@ -60,10 +60,10 @@ func BenchmarkSale(b *testing.B) {
 // attempt: CallStart, Attempt and CallEnd, as the client makes them.
 func BenchmarkObserver(b *testing.B) {
 	ctx := context.Background()
-	call := jupico.CallInfo{Operation: "creditcard.sale", Kind: jupico.KindTransaction, Method: "POST",
+	call := jupico.CallInfo{Operation: "creditcard.sale", Kind: jupico.CallKindTransaction, Method: "POST",
 		Path: "/v1/transactions/creditcard/sale", Host: "api.jupico.com"}
 	at := jupico.AttemptInfo{Attempt: 1, StatusCode: 200, RequestID: "req_1"}
-	res := jupico.CallResult{Outcome: jupico.OutcomeSucceeded, Attempts: 1, StatusCode: 200, RequestID: "req_1"}
+	res := jupico.CallResult{Outcome: jupico.CallOutcomeSucceeded, Attempts: 1, StatusCode: 200, RequestID: "req_1"}
 	run := func(b *testing.B, obs *jupicotel.Observer) {
 		b.ReportAllocs()
 		for b.Loop() {

@@ -308,7 +308,7 @@ var rollbackOfLink = []attribute.KeyValue{AttrLinkType.String("rollback_of")}
 // retry when another attempt follows.
 func (o *Observer) Attempt(ctx context.Context, c jupico.CallInfo, a jupico.AttemptInfo) {
 	if a.Retry != "" {
-		o.retries.Add(ctx, 1, o.retrySets.get(c.Operation, c.Kind, a.Retry, "", false))
+		o.retries.Add(ctx, 1, o.retrySets.get(c.Operation, string(c.Kind), string(a.Retry), "", false))
 	}
 	span := trace.SpanFromContext(ctx)
 	if !span.IsRecording() {
@@ -323,13 +323,13 @@ func (o *Observer) Attempt(ctx context.Context, c jupico.CallInfo, a jupico.Atte
 		kv = append(kv, AttrRequestID.String(a.RequestID))
 	}
 	if a.Error != "" {
-		kv = append(kv, semconv.ErrorTypeKey.String(a.Error))
+		kv = append(kv, semconv.ErrorTypeKey.String(string(a.Error)))
 	}
 	if a.MaybeProcessed {
 		kv = append(kv, AttrMaybeProcessed.Bool(true))
 	}
 	if a.Retry != "" {
-		kv = append(kv, AttrRetryReason.String(a.Retry))
+		kv = append(kv, AttrRetryReason.String(string(a.Retry)))
 	}
 	span.AddEvent(EventAttempt, trace.WithTimestamp(a.Start), trace.WithAttributes(kv...))
 }
@@ -338,8 +338,8 @@ func (o *Observer) Attempt(ctx context.Context, c jupico.CallInfo, a jupico.Atte
 // unknown outcome.
 func (o *Observer) CallEnd(ctx context.Context, c jupico.CallInfo, r jupico.CallResult) {
 	errType := errorType(r.Error, r.StatusCode)
-	o.callDuration.Record(ctx, r.Duration.Seconds(), o.callSets.get(c.Operation, c.Kind, r.Outcome, errType, false))
-	if r.Outcome == jupico.OutcomeIndeterminate {
+	o.callDuration.Record(ctx, r.Duration.Seconds(), o.callSets.get(c.Operation, string(c.Kind), string(r.Outcome), errType, false))
+	if r.Outcome == jupico.CallOutcomeIndeterminate {
 		o.indeterminate.Add(ctx, 1, o.indeterminateSets.get(c.Operation, errType, "", "", false))
 	}
 	span := trace.SpanFromContext(ctx)
@@ -347,12 +347,12 @@ func (o *Observer) CallEnd(ctx context.Context, c jupico.CallInfo, r jupico.Call
 		return
 	}
 	kv := make([]attribute.KeyValue, 0, 6)
-	kv = append(kv, AttrOutcome.String(r.Outcome), AttrAttempts.Int(r.Attempts))
+	kv = append(kv, AttrOutcome.String(string(r.Outcome)), AttrAttempts.Int(r.Attempts))
 	if r.StatusCode != 0 {
 		kv = append(kv, semconv.HTTPResponseStatusCodeKey.Int(r.StatusCode))
 	}
 	if r.Code != "" {
-		kv = append(kv, AttrErrorCode.String(r.Code))
+		kv = append(kv, AttrErrorCode.String(string(r.Code)))
 	}
 	if r.RequestID != "" {
 		kv = append(kv, AttrRequestID.String(r.RequestID))
@@ -368,25 +368,25 @@ func (o *Observer) CallEnd(ctx context.Context, c jupico.CallInfo, r jupico.Call
 // Rollback counts the rollback and records its result on the span of the
 // call rolled back (for one sent by Recover, on ctx's span).
 func (o *Observer) Rollback(ctx context.Context, r jupico.RollbackEvent) {
-	o.rollbacks.Add(ctx, 1, o.rollbackSets.get(r.Operation, r.Result, "", "", r.Recovered))
+	o.rollbacks.Add(ctx, 1, o.rollbackSets.get(r.Operation, string(r.Result), "", "", r.Recovered))
 	span := trace.SpanFromContext(ctx)
 	if !span.IsRecording() {
 		return
 	}
-	kv := []attribute.KeyValue{AttrRollbackResult.String(r.Result), AttrRollbackRecovered.Bool(r.Recovered), AttrRollbackAttempts.Int(r.Attempts),
+	kv := []attribute.KeyValue{AttrRollbackResult.String(string(r.Result)), AttrRollbackRecovered.Bool(r.Recovered), AttrRollbackAttempts.Int(r.Attempts),
 		AttrRollbackDuration.Float64(r.Duration.Seconds())}
 	if r.CauseCategory != "" {
-		kv = append(kv, AttrRollbackCause.String(r.CauseCategory))
+		kv = append(kv, AttrRollbackCause.String(string(r.CauseCategory)))
 	}
 	if r.ErrorCategory != "" {
-		kv = append(kv, semconv.ErrorTypeKey.String(r.ErrorCategory))
+		kv = append(kv, semconv.ErrorTypeKey.String(string(r.ErrorCategory)))
 	}
 	if r.Recovered {
 		kv = append(kv, AttrOperation.String(r.Operation))
 	}
 	span.AddEvent(EventRollback, trace.WithAttributes(kv...))
 	if !r.Recovered {
-		span.SetAttributes(AttrRollbackResult.String(r.Result))
+		span.SetAttributes(AttrRollbackResult.String(string(r.Result)))
 	}
 }
 
@@ -408,11 +408,11 @@ func (o *Observer) Sweep(ctx context.Context, s jupico.SweepInfo) {
 
 // Reauth counts a 401 and adds a "jupico.reauth" event to the call's span.
 func (o *Observer) Reauth(ctx context.Context, r jupico.ReauthInfo) {
-	o.reauths.Add(ctx, 1, o.reauthSets.get(r.Operation, r.Error, "", "", r.Changed))
+	o.reauths.Add(ctx, 1, o.reauthSets.get(r.Operation, string(r.Error), "", "", r.Changed))
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
 		kv := []attribute.KeyValue{AttrReauthChanged.Bool(r.Changed)}
 		if r.Error != "" {
-			kv = append(kv, semconv.ErrorTypeKey.String(r.Error))
+			kv = append(kv, semconv.ErrorTypeKey.String(string(r.Error)))
 		}
 		span.AddEvent(EventReauth, trace.WithAttributes(kv...))
 	}
@@ -452,11 +452,11 @@ func (o *Observer) Delivery(ctx context.Context, d webhook.DeliveryInfo) {
 
 // errorType is error.type for a failure's category: the status code for an
 // error status, as OpenTelemetry's HTTP conventions say, else the category.
-func errorType(category string, status int) string {
-	if category == jupico.ErrorStatus && status >= 100 && status < len(statusNames) {
+func errorType(category jupico.ErrorCategory, status int) string {
+	if category == jupico.ErrorCategoryStatus && status >= 100 && status < len(statusNames) {
 		return statusNames[status]
 	}
-	return category
+	return string(category)
 }
 
 // statusNames are the HTTP status codes as strings, made once.
@@ -488,7 +488,7 @@ type opCache struct {
 const maxCached = 1024
 
 func (c *opCache) get(o *Observer, ci jupico.CallInfo) *opInfo {
-	k := opKey{ci.Operation, ci.Kind, ci.Method, ci.Path, ci.Host}
+	k := opKey{ci.Operation, string(ci.Kind), ci.Method, ci.Path, ci.Host}
 	c.mu.RLock()
 	info := c.m[k]
 	c.mu.RUnlock()
@@ -496,7 +496,7 @@ func (c *opCache) get(o *Observer, ci jupico.CallInfo) *opInfo {
 		return info
 	}
 	kv := make([]attribute.KeyValue, 0, 6+len(o.attrs))
-	kv = append(kv, AttrOperation.String(ci.Operation), AttrKind.String(ci.Kind), semconv.HTTPRequestMethodKey.String(ci.Method),
+	kv = append(kv, AttrOperation.String(ci.Operation), AttrKind.String(string(ci.Kind)), semconv.HTTPRequestMethodKey.String(ci.Method),
 		semconv.URLTemplateKey.String(ci.Path))
 	if ci.Host != "" {
 		host, port := ci.Host, 443

@@ -207,11 +207,11 @@ func firstFailure(fs ...*failure) *failure {
 func next(d jupico.Date, frequency string) jupico.Date {
 	t := time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC)
 	switch jupico.Frequency(frequency) {
-	case jupico.Weekly:
+	case jupico.FrequencyWeekly:
 		t = t.AddDate(0, 0, 7)
-	case jupico.Biweekly:
+	case jupico.FrequencyBiweekly:
 		t = t.AddDate(0, 0, 14)
-	case jupico.Every28Days:
+	case jupico.FrequencyEvery28Days:
 		t = t.AddDate(0, 0, 28)
 	default:
 		t = t.AddDate(0, 1, 0)

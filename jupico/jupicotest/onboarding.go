@@ -19,13 +19,13 @@ import (
 // sub-merchants directly, in review until ApproveMerchant.
 
 const (
-	invCreated    = string(jupico.InviteCreated)
-	invSent       = string(jupico.InviteSent)
-	invResent     = string(jupico.InviteResent)
-	invInitiated  = string(jupico.InviteInitiated)
-	invOnboarding = string(jupico.InviteOnboarding)
-	invCancelled  = string(jupico.InviteCancelled)
-	invExpired    = string(jupico.InviteExpired)
+	invCreated    = string(jupico.InviteStatusCreated)
+	invSent       = string(jupico.InviteStatusSent)
+	invResent     = string(jupico.InviteStatusResent)
+	invInitiated  = string(jupico.InviteStatusInitiated)
+	invOnboarding = string(jupico.InviteStatusOnboarding)
+	invCancelled  = string(jupico.InviteStatusCancelled)
+	invExpired    = string(jupico.InviteStatusExpired)
 )
 
 // open is where an invite can still be sent, updated or cancelled.

@@ -33,25 +33,25 @@ func TestInviteLifecycleDeliversOnboardingWebhooks(t *testing.T) {
 	inv, err := c.OnboardingInvites.Create(ctx, &jupico.InviteRequest{Name: "Ada", Email: "ada@example.com", Reference: "crm-42",
 		MerchantSetup: jupico.MerchantSetup{Identity: &jupico.Identity{Business: &jupico.Business{LegalName: "Acme LLC", DBAName: "Acme"}}}})
 	require.NoError(t, err)
-	assert.Equal(t, jupico.InviteCreated, inv.Status)
+	assert.Equal(t, jupico.InviteStatusCreated, inv.Status)
 	_, _, err = srv.AdvanceInvite(ctx, inv.ID)
 	require.ErrorIs(t, err, jupicotest.ErrInviteState, "an invite never sent cannot be opened")
 
 	ref := &jupico.Ref{ID: inv.ID}
 	inv, err = c.OnboardingInvites.Send(ctx, ref)
 	require.NoError(t, err)
-	assert.Equal(t, jupico.InviteSent, inv.Status)
+	assert.Equal(t, jupico.InviteStatusSent, inv.Status)
 	inv, err = c.OnboardingInvites.Send(ctx, ref)
 	require.NoError(t, err)
-	assert.Equal(t, jupico.InviteResent, inv.Status)
+	assert.Equal(t, jupico.InviteStatusResent, inv.Status)
 
 	want := []struct {
 		event  webhook.EventType
 		status jupico.InviteStatus
 	}{
-		{webhook.EventApplicationInitiated, jupico.InviteInitiated},
-		{webhook.EventMerchantSubmit, jupico.InviteOnboarding},
-		{webhook.EventMerchantActivation, jupico.InviteOnboarding},
+		{webhook.EventApplicationInitiated, jupico.InviteStatusInitiated},
+		{webhook.EventMerchantSubmit, jupico.InviteStatusOnboarding},
+		{webhook.EventMerchantActivation, jupico.InviteStatusOnboarding},
 	}
 	for _, w := range want {
 		ev, d, err := srv.AdvanceInvite(ctx, inv.ID)
@@ -88,7 +88,7 @@ func TestInviteLifecycleDeliversOnboardingWebhooks(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, merchants.Items, 1)
 	assert.Equal(t, act.SubMerchantID, merchants.Items[0].ID)
-	assert.Equal(t, "active", merchants.Items[0].Status)
+	assert.Equal(t, jupico.MerchantStatusActive, merchants.Items[0].Status)
 
 	// Once the merchant started, the invite can no longer be changed.
 	_, err = c.OnboardingInvites.Update(ctx, &jupico.InviteUpdate{ID: inv.ID, Phone: jupico.Ptr("1")})
@@ -105,13 +105,13 @@ func TestInvitesCancelAndExpire(t *testing.T) {
 	mk := func() *jupico.Invite {
 		inv, err := c.OnboardingInvites.CreateAndSend(ctx, &jupico.InviteRequest{Name: "Ada", Email: "ada@example.com"})
 		require.NoError(t, err)
-		assert.Equal(t, jupico.InviteSent, inv.Status)
+		assert.Equal(t, jupico.InviteStatusSent, inv.Status)
 		return inv
 	}
 	a := mk()
 	got, err := c.OnboardingInvites.Cancel(ctx, &jupico.Ref{ID: a.ID})
 	require.NoError(t, err)
-	assert.Equal(t, jupico.InviteCancelled, got.Status)
+	assert.Equal(t, jupico.InviteStatusCancelled, got.Status)
 	_, err = c.OnboardingInvites.Send(ctx, &jupico.Ref{ID: a.ID})
 	assert.ErrorIs(t, err, jupico.ErrInvalidPayload, "a cancelled invite is not sent")
 	_, _, err = srv.AdvanceInvite(ctx, a.ID)
@@ -141,21 +141,21 @@ func TestInvoiceVoidedOnce(t *testing.T) {
 	mk := func() *jupico.Invoice {
 		in, err := c.Invoices.Create(ctx, &jupico.InvoiceRequest{SubMerchantID: sub, CustomerID: "cus_1", Total: jupico.Cents(1000),
 			Items: []jupico.Item{{Name: "Lesson", UnitPrice: jupico.Cents(1000)}}, InvoiceDate: jupico.DateOf(time.Now()),
-			DueDate: jupico.DateOf(time.Now()), PaymentTerm: jupico.DueOnReceipt})
+			DueDate: jupico.DateOf(time.Now()), PaymentTerm: jupico.PaymentTermDueOnReceipt})
 		require.NoError(t, err)
-		assert.Equal(t, "draft", in.Status)
+		assert.Equal(t, jupico.InvoiceStatusDraft, in.Status)
 		return in
 	}
 	in := mk()
 	ref := &jupico.Ref{SubMerchantID: sub, ID: in.ID}
 	sent, err := c.Invoices.Send(ctx, ref)
 	require.NoError(t, err)
-	assert.Equal(t, "sent", sent.Status)
+	assert.Equal(t, jupico.InvoiceStatusSent, sent.Status)
 	_, err = c.Invoices.Delete(ctx, ref)
 	assert.ErrorIs(t, err, jupico.ErrInvalidPayload, "a sent invoice is voided, not deleted")
 	v, err := c.Invoices.Void(ctx, ref)
 	require.NoError(t, err)
-	assert.Equal(t, "voided", v.Status)
+	assert.Equal(t, jupico.InvoiceStatusVoided, v.Status)
 	_, err = c.Invoices.Void(ctx, ref)
 	var ae *jupico.APIError
 	require.ErrorAs(t, err, &ae, "an invoice cannot be voided twice")
@@ -170,7 +170,7 @@ func TestInvoiceVoidedOnce(t *testing.T) {
 func TestBalanceFollowsSalesAndPayouts(t *testing.T) {
 	t.Parallel()
 	srv := jupicotest.NewServer(t)
-	c := srv.Client(jupico.WithRetry(jupico.NoRetry))
+	c := srv.Client(jupico.WithRetry(jupico.NoRetry()))
 	ctx := context.Background()
 	balance := func() (avail, pending jupico.Amount) {
 		t.Helper()
@@ -198,12 +198,12 @@ func TestBalanceFollowsSalesAndPayouts(t *testing.T) {
 	assert.ErrorIs(t, err, jupico.ErrInvalidPayload, "more than the available balance")
 	first, err := payout(3000)
 	require.NoError(t, err)
-	assert.Equal(t, "pending", first.Status)
+	assert.Equal(t, jupico.PayoutStatusPending, first.Status)
 	a, _ = balance()
 	assert.Equal(t, jupico.Cents(7000), a)
 	v, err := c.Payouts.Void(ctx, &jupico.Ref{SubMerchantID: sub, ID: first.ID})
 	require.NoError(t, err)
-	assert.Equal(t, "voided", v.Status)
+	assert.Equal(t, jupico.PayoutStatusVoided, v.Status)
 	a, _ = balance()
 	assert.Equal(t, jupico.Cents(10000), a, "a voided payout gives the money back")
 	_, err = c.Payouts.Void(ctx, &jupico.Ref{SubMerchantID: sub, ID: first.ID})
@@ -224,8 +224,8 @@ func TestBalanceFollowsSalesAndPayouts(t *testing.T) {
 	payouts, err := c.Query.PayoutInstructions(ctx, &jupico.ListFilter{SubMerchantID: sub})
 	require.NoError(t, err)
 	require.Len(t, payouts.Items, 2)
-	assert.Equal(t, "voided", payouts.Items[0].Status)
-	assert.Equal(t, "processed", payouts.Items[1].Status)
+	assert.Equal(t, jupico.PayoutStatusVoided, payouts.Items[0].Status)
+	assert.Equal(t, jupico.PayoutStatusProcessed, payouts.Items[1].Status)
 	settlements, err := c.Query.Settlements(ctx, &jupico.ListFilter{SubMerchantID: sub})
 	require.NoError(t, err)
 	require.Len(t, settlements.Items, 2)
@@ -266,7 +266,7 @@ func TestInstallmentChargesWhatIsDue(t *testing.T) {
 			c := srv.Client()
 			total := 4*2500 + tc.deposit
 			req := &jupico.InstallmentRequest{SubMerchantID: sub, CustomerID: "cus_1", Total: jupico.Cents(total),
-				Payments:     jupico.InstallmentSchedule{Amount: jupico.Cents(2500), Frequency: jupico.Weekly, Cycles: 4, StartDate: tc.start},
+				Payments:     jupico.InstallmentSchedule{Amount: jupico.Cents(2500), Frequency: jupico.FrequencyWeekly, Cycles: 4, StartDate: tc.start},
 				PaymentToken: token}
 			if tc.deposit > 0 {
 				req.Deposit = &jupico.InstallmentDeposit{Amount: jupico.Cents(tc.deposit)}
@@ -297,7 +297,7 @@ func TestSubscriptionsNeedAnActivePlan(t *testing.T) {
 	srv := jupicotest.NewServer(t)
 	c := srv.Client()
 	ctx := context.Background()
-	plan, err := c.Plans.Create(ctx, &jupico.PlanRequest{SubMerchantID: sub, Name: "Gold", Amount: jupico.Cents(900), Frequency: jupico.Every28Days})
+	plan, err := c.Plans.Create(ctx, &jupico.PlanRequest{SubMerchantID: sub, Name: "Gold", Amount: jupico.Cents(900), Frequency: jupico.FrequencyEvery28Days})
 	require.NoError(t, err)
 	pref := &jupico.Ref{SubMerchantID: sub, ID: plan.ID}
 	_, err = c.Plans.Activate(ctx, pref)
@@ -316,7 +316,7 @@ func TestSubscriptionsNeedAnActivePlan(t *testing.T) {
 	assert.Equal(t, jupico.DateOf(time.Now().UTC().AddDate(0, 0, 28)), s.NextCharge)
 	got, err := c.Query.Plan(ctx, pref)
 	require.NoError(t, err)
-	assert.Equal(t, "active", got.Status)
+	assert.Equal(t, jupico.PlanStatusActive, got.Status)
 
 	// A subscription that starts later charges nothing now.
 	subReq.StartDate = jupico.DateOf(time.Now().UTC().AddDate(0, 1, 0))
@@ -334,7 +334,7 @@ func TestPlatformWritesUnderFaults(t *testing.T) {
 	c := srv.Client(jupico.WithRetry(jupico.RetryPolicy{MaxAttempts: 3, MinDelay: time.Millisecond, MaxDelay: time.Millisecond}))
 	ctx := context.Background()
 	path := "/v1/subscriptions/plan/create"
-	req := &jupico.PlanRequest{SubMerchantID: sub, Name: "Gold", Amount: jupico.Cents(900), Frequency: jupico.Monthly}
+	req := &jupico.PlanRequest{SubMerchantID: sub, Name: "Gold", Amount: jupico.Cents(900), Frequency: jupico.FrequencyMonthly}
 	srv.InjectFault(path, jupicotest.Fault{Status: http.StatusServiceUnavailable, Times: 1})
 	_, err := c.Plans.Create(ctx, req)
 	require.NoError(t, err)

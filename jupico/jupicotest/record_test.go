@@ -59,7 +59,7 @@ func TestUnauthenticatedRequestIsNotRecordedNorTakesAFault(t *testing.T) {
 	fault := srv.InjectFault("/status", jupicotest.Fault{Status: http.StatusInternalServerError, Code: "internal_server_error", Times: 1})
 
 	// A wrong key, through the SDK: its 401, not the fault.
-	wrong := srv.Client(jupico.WithCredentials(credentials.Static(jupicotest.DefaultUsername, "wrong-password")), jupico.WithRetry(jupico.NoRetry))
+	wrong := srv.Client(jupico.WithCredentials(credentials.Static(jupicotest.DefaultUsername, "wrong-password")), jupico.WithRetry(jupico.NoRetry()))
 	_, err := wrong.Status(context.Background())
 	require.ErrorIs(t, err, jupico.ErrUnauthorized)
 
@@ -86,7 +86,7 @@ func TestUnauthenticatedRequestIsNotRecordedNorTakesAFault(t *testing.T) {
 	assert.Zero(t, fault.Hits(), "no unauthenticated request took the fault")
 
 	// The fault is still there for the first authenticated request.
-	client := srv.Client(jupico.WithRetry(jupico.NoRetry))
+	client := srv.Client(jupico.WithRetry(jupico.NoRetry()))
 	_, err = client.Status(context.Background())
 	var ae *jupico.APIError
 	require.ErrorAs(t, err, &ae)

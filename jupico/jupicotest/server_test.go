@@ -19,7 +19,7 @@ import (
 // given key: nil, or the error.
 func statusWith(t *testing.T, srv *jupicotest.Server, user, pass string) error {
 	t.Helper()
-	c := srv.Client(jupico.WithCredentials(credentials.Static(user, pass)), jupico.WithRetry(jupico.NoRetry))
+	c := srv.Client(jupico.WithCredentials(credentials.Static(user, pass)), jupico.WithRetry(jupico.NoRetry()))
 	_, err := c.Status(context.Background())
 	return err
 }

@@ -44,13 +44,13 @@ func TestClientJournalsEveryOutcome(t *testing.T) {
 	all, err := j.Entries(ctx)
 	require.NoError(t, err)
 	require.Len(t, all, 2)
-	got := map[string]string{}
+	got := map[string]jupico.JournalOutcome{}
 	for _, e := range all {
 		assert.True(t, e.Done())
 		assert.Equal(t, j.Owner(), e.Owner)
 		got[e.Reference] = e.Outcome
 	}
-	assert.Equal(t, map[string]string{"approved-1": jupico.OutcomeApproved, "unknown-1": jupico.OutcomeRolledBack}, got)
+	assert.Equal(t, map[string]jupico.JournalOutcome{"approved-1": jupico.JournalOutcomeApproved, "unknown-1": jupico.JournalOutcomeRolledBack}, got)
 	assert.NotEmpty(t, all[0].TransactionID)
 }
 
@@ -92,7 +92,7 @@ func TestPeerRecoversWhatADeadReplicaOwed(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, all, 1)
 	assert.Equal(t, "replica-b", all[0].Owner)
-	assert.Equal(t, jupico.OutcomeRolledBack, all[0].Outcome)
+	assert.Equal(t, jupico.JournalOutcomeRolledBack, all[0].Outcome)
 }
 
 // A replica paused past its lease with a sale in flight: a peer takes the

@@ -34,7 +34,7 @@ func Example() {
 		return
 	}
 	_ = a.Record(ctx, &jupico.JournalEntry{ID: "0195f0c2a1b2c3d4e5f60718293a4b5c", Operation: "creditcard.sale",
-		Body: []byte(`{"subMerchantId":"m1","amount":25.00,"paymentToken":{"type":"card","token":"tok_visa_4242"},"reference":"order-7"}`), Reference: "order-7", State: jupico.JournalIntent})
+		Body: []byte(`{"subMerchantId":"m1","amount":25.00,"paymentToken":{"type":"card","token":"tok_visa_4242"},"reference":"order-7"}`), Reference: "order-7", State: jupico.JournalStateIntent})
 	_ = a.Close()
 
 	// Replica B recovers what A left.

@@ -381,7 +381,7 @@ func (j *Journal) write(batch []*record) {
 	)
 	for i, r := range batch {
 		e := &r.e
-		ids[i], ops[i], refs[i], states[i], outcomes[i], txIDs[i], errs[i] = e.ID, e.Operation, e.Reference, string(e.State), e.Outcome, e.TransactionID, e.Err
+		ids[i], ops[i], refs[i], states[i], outcomes[i], txIDs[i], errs[i] = e.ID, e.Operation, e.Reference, string(e.State), string(e.Outcome), e.TransactionID, e.Err
 		bodies[i], attempts[i], created[i], updated[i] = e.Body, int32(min(e.Attempts, 1<<30)), e.Created, e.Updated // #nosec G115 -- clamped
 		tries[i], found[i] = int32(min(e.Tries, 1<<30)), e.FoundStatus                                               // #nosec G115 -- clamped
 		if !e.NextTry.IsZero() {

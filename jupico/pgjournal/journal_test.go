@@ -78,11 +78,11 @@ func TestRecordClaimCompact(t *testing.T) {
 	j := open(t, table, pgjournal.WithOwner("replica-1"))
 	assert.Equal(t, "replica-1", j.Owner())
 
-	intent := entry("01", "order-1", jupico.JournalIntent)
-	owed := entry("02", "order-2", jupico.JournalRollbackOwed)
+	intent := entry("01", "order-1", jupico.JournalStateIntent)
+	owed := entry("02", "order-2", jupico.JournalStateRollbackOwed)
 	owed.Attempts, owed.Err = 3, "503 Service Unavailable"
-	old := entry("03", "order-3", jupico.JournalDone)
-	old.Outcome, old.TransactionID = jupico.OutcomeApproved, "tx-3"
+	old := entry("03", "order-3", jupico.JournalStateDone)
+	old.Outcome, old.TransactionID = jupico.JournalOutcomeApproved, "tx-3"
 	old.Updated = old.Updated.Add(-48 * time.Hour)
 	for _, e := range []*jupico.JournalEntry{intent, owed, old} {
 		require.NoError(t, j.Record(ctx, e))
@@ -102,7 +102,7 @@ func TestRecordClaimCompact(t *testing.T) {
 	assert.Equal(t, []string{"01", "02"}, ids(claimed))
 
 	// Recording again replaces the entry.
-	intent.State, intent.Outcome, intent.Updated = jupico.JournalDone, jupico.OutcomeApproved, intent.Updated.Add(time.Second)
+	intent.State, intent.Outcome, intent.Updated = jupico.JournalStateDone, jupico.JournalOutcomeApproved, intent.Updated.Add(time.Second)
 	require.NoError(t, j.Record(ctx, intent))
 	claimed, err = j.Claim(ctx)
 	require.NoError(t, err)
@@ -132,7 +132,7 @@ func TestConcurrentClaimsTakeEachOrphanOnce(t *testing.T) {
 	const orphans, replicas = 400, 6
 	dead := open(t, table, pgjournal.WithOwner("dead"))
 	for i := range orphans {
-		require.NoError(t, dead.Record(ctx, entry(fmt.Sprintf("%04d", i), fmt.Sprintf("o%d", i), jupico.JournalIntent)))
+		require.NoError(t, dead.Record(ctx, entry(fmt.Sprintf("%04d", i), fmt.Sprintf("o%d", i), jupico.JournalStateIntent)))
 	}
 	require.NoError(t, dead.Close()) // its lease ends: its entries are orphans now
 
@@ -181,13 +181,13 @@ func TestHeartbeatKeepsEntriesUntilClose(t *testing.T) {
 	table := freshTable(t)
 	live := open(t, table, pgjournal.WithOwner("live"), pgjournal.WithLease(300*time.Millisecond))
 	peer := open(t, table, pgjournal.WithOwner("peer"))
-	require.NoError(t, live.Record(ctx, entry("01", "in-flight", jupico.JournalIntent)))
+	require.NoError(t, live.Record(ctx, entry("01", "in-flight", jupico.JournalStateIntent)))
 
 	time.Sleep(time.Second) // three leases: only the heartbeat keeps it
 	claimed, err := peer.Claim(ctx)
 	require.NoError(t, err)
 	assert.Empty(t, claimed, "a live replica's entries are left to it")
-	require.NoError(t, live.Record(ctx, entry("02", "next", jupico.JournalIntent)), "the live replica still records")
+	require.NoError(t, live.Record(ctx, entry("02", "next", jupico.JournalStateIntent)), "the live replica still records")
 
 	require.NoError(t, live.Close())
 	claimed, err = peer.Claim(ctx)
@@ -206,12 +206,12 @@ func TestExpiredLeaseIsFenced(t *testing.T) {
 	pool := newPool(t)
 	paused := open(t, table, pgjournal.WithOwner("paused")) // 30 s lease: its next heartbeat is 10 s away
 	peer := open(t, table, pgjournal.WithOwner("peer"))
-	e := entry("01", "order-1", jupico.JournalIntent)
+	e := entry("01", "order-1", jupico.JournalStateIntent)
 	require.NoError(t, paused.Record(ctx, e))
 
 	_, err := pool.Exec(ctx, "UPDATE "+table+"_leases SET expires = now() - interval '1 second' WHERE owner = 'paused'")
 	require.NoError(t, err)
-	assert.ErrorIs(t, paused.Record(ctx, entry("02", "order-2", jupico.JournalIntent)), pgjournal.ErrNotOwner, "no new intent without a lease")
+	assert.ErrorIs(t, paused.Record(ctx, entry("02", "order-2", jupico.JournalStateIntent)), pgjournal.ErrNotOwner, "no new intent without a lease")
 	_, err = paused.Claim(ctx)
 	assert.ErrorIs(t, err, pgjournal.ErrNotOwner)
 
@@ -223,12 +223,12 @@ func TestExpiredLeaseIsFenced(t *testing.T) {
 	// the peer's now.
 	_, err = pool.Exec(ctx, "UPDATE "+table+"_leases SET expires = now() + interval '30 seconds' WHERE owner = 'paused'")
 	require.NoError(t, err)
-	e.State, e.Outcome = jupico.JournalDone, jupico.OutcomeApproved
+	e.State, e.Outcome = jupico.JournalStateDone, jupico.JournalOutcomeApproved
 	assert.ErrorIs(t, paused.Record(ctx, e), pgjournal.ErrNotOwner)
 	all, err := peer.Entries(ctx)
 	require.NoError(t, err)
 	require.Len(t, all, 1, "the refused intent left no row")
-	assert.Equal(t, jupico.JournalIntent, all[0].State, "the refused outcome changed nothing")
+	assert.Equal(t, jupico.JournalStateIntent, all[0].State, "the refused outcome changed nothing")
 	assert.Equal(t, "peer", all[0].Owner)
 }
 
@@ -276,7 +276,7 @@ func TestConcurrentRecordsAreBatchedAndFencedOneByOne(t *testing.T) {
 	peer := open(t, table, pgjournal.WithOwner("peer"))
 	const n = 300
 	for i := 0; i < n; i += 2 { // the peer owns the even ones
-		require.NoError(t, peer.Record(ctx, entry(fmt.Sprintf("%04d", i), "p", jupico.JournalIntent)))
+		require.NoError(t, peer.Record(ctx, entry(fmt.Sprintf("%04d", i), "p", jupico.JournalStateIntent)))
 	}
 	before := j.Stats()
 	errs := make([]error, n)
@@ -285,7 +285,7 @@ func TestConcurrentRecordsAreBatchedAndFencedOneByOne(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			errs[i] = j.Record(ctx, entry(fmt.Sprintf("%04d", i), "m", jupico.JournalDone))
+			errs[i] = j.Record(ctx, entry(fmt.Sprintf("%04d", i), "m", jupico.JournalStateDone))
 		})
 	}
 	close(start)
@@ -306,13 +306,13 @@ func TestConcurrentRecordsAreBatchedAndFencedOneByOne(t *testing.T) {
 	require.Len(t, all, n)
 	for _, e := range all {
 		if e.Owner == "peer" {
-			assert.Equal(t, jupico.JournalIntent, e.State, "the peer's entry is untouched")
+			assert.Equal(t, jupico.JournalStateIntent, e.State, "the peer's entry is untouched")
 		} else {
-			assert.Equal(t, jupico.JournalDone, e.State)
+			assert.Equal(t, jupico.JournalStateDone, e.State)
 		}
 	}
 
 	// After Close, nothing is recorded.
 	require.NoError(t, j.Close())
-	assert.ErrorIs(t, j.Record(ctx, entry("9999", "late", jupico.JournalIntent)), pgjournal.ErrClosed)
+	assert.ErrorIs(t, j.Record(ctx, entry("9999", "late", jupico.JournalStateIntent)), pgjournal.ErrClosed)
 }

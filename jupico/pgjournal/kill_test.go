@@ -130,7 +130,7 @@ func killedMidRun(t *testing.T, seed uint64, victim string, at int) {
 	approved := map[string]bool{}
 	for _, e := range entries {
 		assert.True(t, e.Done(), "%s left %s", e.Reference, e.State)
-		if e.Outcome == jupico.OutcomeApproved {
+		if e.Outcome == jupico.JournalOutcomeApproved {
 			approved[e.Reference] = true
 		}
 	}
@@ -298,10 +298,10 @@ func TestKilledReplicaRestartedAtOnceIsSettledByLivePeers(t *testing.T) {
 	byOwner := map[string]int{}
 	for _, e := range entries {
 		assert.True(t, e.Done(), "%s left %s", e.Reference, e.State)
-		if e.Outcome == jupico.OutcomeApproved {
+		if e.Outcome == jupico.JournalOutcomeApproved {
 			approved[e.Reference] = true
 		}
-		if strings.HasPrefix(e.Reference, victim) && e.Outcome == jupico.OutcomeRolledBack && perRef[e.Reference] > 0 {
+		if strings.HasPrefix(e.Reference, victim) && e.Outcome == jupico.JournalOutcomeRolledBack && perRef[e.Reference] > 0 {
 			byOwner[e.Owner]++
 		}
 	}

@@ -77,7 +77,7 @@ INSERT INTO `+table+` (id, owner, operation, body, reference, state, attempts, c
 	assert.Equal(t, 4, all[0].Tries)
 	assert.True(t, e.NextTry.Equal(all[0].NextTry), "%v, want %v", all[0].NextTry, e.NextTry)
 	assert.Equal(t, "pending", all[0].FoundStatus)
-	assert.Equal(t, jupico.JournalRollbackOwed, all[0].State)
+	assert.Equal(t, jupico.JournalStateRollbackOwed, all[0].State)
 }
 
 // Every field of an entry survives the table, also one a later version
