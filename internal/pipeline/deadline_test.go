@@ -133,8 +133,12 @@ func TestDeadlineConcurrent(t *testing.T) {
 					mu.Unlock()
 					continue
 				}
-				endedAt := time.Now()
 				a.end()
+				// Read after end returned: an attempt descheduled between
+				// a clock reading and end can be past its deadline when it
+				// ends, and rightly times out; one whose end returned before
+				// its deadline never may.
+				endedAt := time.Now()
 				if a.timedOut.Load() && endedAt.Before(a.at) {
 					t.Error("an attempt ended before its deadline timed out")
 				}
