@@ -120,7 +120,11 @@ func runFake(ctx context.Context, e *env, args []string) error {
 	if *seed != 0 {
 		opts = append(opts, jupicotest.WithSeed(*seed))
 	}
-	srv := jupicotest.Start(opts...)
+	srv, err := jupicotest.New(opts...)
+	if err != nil {
+		_ = l.Close()
+		return exit(exitUsage, "%w", err)
+	}
 	defer srv.Close()
 	if *webhookCA != "" {
 		pool, err := readPool(*webhookCA, "--webhook-ca-file")

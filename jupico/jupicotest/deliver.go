@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jupico/jupico-go/jupico"
 	"github.com/jupico/jupico-go/webhook"
 )
 
@@ -81,16 +82,14 @@ type DeliveryOptions struct {
 
 // WithWebhookSecret sets the secret the fake signs webhook deliveries with
 // (default DefaultWebhookSecret), in the form webhook.NewVerifier accepts.
-// A malformed secret makes every SendWebhook and SendWebhooks call fail
-// with an error wrapping webhook.ErrInvalidSecret, which never contains it.
+// A malformed secret is an error wrapping webhook.ErrInvalidSecret (and
+// jupico.ErrInvalidOption), which never contains it.
 func WithWebhookSecret(secret string) Option {
-	return func(s *Server) {
-		h := s.hooks()
-		if err := h.setSecret(secret); err != nil {
-			h.mu.Lock()
-			defer h.mu.Unlock()
-			h.secretErr = err
+	return func(s *Server) error {
+		if err := s.hooks().setSecret(secret); err != nil {
+			return fmt.Errorf("%w: %w", jupico.ErrInvalidOption, err)
 		}
+		return nil
 	}
 }
 
@@ -98,29 +97,42 @@ func WithWebhookSecret(secret string) Option {
 // trusts only pool: typically the certificate of the receiver under test,
 // such as an httptest.Server's. The client requires TLS 1.2 or newer and
 // always verifies the receiver's certificate. Without this option or
-// WithWebhookClient the system's roots are trusted. A nil pool makes
-// deliveries fail with an error.
+// WithWebhookClient the system's roots are trusted. A nil pool is an
+// error.
 func WithWebhookRootCAs(pool *x509.CertPool) Option {
-	return func(s *Server) { s.SetWebhookRootCAs(pool) }
+	return func(s *Server) error {
+		if pool == nil {
+			return invalid("nil root CA pool for webhook deliveries")
+		}
+		s.SetWebhookRootCAs(pool)
+		return nil
+	}
 }
 
 // WithWebhookClient makes the fake deliver webhooks with c, for example
 // the Client of an httptest TLS server, or one presenting a client
 // certificate. A client whose transport skips certificate verification is
-// refused when sending; a nil c means the default client.
+// refused when sending; a nil c is an error.
 func WithWebhookClient(c *http.Client) Option {
-	return func(s *Server) { s.SetWebhookClient(c) }
+	return func(s *Server) error {
+		if c == nil {
+			return invalid("nil webhook client")
+		}
+		s.SetWebhookClient(c)
+		return nil
+	}
 }
 
 // WithSeed seeds the fake's randomness: the webhook ids it generates and
 // the order of shuffled deliveries, so a test can replay exactly the same
 // run. Without it each Server draws its seed from crypto/rand.
 func WithSeed(seed uint64) Option {
-	return func(s *Server) {
+	return func(s *Server) error {
 		h := s.hooks()
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		h.rng = newRand(seed)
+		return nil
 	}
 }
 

@@ -16,10 +16,15 @@ type listenConfig struct {
 // WithListener makes the fake serve on l, for example a listener on a
 // fixed address for a fake run as a standalone server, instead of a fresh
 // port on loopback. The Server owns l from then on and closes it with
-// Close; URL is "https://" followed by l's address. A nil l keeps the
-// default.
+// Close; URL is "https://" followed by l's address. A nil l is an error.
 func WithListener(l net.Listener) Option {
-	return func(s *Server) { s.listen.listener = l }
+	return func(s *Server) error {
+		if l == nil {
+			return invalid("nil listener")
+		}
+		s.listen.listener = l
+		return nil
+	}
 }
 
 // WithCertificate makes the fake present cert instead of its built-in
@@ -29,7 +34,13 @@ func WithListener(l net.Listener) Option {
 // ClientOptions work when the leaf names the host of URL; other clients
 // trust the CA that issued it.
 func WithCertificate(cert tls.Certificate) Option {
-	return func(s *Server) { s.listen.cert = &cert }
+	return func(s *Server) error {
+		if len(cert.Certificate) == 0 || cert.PrivateKey == nil {
+			return invalid("WithCertificate needs a certificate chain and its private key")
+		}
+		s.listen.cert = &cert
+		return nil
+	}
 }
 
 // applyListen installs the listener and certificate of the options on the

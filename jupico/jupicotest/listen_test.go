@@ -84,7 +84,7 @@ func TestWithListenerAndCertificate(t *testing.T) {
 // built-in certificate.
 func TestDefaultListener(t *testing.T) {
 	t.Parallel()
-	srv := jupicotest.NewServer(t, jupicotest.WithListener(nil))
+	srv := jupicotest.NewServer(t)
 	assert.Contains(t, srv.URL(), "https://127.0.0.1:")
 	assert.Contains(t, srv.Certificate().DNSNames, "example.com")
 }

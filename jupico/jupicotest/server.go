@@ -86,32 +86,64 @@ type Request struct {
 	Protocol string
 }
 
-// Option configures a Server.
-type Option func(*Server)
+// Option configures a Server. Options validate their input: New returns
+// the first error, which matches jupico.ErrInvalidOption, NewServer fails
+// the test with it, and Start panics with it. A nil option is an error.
+type Option func(*Server) error
+
+// invalid is a configuration error of the fake.
+func invalid(what string) error {
+	return fmt.Errorf("%w: jupicotest: %s", jupico.ErrInvalidOption, what)
+}
 
 // WithCredentials makes the fake accept username and password instead of
-// the defaults.
+// the defaults; neither may be empty.
 func WithCredentials(username, password string) Option {
-	return func(s *Server) { s.keys = []apiKey{{username, password}} }
+	return func(s *Server) error {
+		if username == "" || password == "" {
+			return invalid("WithCredentials needs a username and a password")
+		}
+		s.keys = []apiKey{{username, password}}
+		return nil
+	}
 }
 
 // NewServer starts a fake on loopback for the test t and closes it when the
-// test ends.
+// test ends. A bad option fails the test.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	s := start(t, opts)
+	s, err := start(t, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(s.Close)
 	return s
 }
 
-// Start starts a fake without a testing.T, for example programs and
-// benchmarks outside tests. The caller must Close it.
-func Start(opts ...Option) *Server { return start(nil, opts) }
+// New starts a fake without a testing.T, for programs such as the jupico
+// command's fake server. It fails with an error matching
+// jupico.ErrInvalidOption on a bad option. The caller must Close it.
+func New(opts ...Option) (*Server, error) { return start(nil, opts) }
 
-func start(t testing.TB, opts []Option) *Server {
+// Start is New for examples and benchmarks, where a bad option is a
+// programming error: it panics with New's error. The caller must Close it.
+func Start(opts ...Option) *Server {
+	s, err := start(nil, opts)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+func start(t testing.TB, opts []Option) (*Server, error) {
 	s := &Server{t: t, keys: []apiKey{{DefaultUsername, DefaultPassword}}, handlers: map[string]http.HandlerFunc{}}
 	for _, o := range opts {
-		o(s)
+		if o == nil {
+			return nil, invalid("nil option")
+		}
+		if err := o(s); err != nil {
+			return nil, err
+		}
 	}
 	s.routes()
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
@@ -133,7 +165,7 @@ func start(t testing.TB, opts []Option) *Server {
 		}
 	}
 	s.srv.StartTLS()
-	return s
+	return s, nil
 }
 
 // Close shuts the fake down, closing its connections.
