@@ -66,6 +66,8 @@ type JournalBase struct{}
 
 func (JournalBase) journal() {}
 
+var _ interface{ journal() } = JournalBase{}
+
 // JournalState is where a journaled transaction stands.
 type JournalState string
 

@@ -27,7 +27,6 @@ type callID struct{}
 type recorder struct {
 	jupico.NopObserver
 	mu     sync.Mutex
-	n      int
 	lines  []string
 	values []any
 }

@@ -346,11 +346,11 @@ func (sc *scanner) digit(at, d int) {
 		sc.ng++
 		sc.inGroup = true
 	}
-	sc.digits[sc.nd&(ring-1)] = int8(d)
+	sc.digits[sc.nd&(ring-1)] = int8(d) // #nosec G115 -- a decimal digit's value, 0 to 9
 	sc.nd++
 	s, i := sc.s, sc.i
 	for ; i < len(s) && s[i]-'0' <= 9; i++ {
-		sc.digits[sc.nd&(ring-1)] = int8(s[i] - '0')
+		sc.digits[sc.nd&(ring-1)] = int8(s[i] - '0') // #nosec G115 -- the loop condition holds it to 0..9
 		sc.nd++
 	}
 	sc.i = i
