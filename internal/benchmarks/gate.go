@@ -105,11 +105,16 @@ func Budgets(r Results) []Check {
 	atMost("cached credential lookup allocs", "BenchmarkCredentials/impl=cache", "allocs/op", zero, 0)
 	// The bbolt journal under 256-way load: the journaled client's
 	// throughput over that of a client without one, the two taking turns
-	// against one fake (see the benchmark). The target is 0.8; on this
-	// shared 2-core machine the median reads 0.74-0.79 under its
-	// neighbours' load and 0.80-0.87 without (findings.md), so the gate
-	// holds a regression floor of 0.7 below the noise.
-	atLeast("256 goroutines: bbolt journal's req/s over none's, interleaved", "BenchmarkJournalInterleaved", "bbolt/none", 0.7)
+	// against one fake (see the benchmark). The target is 0.8. On this
+	// shared 2-core machine the median has read 0.80-0.87 on quiet days and
+	// 0.74-0.79 under neighbours' load (findings.md); on 2026-12-07 the
+	// code before the background recovery, run alternately with the code
+	// after it, read 0.67-0.81 (median 0.73) against 0.67-0.77 (median
+	// 0.71), the difference inside the noise and both medians at a 0.7
+	// floor. The gate therefore holds a regression floor of 0.6, below
+	// what this machine shows on a slow day, which a journal that stopped
+	// sharing its syncs (about 0.3) would still break.
+	atLeast("256 goroutines: bbolt journal's req/s over none's, interleaved", "BenchmarkJournalInterleaved", "bbolt/none", 0.6)
 	// The background recovery under the same load, sweeping every 10 ms
 	// (6,000 times the default rate): its rounds read 0.97-1.01 of the
 	// journaled client that does not sweep, so 0.9 is a floor below the

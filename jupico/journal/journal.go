@@ -79,12 +79,8 @@ const DefaultOpenTimeout = time.Second
 // maxBatch bounds how many records one commit carries.
 const maxBatch = 4096
 
-// bucket holds the entries by ID; open indexes the IDs of those not done,
-// so that recovery reads what is owed without reading every entry.
-var (
-	bucket = []byte("entries")
-	open   = []byte("open")
-)
+// bucket holds the entries by ID.
+var bucket = []byte("entries")
 
 // Journal is a jupico.Journal in a local file. Its methods are safe for
 // concurrent use.
@@ -99,7 +95,10 @@ type Journal struct {
 	writes  chan *write
 	stopped chan struct{}
 	commits atomic.Int64 // transactions the writer committed
-	records atomic.Int64 // records they carried
+
+	openMu  sync.Mutex          // guards open
+	open    map[string]struct{} // the IDs of the entries not done
+	records atomic.Int64        // records they carried
 }
 
 var _ jupico.Journal = (*Journal)(nil)
@@ -165,20 +164,24 @@ func Open(path string, opts ...Option) (j *Journal, err error) {
 	case err != nil:
 		return nil, fmt.Errorf("journal: open %s: %w", path, err)
 	}
-	if err := check(db, path); err != nil {
+	open, err := check(db, path)
+	if err != nil {
 		_ = db.Close()
 		return nil, err
 	}
-	j = &Journal{db: db, path: path, owner: newOwner(), writes: make(chan *write, maxBatch), stopped: make(chan struct{})}
+	j = &Journal{db: db, path: path, owner: newOwner(), writes: make(chan *write, maxBatch), stopped: make(chan struct{}), open: open}
 	go j.writer()
 	return j, nil
 }
 
 // check verifies bbolt's structure and every entry's checksum, reading
-// only, and then creates the bucket in a new file: a corrupt file is not
-// written to.
-func check(db *bolt.DB, path string) error {
+// only, then creates the bucket in a new file (a corrupt file is not
+// written to), and returns the IDs of the entries not done: the file is
+// this process's alone while it is open, so the journal keeps that index
+// in memory from here on, and a sweep reads only what is owed.
+func check(db *bolt.DB, path string) (map[string]struct{}, error) {
 	fresh := false
+	open := make(map[string]struct{})
 	err := db.View(func(tx *bolt.Tx) error {
 		var first error
 		for err := range tx.Check() { // drained: Check's goroutine ends when it has said everything
@@ -195,45 +198,26 @@ func check(db *bolt.DB, path string) error {
 			return nil
 		}
 		return b.ForEach(func(k, v []byte) error {
-			if _, err := decode(v); err != nil {
+			e, err := decode(v)
+			if err != nil {
 				return corrupt(path, "entry "+hex.EncodeToString(k)+": "+err.Error())
+			}
+			if !e.Done() {
+				open[string(k)] = struct{}{}
 			}
 			return nil
 		})
 	})
-	if err != nil {
-		return err
+	if err != nil || !fresh {
+		return open, err
 	}
-	indexed := !fresh
-	if !fresh {
-		_ = db.View(func(tx *bolt.Tx) error {
-			indexed = tx.Bucket(open) != nil
-			return nil
-		})
-	}
-	if indexed {
-		return nil
-	}
-	// A new file, or one written before the index existed: build it.
 	if err := db.Update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(bucket)
-		if err != nil {
-			return err
-		}
-		idx, err := tx.CreateBucketIfNotExists(open)
-		if err != nil {
-			return err
-		}
-		return b.ForEach(func(k, v []byte) error {
-			if e, _ := decode(v); !e.Done() {
-				return idx.Put(k, []byte{})
-			}
-			return nil
-		})
+		_, err := tx.CreateBucketIfNotExists(bucket)
+		return err
 	}); err != nil {
-		return fmt.Errorf("journal: open %s: %w", path, err)
+		return nil, fmt.Errorf("journal: open %s: %w", path, err)
 	}
-	return nil
+	return open, nil
 }
 
 func corrupt(path, why string) error { return fmt.Errorf("%w: %s: %s", ErrCorrupt, path, why) }
@@ -304,7 +288,7 @@ type write struct {
 	key, val []byte
 	id       string    // the entry's ID, as the writer's open set keys it
 	intent   bool      // the entry is an intent: its transaction is about to be sent
-	settled  bool      // the entry is done: it leaves the open index
+	settled  bool      // the entry is done: it leaves the index of those not done
 	at       time.Time // when it was queued
 	done     chan error
 }
@@ -387,19 +371,10 @@ func (j *Journal) writer() {
 			armed = false
 		}
 		err := j.db.Update(func(tx *bolt.Tx) error {
-			b, idx := tx.Bucket(bucket), tx.Bucket(open)
+			b := tx.Bucket(bucket)
 			b.FillPercent = 0.9 // keys grow with time: pack the pages they append to
 			for _, w := range batch {
 				if err := b.Put(w.key, w.val); err != nil {
-					return err
-				}
-				var err error
-				if w.settled {
-					err = idx.Delete(w.key)
-				} else {
-					err = idx.Put(w.key, []byte{})
-				}
-				if err != nil {
 					return err
 				}
 			}
@@ -415,6 +390,7 @@ func (j *Journal) writer() {
 		} else {
 			j.commits.Add(1)
 			j.records.Add(int64(len(batch)))
+			j.index(batch)
 		}
 		for _, w := range batch {
 			w.done <- err
@@ -483,16 +459,17 @@ func (j *Journal) Claim(ctx context.Context) ([]jupico.JournalEntry, error) {
 	}
 	var out []jupico.JournalEntry
 	var foreign []string
+	ids := j.openIDs()
 	err := j.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucket)
-		return tx.Bucket(open).ForEach(func(k, _ []byte) error {
-			v := b.Get(k)
+		for _, id := range ids {
+			v := b.Get([]byte(id))
 			if v == nil {
-				return nil // indexed, then compacted: nothing owed
+				continue // compacted meanwhile: nothing owed
 			}
 			e, err := decode(v)
 			if err != nil {
-				return corrupt(j.path, "entry "+hex.EncodeToString(k)+": "+err.Error())
+				return corrupt(j.path, "entry "+hex.EncodeToString([]byte(id))+": "+err.Error())
 			}
 			if !e.Done() {
 				if e.Owner != j.owner {
@@ -500,8 +477,8 @@ func (j *Journal) Claim(ctx context.Context) ([]jupico.JournalEntry, error) {
 				}
 				out = append(out, e)
 			}
-			return nil
-		})
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -543,6 +520,30 @@ func (j *Journal) Claim(ctx context.Context) ([]jupico.JournalEntry, error) {
 	}
 	slices.SortFunc(out, func(a, b jupico.JournalEntry) int { return a.Created.Compare(b.Created) })
 	return out, nil
+}
+
+// index records what a committed batch changed in the entries not done.
+func (j *Journal) index(batch []*write) {
+	j.openMu.Lock()
+	defer j.openMu.Unlock()
+	for _, w := range batch {
+		if w.settled {
+			delete(j.open, w.id)
+		} else {
+			j.open[w.id] = struct{}{}
+		}
+	}
+}
+
+// openIDs returns the IDs of the entries not done.
+func (j *Journal) openIDs() []string {
+	j.openMu.Lock()
+	defer j.openMu.Unlock()
+	ids := make([]string, 0, len(j.open))
+	for id := range j.open {
+		ids = append(ids, id)
+	}
+	return ids
 }
 
 // compactChunk is how many entries one compaction transaction deletes, so
