@@ -84,6 +84,7 @@ func TestBackgroundRecoverySendsAnOwedRollbackOnceJupicoAnswers(t *testing.T) {
 	mu.Lock()
 	took := acked.Sub(up)
 	mu.Unlock()
+	t.Logf("acknowledged %v after Jupico answered again (interval %v)", took, interval)
 	assert.LessOrEqual(t, took, 2*interval, "acknowledged within two intervals of Jupico answering again")
 
 	// Nothing more is sent: two more sweeps pass.
