@@ -49,6 +49,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -518,7 +519,7 @@ func (j *Journal) Claim(ctx context.Context) ([]jupico.JournalEntry, error) {
 			out[i].Owner = j.owner
 		}
 	}
-	slices.SortFunc(out, func(a, b jupico.JournalEntry) int { return a.Created.Compare(b.Created) })
+	slices.SortFunc(out, byCreated)
 	return out, nil
 }
 
@@ -544,6 +545,15 @@ func (j *Journal) openIDs() []string {
 		ids = append(ids, id)
 	}
 	return ids
+}
+
+// byCreated orders entries oldest first, by ID when created at the same
+// instant, so that lists come out the same every time.
+func byCreated(a, b jupico.JournalEntry) int {
+	if c := a.Created.Compare(b.Created); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
 }
 
 // compactChunk is how many entries one compaction transaction deletes, so
@@ -638,7 +648,7 @@ func (j *Journal) Entries(ctx context.Context) ([]jupico.JournalEntry, error) {
 	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
 		err = ErrClosed
 	}
-	slices.SortFunc(out, func(a, b jupico.JournalEntry) int { return a.Created.Compare(b.Created) })
+	slices.SortFunc(out, byCreated)
 	return out, err
 }
 
