@@ -137,6 +137,7 @@ func TestOwedRollbackBacksOffAndARestartKeepsItsSchedule(t *testing.T) {
 		last = obs.next(t)
 	}
 	tries := len(srv.Rollbacks())
+	t.Logf("%d rollback tries in an hour of refusals, one sweep every %v", tries, interval*6/5)
 	// Tries at 0, 1, 2, 4, 8, 16, 26, 36, 46, 56 minutes (sweeps fall a
 	// little later): about ten, where a try every sweep would be fifty.
 	assert.GreaterOrEqual(t, tries, 7, "it keeps trying")
