@@ -167,15 +167,16 @@ func (c *Client) sweepNow(ctx context.Context, all bool) (*RecoveryReport, error
 	}
 	c.sweepMu.Lock()
 	t0 := time.Now()
-	rep, err := c.sweep(ctx, all, true)
+	rep, err := c.sweep(ctx, all)
 	c.sweepMu.Unlock()
 	c.observeSweep(ctx, rep, time.Since(t0), err)
 	return rep, err
 }
 
 // sweep is one recovery sweep; c.sweepMu is held. all tries every entry
-// whatever its next try; compact deletes old done entries too.
-func (c *Client) sweep(ctx context.Context, all, compact bool) (*RecoveryReport, error) {
+// whatever its next try, and compacts whenever; otherwise compaction runs
+// at most once every compactEvery.
+func (c *Client) sweep(ctx context.Context, all bool) (*RecoveryReport, error) {
 	start := c.now()
 	rep := &RecoveryReport{}
 	// From here on, a transaction released from flight is noted: Claim
@@ -213,7 +214,7 @@ func (c *Client) sweep(ctx context.Context, all, compact bool) (*RecoveryReport,
 		}
 	}
 	c.setOwed(owed, rep)
-	if compact && (all || c.now().Sub(c.lastCompact) >= compactEvery) && ctx.Err() == nil {
+	if (all || c.now().Sub(c.lastCompact) >= compactEvery) && ctx.Err() == nil {
 		n, err := c.journal.Compact(ctx, c.now().Add(-c.journalRetention))
 		rep.Compacted = n
 		if err != nil {
@@ -509,7 +510,7 @@ func (c *Client) startRecovery() {
 		for {
 			c.sweepMu.Lock()
 			t0 := time.Now()
-			rep, err := c.sweep(ctx, false, true)
+			rep, err := c.sweep(ctx, false)
 			c.sweepMu.Unlock()
 			d := time.Since(t0)
 			if ctx.Err() != nil {
