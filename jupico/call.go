@@ -176,14 +176,28 @@ func encodeRequest(op *wire.Operation, req request) ([]byte, error) {
 		member("limit", strconv.AppendInt(nil, int64(w.limit()), 10))
 		member("offset", strconv.AppendInt(nil, int64(w.Offset), 10))
 	}
+	if b, err = appendExtra(b, extra); err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
+}
+
+// appendExtra appends extra's members, in key order, to b, an object
+// still open: b holds "{" and perhaps members, and no closing brace.
+func appendExtra(b []byte, extra map[string]any) ([]byte, error) {
 	for _, k := range slices.Sorted(mapKeys(extra)) {
 		val, err := json.Marshal(extra[k])
 		if err != nil {
 			return nil, &ValidationError{Field: "extra[" + k + "]", Reason: "cannot be written as JSON"}
 		}
-		member(k, val)
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = wire.AppendString(b, k)
+		b = append(b, ':')
+		b = append(b, val...)
 	}
-	return append(b, '}'), nil
+	return b, nil
 }
 
 func mapKeys(m map[string]any) func(func(string) bool) {

@@ -1,9 +1,7 @@
 package jupico
 
 import (
-	"encoding/json"
 	"reflect"
-	"slices"
 
 	"github.com/jupico/jupico-go/internal/wire"
 )
@@ -31,17 +29,9 @@ func withExtra(op *wire.Operation, body []byte, in any, extra map[string]any) ([
 		return nil, err
 	}
 	out := append(make([]byte, 0, len(body)+64*len(extra)), body[:len(body)-1]...) // reopen the object
-	for _, k := range slices.Sorted(mapKeys(extra)) {
-		val, err := json.Marshal(extra[k])
-		if err != nil {
-			return nil, &ValidationError{Field: "extra[" + k + "]", Reason: "cannot be written as JSON"}
-		}
-		if len(out) > 1 {
-			out = append(out, ',')
-		}
-		out = wire.AppendString(out, k)
-		out = append(out, ':')
-		out = append(out, val...)
+	out, err := appendExtra(out, extra)
+	if err != nil {
+		return nil, err
 	}
 	return append(out, '}'), nil
 }
