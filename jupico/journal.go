@@ -205,7 +205,7 @@ func (c *Client) begin(ctx context.Context, op *wire.Operation, body []byte) (*J
 		return nil, nil
 	}
 	if l := op.Lookup; l != nil && op.Rollback == nil {
-		if k, _ := wire.StringMember(body, l.Key); k == "" {
+		if lookupKey(l, body) == "" {
 			return nil, &ValidationError{Field: l.Key, Reason: "is required with a journal: " + op.Name +
 				" has no rollback, and an unknown outcome is settled by looking it up by " + l.Key}
 		}

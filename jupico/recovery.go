@@ -466,11 +466,11 @@ func (c *Client) Owed() Owed {
 	o := Owed{Count: len(c.owed), Swept: c.owedAt, Entries: make([]JournalEntry, 0, len(c.owed))}
 	for _, e := range c.owed {
 		o.Entries = append(o.Entries, e)
-		if o.Oldest.IsZero() || e.Created.Before(o.Oldest) {
-			o.Oldest = e.Created
-		}
 	}
 	slices.SortFunc(o.Entries, func(a, b JournalEntry) int { return a.Created.Compare(b.Created) })
+	if len(o.Entries) > 0 {
+		o.Oldest = o.Entries[0].Created
+	}
 	return o
 }
 
