@@ -18,7 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/jupico/jupico-go/internal/clock/fakeclock"
+	"github.com/jupico/jupico-go/internal/testkit/fakeclock"
 )
 
 // helper returns a FromCommand provider that re-executes the test binary in

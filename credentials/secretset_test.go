@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/jupico/jupico-go/internal/clock/fakeclock"
+	"github.com/jupico/jupico-go/internal/testkit/fakeclock"
 )
 
 // secretSource is a SecretProvider the test switches between answers.

@@ -29,7 +29,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jupico/jupico-go/credentials"
-	"github.com/jupico/jupico-go/internal/testproc"
+	"github.com/jupico/jupico-go/internal/testkit/testproc"
 	"github.com/jupico/jupico-go/jupico"
 )
 

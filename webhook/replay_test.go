@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jupico/jupico-go/internal/clock/fakeclock"
+	"github.com/jupico/jupico-go/internal/testkit/fakeclock"
 	"github.com/jupico/jupico-go/webhook"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

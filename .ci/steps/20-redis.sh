@@ -6,7 +6,7 @@
 # checks each module's go.mod is tidy, runs go vet and the race-enabled
 # tests in each, and always stops the server. The tests fail, never skip,
 # when Redis is unreachable; the restart, cluster and Sentinel tests start
-# redis-server processes of their own, through internal/redistest (a
+# redis-server processes of their own, through internal/testkit/redistest (a
 # package of the root module, vetted and unit-tested with it). A Sentinel
 # is redis-server --sentinel, so the redis-sentinel package is not needed.
 set -euo pipefail

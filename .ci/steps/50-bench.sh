@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Performance budgets (internal/benchmarks/gate.go): ratios between figures
+# Performance budgets (internal/testkit/benchmarks/gate.go): ratios between figures
 # measured in this same run, never absolute times. One test binary runs
 # several rounds, each running every implementation back to back, and the
 # gate compares round by round, so a noisy moment hits both sides of a pair;
@@ -9,7 +9,7 @@
 # A budget missed is measured once more from scratch before the step fails:
 # a real regression misses twice, a noisy neighbour rarely does.
 set -euo pipefail
-cd "$(dirname "$0")/../../internal/benchmarks"
+cd "$(dirname "$0")/../../internal/testkit/benchmarks"
 export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.27.3}"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

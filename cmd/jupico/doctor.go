@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jupico/jupico-go/internal/doctor"
+	"github.com/jupico/jupico-go/internal/app/doctor"
 	"github.com/jupico/jupico-go/webhook"
 )
 

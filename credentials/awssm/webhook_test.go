@@ -14,7 +14,7 @@ import (
 
 	"github.com/jupico/jupico-go/credentials"
 	"github.com/jupico/jupico-go/credentials/awssm"
-	"github.com/jupico/jupico-go/internal/clock/fakeclock"
+	"github.com/jupico/jupico-go/internal/testkit/fakeclock"
 	"github.com/jupico/jupico-go/webhook"
 )
 

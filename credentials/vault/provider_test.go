@@ -11,7 +11,7 @@ import (
 
 	"github.com/jupico/jupico-go/credentials"
 	"github.com/jupico/jupico-go/credentials/vault"
-	"github.com/jupico/jupico-go/internal/clock/fakeclock"
+	"github.com/jupico/jupico-go/internal/testkit/fakeclock"
 	"github.com/jupico/jupico-go/webhook"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

@@ -20,7 +20,7 @@
 //	JUPICO_ENV=production go run ./examples/doctor
 //
 // It never prints a secret: errors name the variable or file at fault,
-// never its value. The checks live in internal/doctor, which the jupico
+// never its value. The checks live in internal/app/doctor, which the jupico
 // command's doctor subcommand shares.
 package main
 
@@ -35,7 +35,7 @@ import (
 	"time"
 
 	"github.com/jupico/jupico-go/credentials"
-	"github.com/jupico/jupico-go/internal/doctor"
+	"github.com/jupico/jupico-go/internal/app/doctor"
 	"github.com/jupico/jupico-go/jupico"
 	"github.com/jupico/jupico-go/jupico/jupicotest"
 	"github.com/jupico/jupico-go/webhook"

@@ -1,5 +1,5 @@
 // Package clock holds the timer type shared by the credentials package's
-// Clock and the test clock in internal/clock/fakeclock, so that the fake
+// Clock and the test clock in internal/testkit/fakeclock, so that the fake
 // can satisfy credentials.Clock without importing credentials (whose own
 // tests use it).
 package clock

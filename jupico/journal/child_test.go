@@ -7,7 +7,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/jupico/jupico-go/internal/crashtest"
+	"github.com/jupico/jupico-go/internal/testkit/crashtest"
 	"github.com/jupico/jupico-go/jupico"
 	"github.com/jupico/jupico-go/jupico/journal"
 )

@@ -306,7 +306,7 @@ var writes = sync.Pool{New: func() any { return &write{done: make(chan error, 1)
 // record was queued. A lone caller never waits (its own intent is the one
 // open transaction); a few callers wait a fraction of a millisecond; 256
 // share each sync among a hundred records or more, which is what lets a
-// busy service afford the journal (internal/benchmarks,
+// busy service afford the journal (internal/testkit/benchmarks,
 // BenchmarkJournalInterleaved). A record that arrived during the previous
 // commit has waited already: its wait counts from when it was queued.
 const (

@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/jupico/jupico-go/internal/clock/fakeclock"
+	"github.com/jupico/jupico-go/internal/testkit/fakeclock"
 	"github.com/jupico/jupico-go/jupico"
 	"github.com/jupico/jupico-go/jupico/jupicotest"
 )

@@ -7,7 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/jupico/jupico-go/internal/benchload"
+	"github.com/jupico/jupico-go/internal/testkit/benchload"
 	"github.com/jupico/jupico-go/jupico"
 	"github.com/jupico/jupico-go/jupico/journal"
 	"github.com/jupico/jupico-go/jupico/jupicotest"

@@ -9,7 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/jupico/jupico-go/internal/crashtest"
+	"github.com/jupico/jupico-go/internal/testkit/crashtest"
 	"github.com/jupico/jupico-go/jupico"
 	"github.com/jupico/jupico-go/jupico/pgjournal"
 )

@@ -14,9 +14,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/jupico/jupico-go/internal/crashtest"
-	"github.com/jupico/jupico-go/internal/pgtest"
-	"github.com/jupico/jupico-go/internal/testproc"
+	"github.com/jupico/jupico-go/internal/testkit/crashtest"
+	"github.com/jupico/jupico-go/internal/testkit/pgtest"
+	"github.com/jupico/jupico-go/internal/testkit/testproc"
 )
 
 // sharedURL is the database the tests share, set by TestMain; noPG is

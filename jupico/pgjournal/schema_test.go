@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/jupico/jupico-go/internal/crashtest"
+	"github.com/jupico/jupico-go/internal/testkit/crashtest"
 	"github.com/jupico/jupico-go/jupico"
 	"github.com/jupico/jupico-go/jupico/pgjournal"
 )

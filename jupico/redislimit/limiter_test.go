@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jupico/jupico-go/internal/redistest"
+	"github.com/jupico/jupico-go/internal/testkit/redistest"
 	"github.com/jupico/jupico-go/jupico"
 	"github.com/jupico/jupico-go/jupico/jupicotest"
 	"github.com/jupico/jupico-go/jupico/redislimit"

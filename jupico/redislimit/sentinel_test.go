@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jupico/jupico-go/internal/redistest"
+	"github.com/jupico/jupico-go/internal/testkit/redistest"
 	"github.com/jupico/jupico-go/jupico/redislimit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

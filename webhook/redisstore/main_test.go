@@ -5,8 +5,8 @@ import (
 	"os"
 	"testing"
 
-	"github.com/jupico/jupico-go/internal/redistest"
-	"github.com/jupico/jupico-go/internal/testproc"
+	"github.com/jupico/jupico-go/internal/testkit/redistest"
+	"github.com/jupico/jupico-go/internal/testkit/testproc"
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/logging"
 )

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jupico/jupico-go/internal/redistest"
+	"github.com/jupico/jupico-go/internal/testkit/redistest"
 	"github.com/jupico/jupico-go/jupico/jupicotest"
 	"github.com/jupico/jupico-go/webhook"
 	"github.com/jupico/jupico-go/webhook/redisstore"

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jupico/jupico-go/internal/redistest"
+	"github.com/jupico/jupico-go/internal/testkit/redistest"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

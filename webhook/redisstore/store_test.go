@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jupico/jupico-go/internal/redistest"
+	"github.com/jupico/jupico-go/internal/testkit/redistest"
 	"github.com/jupico/jupico-go/webhook"
 	"github.com/jupico/jupico-go/webhook/redisstore"
 	"github.com/redis/go-redis/v9"

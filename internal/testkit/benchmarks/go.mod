@@ -1,0 +1,26 @@
+module github.com/jupico/jupico-go/internal/testkit/benchmarks
+
+go 1.25.0
+
+toolchain go1.27.3
+
+require (
+	github.com/jupico/jupico-go v0.0.0
+	github.com/standard-webhooks/standard-webhooks/libraries v0.0.1
+	github.com/stretchr/testify v1.12.1
+	github.com/stripe/stripe-go/v84 v84.4.1
+	github.com/svix/svix-webhooks v1.44.0
+	go.uber.org/goleak v1.3.0
+)
+
+require (
+	github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
+	github.com/hashicorp/go-retryablehttp v0.7.8 // indirect
+	go.etcd.io/bbolt v1.5.0 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
+	golang.org/x/sys v0.45.0 // indirect
+	golang.org/x/time v0.15.0 // indirect
+	gopkg.in/validator.v2 v2.0.1 // indirect
+)
+
+replace github.com/jupico/jupico-go => ../../..
