@@ -62,6 +62,11 @@ type Observer interface {
 	// background recovery's, Recover's and Reconcile's): what it settled
 	// and what is still owed. ctx is not a call's.
 	Sweep(ctx context.Context, s SweepInfo)
+	// Drift is called for each member of an answer that differs from
+	// what the SDK models: one Jupico sent that the SDK does not know,
+	// or one the SDK relies on that did not come. It carries names only,
+	// never values; ctx is the call's.
+	Drift(ctx context.Context, d DriftEvent)
 
 	// observer is provided only by NopObserver: every implementation
 	// embeds it, so the interface can grow.
@@ -97,6 +102,36 @@ func (NopObserver) CredentialsRefresh(context.Context, credentials.RefreshEvent)
 
 // Sweep does nothing.
 func (NopObserver) Sweep(context.Context, SweepInfo) {}
+
+// Drift does nothing.
+func (NopObserver) Drift(context.Context, DriftEvent) {}
+
+// DriftKind says how a member of an answer differs from the SDK's model
+// of it.
+type DriftKind string
+
+const (
+	// DriftUnknownMember: Jupico sent a member the SDK does not model.
+	DriftUnknownMember DriftKind = "unknown"
+	// DriftMissingMember: a member the SDK relies on (the wire table
+	// lists them per operation) did not come.
+	DriftMissingMember DriftKind = "missing"
+)
+
+// DriftEvent is one member of one answer that differs from the SDK's
+// model: the operation's and the member's names, never the value.
+type DriftEvent struct {
+	// Operation is the wire table's name of the call, e.g.
+	// "creditcard.sale".
+	Operation string
+	// Member is the member's name; a member of a nested object or of a
+	// list's records is written as its path, e.g. "payouts[].bankName".
+	Member string
+	// Kind says whether the member was unknown or missing.
+	Kind DriftKind
+	// Call is the call's identifier, as in CallInfo.ID.
+	Call uint64
+}
 
 // CallKind is the kind of an operation, as CallInfo.Kind names it: it
 // decides how a call is retried.
