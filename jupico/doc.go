@@ -137,7 +137,9 @@
 // member and kind, never the value) and given to Observer.Drift on every
 // call. An unknown member is harmless and stays in the result's Raw; a
 // missing one means the SDK may be reading that operation's answers
-// wrongly. An answer without drift costs no allocation.
+// wrongly. An answer without drift costs no allocation. At most 32
+// members of one answer are reported, and a client logs at most 256
+// distinct drifts (then one line saying it logs no more).
 //
 // # Errors
 //
