@@ -48,7 +48,7 @@ func releaseChangelog(text, ver, tag string) (changelogPlan, error) {
 		}
 	}
 	if sec < 0 {
-		return changelogPlan{}, fmt.Errorf("%s has no section for %s: add the line %q below \"## [Unreleased]\", commit, and run again", changelogFile, ver, want)
+		return changelogPlan{}, fmt.Errorf("%s has no section for %s: add the line %q after the entries of \"## [Unreleased]\" (the release moves them into it), commit, and run again", changelogFile, ver, want)
 	}
 	if unrel < 0 {
 		// Keep an empty Unreleased section above the release.
@@ -115,7 +115,7 @@ func splitSections(body []string) (pre []string, subs []section) {
 	}
 	pre = trimBlank(pre)
 	for i := range subs {
-		subs[i].lines = trimBlank(subs[i].lines)
+		subs[i].lines = trimTrailingBlank(subs[i].lines)
 	}
 	return pre, subs
 }
@@ -151,7 +151,7 @@ func mergeSections(u, s []string) []string {
 		if len(out) > 0 {
 			out = append(out, "")
 		}
-		out = append(out, s.name, "")
+		out = append(out, s.name)
 		out = append(out, s.lines...)
 	}
 	return out
@@ -161,6 +161,10 @@ func trimBlank(ls []string) []string {
 	for len(ls) > 0 && strings.TrimSpace(ls[0]) == "" {
 		ls = ls[1:]
 	}
+	return trimTrailingBlank(ls)
+}
+
+func trimTrailingBlank(ls []string) []string {
 	for len(ls) > 0 && strings.TrimSpace(ls[len(ls)-1]) == "" {
 		ls = ls[:len(ls)-1]
 	}
