@@ -14,7 +14,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.27.3}"
-VERSION=${RELEASE_TEST_VERSION:-v0.1.0}
+# The version jupico.Version announces (0.1.0-dev: v0.1.0), or, once that
+# is tagged, the patch after the newest tag.
+VERSION=${RELEASE_TEST_VERSION:-v$(sed -n 's/^const Version = "\([0-9.]*\).*"$/\1/p' jupico/version.go)}
+if git rev-parse -q --verify "refs/tags/$VERSION" >/dev/null; then
+	last=$(git tag --list 'v[0-9]*' | grep -E '^v[0-9]+\.[0-9]+\.[0-9]+$' | sort -V | tail -n 1)
+	IFS=. read -r major minor patch <<<"${last#v}"
+	VERSION="v$major.$minor.$((patch + 1))"
+fi
+echo "release test version: $VERSION"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
