@@ -27,7 +27,7 @@ var fakeFiles = map[string]string{
 ## [Unreleased]
 
 ### Added
-- ` + "`Hello`" + `, a greeting.
+- A greeting.
 
 ### Fixed
 - The greeting's spelling.
@@ -195,7 +195,7 @@ func TestReleaseCutsTagsAndUsersCanTakeIt(t *testing.T) {
 ## [0.1.0] - 2026-12-01
 
 ### Added
-- ` + "`Hello`" + `, a greeting.
+- A greeting.
 
 ### Fixed
 - The greeting's spelling.
