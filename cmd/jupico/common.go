@@ -30,17 +30,48 @@ func writeJSON(w io.Writer, v any) {
 	_ = enc.Encode(v)
 }
 
-// version is what jupico version prints.
+// sdkModule is the module path of the SDK.
+const sdkModule = "github.com/jupico/jupico-go"
+
+// version is what jupico version prints: the command's module version and
+// the SDK module's, as the build recorded them ("(devel)" for a build from
+// a checkout), jupico.Version, and the Go toolchain.
 type version struct {
-	Command string `json:"command"`
-	SDK     string `json:"sdk"`
-	Go      string `json:"go"`
+	Command   string `json:"command"`
+	SDKModule string `json:"sdkModule"`
+	SDK       string `json:"sdk"`
+	Go        string `json:"go"`
 }
 
 func versionInfo() version {
-	v := version{Command: "(devel)", SDK: jupico.Version, Go: runtime.Version()}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		bi = nil
+	}
+	return versionFrom(bi)
+}
+
+// versionFrom reads the versions from a build's information (nil: none).
+// A module replaced by a directory, as cmd/jupico/go.work does, is the
+// working tree: "(devel)".
+func versionFrom(bi *debug.BuildInfo) version {
+	v := version{Command: "(devel)", SDKModule: "(devel)", SDK: jupico.Version, Go: runtime.Version()}
+	if bi == nil {
+		return v
+	}
+	if bi.Main.Version != "" {
 		v.Command = bi.Main.Version
+	}
+	for _, d := range bi.Deps {
+		if d.Path != sdkModule {
+			continue
+		}
+		switch {
+		case d.Replace == nil:
+			v.SDKModule = d.Version
+		case d.Replace.Version != "" && d.Replace.Version != "(devel)":
+			v.SDKModule = d.Replace.Path + " " + d.Replace.Version
+		}
 	}
 	return v
 }

@@ -4,10 +4,8 @@ go 1.25.0
 
 toolchain go1.27.3
 
-replace github.com/jupico/jupico-go => ../..
-
 require (
-	github.com/jupico/jupico-go v0.0.0
+	github.com/jupico/jupico-go v0.1.0
 	github.com/stretchr/testify v1.12.1
 	golang.org/x/term v0.45.0
 )

@@ -254,7 +254,7 @@ func parse(e *env, fs *flag.FlagSet, args []string, synopsis, description string
 
 func runVersion(_ context.Context, e *env, args []string) error {
 	fs := newFlags(e, "version")
-	if err := parse(e, fs, args, "[--json]", "Print the SDK version and the Go toolchain the command was built with."); err != nil {
+	if err := parse(e, fs, args, "[--json]", "Print the versions of the command's module and of the SDK module it was built with\n(\"(devel)\" when built from a checkout), jupico.Version, and the Go toolchain."); err != nil {
 		return err
 	}
 	v := versionInfo()
@@ -262,6 +262,6 @@ func runVersion(_ context.Context, e *env, args []string) error {
 		e.printJSON(v)
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "jupico %s (jupico-go %s, %s)\n", v.Command, v.SDK, v.Go)
+	fmt.Fprintf(e.stdout, "jupico %s (SDK %s %s, jupico.Version %s, %s)\n", v.Command, sdkModule, v.SDKModule, v.SDK, v.Go)
 	return nil
 }

@@ -16,8 +16,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/jupico/jupico-go/internal/testkit/fakeclock"
 	"github.com/jupico/jupico-go/internal/testkit/crashtest"
+	"github.com/jupico/jupico-go/internal/testkit/fakeclock"
 	"github.com/jupico/jupico-go/jupico"
 	"github.com/jupico/jupico-go/jupico/journal"
 	"github.com/jupico/jupico-go/jupico/jupicotest"

@@ -7,7 +7,7 @@ toolchain go1.27.3
 replace github.com/jupico/jupico-go => ../..
 
 require (
-	github.com/jupico/jupico-go v0.0.0
+	github.com/jupico/jupico-go v0.1.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/stretchr/testify v1.12.1
 	go.opentelemetry.io/otel v1.47.0

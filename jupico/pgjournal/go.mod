@@ -8,7 +8,7 @@ replace github.com/jupico/jupico-go => ../..
 
 require (
 	github.com/jackc/pgx/v5 v5.13.0
-	github.com/jupico/jupico-go v0.0.0
+	github.com/jupico/jupico-go v0.1.0
 	github.com/stretchr/testify v1.12.1
 )
 

@@ -5,7 +5,7 @@ go 1.25.0
 toolchain go1.27.3
 
 require (
-	github.com/jupico/jupico-go v0.0.0
+	github.com/jupico/jupico-go v0.1.0
 	github.com/redis/go-redis/v9 v9.22.0
 	github.com/stretchr/testify v1.12.1
 )
