@@ -485,7 +485,9 @@ func (r *run) queries(ctx context.Context, st *state) {
 	if !r.needSub(ops...) {
 		return
 	}
-	f := func(off int) *jupico.ListFilter { return &jupico.ListFilter{SubMerchantID: r.sub, Limit: 1, Offset: off} }
+	f := func(off int) *jupico.ListFilter {
+		return &jupico.ListFilter{SubMerchantID: r.sub, Limit: 1, Offset: off}
+	}
 	q := r.c.Query
 	pages(ctx, r, &wire.QueryTransactions, func(ctx context.Context, off int) (*jupico.Page[jupico.Transaction], error) {
 		return q.Transactions(ctx, &jupico.TransactionFilter{ListFilter: *f(off)})
@@ -527,7 +529,9 @@ func (r *run) queries(ctx context.Context, st *state) {
 	pages(ctx, r, &wire.QueryPaymentLinks, func(ctx context.Context, off int) (*jupico.Page[jupico.PaymentLink], error) {
 		return q.PaymentLinks(ctx, f(off))
 	})
-	pages(ctx, r, &wire.QueryInvoices, func(ctx context.Context, off int) (*jupico.Page[jupico.Invoice], error) { return q.Invoices(ctx, f(off)) })
+	pages(ctx, r, &wire.QueryInvoices, func(ctx context.Context, off int) (*jupico.Page[jupico.Invoice], error) {
+		return q.Invoices(ctx, f(off))
+	})
 	pages(ctx, r, &wire.QuerySubscriptions, func(ctx context.Context, off int) (*jupico.Page[jupico.Subscription], error) {
 		return q.Subscriptions(ctx, f(off))
 	})
