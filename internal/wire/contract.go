@@ -94,6 +94,14 @@ type Operation struct {
 	// nil when there is no query to ask (it is then reported for a
 	// person to reconcile).
 	Lookup *Lookup
+	// Relies lists the members of a successful answer's data the SDK
+	// needs to do its job, and reports as missing when they do not come:
+	// a transaction's id and status, a created resource's id, a list's
+	// member. A member of each record of the list is written
+	// "<List>[].<member>". Empty when the SDK needs nothing of the answer
+	// (it hands the resource back as Jupico sent it). Tests hold every
+	// entry to a member the answer's type models.
+	Relies []string
 }
 
 // Lookup finds a request whose outcome is unknown through a query: the
@@ -131,26 +139,26 @@ var (
 	// Jupico before its original (still queued when the client gave up) is
 	// matched to the original when that is processed; the fake behaves so.
 	CardRollback = Operation{Name: "creditcard.rollback", Method: http.MethodPost, Path: "/v1/transactions/creditcard/rollback", Kind: KindRollback, Call: "CreditCard.Rollback"}
-	CardSale     = Operation{Name: "creditcard.sale", Method: http.MethodPost, Path: "/v1/transactions/creditcard/sale", Kind: KindTransaction, Rollback: &CardRollback, Call: "CreditCard.Sale"}
+	CardSale     = Operation{Name: "creditcard.sale", Method: http.MethodPost, Path: "/v1/transactions/creditcard/sale", Kind: KindTransaction, Rollback: &CardRollback, Call: "CreditCard.Sale", Relies: []string{"transactionId", "status"}}
 	// assumed: not in public docs (path of authorize).
-	CardAuthorize = Operation{Name: "creditcard.authorize", Method: http.MethodPost, Path: "/v1/transactions/creditcard/authorization", Kind: KindTransaction, Rollback: &CardRollback, Call: "CreditCard.Authorize"}
+	CardAuthorize = Operation{Name: "creditcard.authorize", Method: http.MethodPost, Path: "/v1/transactions/creditcard/authorization", Kind: KindTransaction, Rollback: &CardRollback, Call: "CreditCard.Authorize", Relies: []string{"transactionId", "status"}}
 	// assumed: not in public docs (path of capture).
-	CardCapture = Operation{Name: "creditcard.capture", Method: http.MethodPost, Path: "/v1/transactions/creditcard/capture", Kind: KindTransaction, Rollback: &CardRollback, Call: "CreditCard.Capture"}
+	CardCapture = Operation{Name: "creditcard.capture", Method: http.MethodPost, Path: "/v1/transactions/creditcard/capture", Kind: KindTransaction, Rollback: &CardRollback, Call: "CreditCard.Capture", Relies: []string{"transactionId", "status"}}
 	// assumed: not in public docs (path of void).
-	CardVoid = Operation{Name: "creditcard.void", Method: http.MethodPost, Path: "/v1/transactions/creditcard/void", Kind: KindTransaction, Rollback: &CardRollback, Call: "CreditCard.Void"}
+	CardVoid = Operation{Name: "creditcard.void", Method: http.MethodPost, Path: "/v1/transactions/creditcard/void", Kind: KindTransaction, Rollback: &CardRollback, Call: "CreditCard.Void", Relies: []string{"transactionId", "status"}}
 	// assumed: not in public docs (path of refund).
-	CardRefund = Operation{Name: "creditcard.refund", Method: http.MethodPost, Path: "/v1/transactions/creditcard/refund", Kind: KindTransaction, Rollback: &CardRollback, Call: "CreditCard.Refund"}
+	CardRefund = Operation{Name: "creditcard.refund", Method: http.MethodPost, Path: "/v1/transactions/creditcard/refund", Kind: KindTransaction, Rollback: &CardRollback, Call: "CreditCard.Refund", Relies: []string{"transactionId", "status"}}
 	// assumed: not in public docs (path of AVS-only; it authorizes nothing,
 	// so it needs no rollback).
-	CardAVS = Operation{Name: "creditcard.avs", Method: http.MethodPost, Path: "/v1/transactions/creditcard/avs", Kind: KindWrite, Call: "CreditCard.VerifyAddress"}
+	CardAVS = Operation{Name: "creditcard.avs", Method: http.MethodPost, Path: "/v1/transactions/creditcard/avs", Kind: KindWrite, Call: "CreditCard.VerifyAddress", Relies: []string{"avs"}}
 
 	// assumed: not in public docs (eCheck paths; Jupico documents no eCheck
 	// rollback, so an unknown eCheck outcome is reported, not rolled back).
-	ECheckSale   = Operation{Name: "echeck.sale", Method: http.MethodPost, Path: "/v1/transactions/echeck/sale", Kind: KindTransaction, Call: "ECheck.Sale", Lookup: &transactionByReference}
-	ECheckRefund = Operation{Name: "echeck.refund", Method: http.MethodPost, Path: "/v1/transactions/echeck/refund", Kind: KindTransaction, Call: "ECheck.Refund", Lookup: &transactionByReference}
+	ECheckSale   = Operation{Name: "echeck.sale", Method: http.MethodPost, Path: "/v1/transactions/echeck/sale", Kind: KindTransaction, Call: "ECheck.Sale", Lookup: &transactionByReference, Relies: []string{"transactionId", "status"}}
+	ECheckRefund = Operation{Name: "echeck.refund", Method: http.MethodPost, Path: "/v1/transactions/echeck/refund", Kind: KindTransaction, Call: "ECheck.Refund", Lookup: &transactionByReference, Relies: []string{"transactionId", "status"}}
 
 	BrowserSession    = Operation{Name: "sessions.browser.authorize", Method: http.MethodPost, Path: "/v1/sessions/browser/authorize", Kind: KindWrite, Call: "Sessions.Authorize"}
-	QueryTransactions = Operation{Name: "query.transactions", Method: http.MethodPost, Path: "/v1/query/transactions", Kind: KindRead, Call: "Query.Transactions", List: "transactions"}
+	QueryTransactions = Operation{Name: "query.transactions", Method: http.MethodPost, Path: "/v1/query/transactions", Kind: KindRead, Call: "Query.Transactions", List: "transactions", Relies: []string{"transactions", "transactions[].transactionId"}}
 )
 
 // The platform operations: onboarding, provisioning, payment links,
@@ -185,33 +193,33 @@ var (
 
 // Onboarding invites: the platform's, so no sub-merchant scope.
 var (
-	InviteCreate         = Operation{Name: "onboardingInvites.create", Method: http.MethodPost, Path: "/v1/onboardingInvites/create", Kind: KindWrite, Call: "OnboardingInvites.Create"}
-	InviteCreateAndSend  = Operation{Name: "onboardingInvites.createAndSend", Method: http.MethodPost, Path: "/v1/onboardingInvites/createAndSend", Kind: KindWrite, Call: "OnboardingInvites.CreateAndSend"}
-	InviteCreateBatch    = Operation{Name: "onboardingInvites.createBatch", Method: http.MethodPost, Path: "/v1/onboardingInvites/createBatch", Kind: KindWrite, Call: "OnboardingInvites.CreateBatch"}
+	InviteCreate         = Operation{Name: "onboardingInvites.create", Method: http.MethodPost, Path: "/v1/onboardingInvites/create", Kind: KindWrite, Call: "OnboardingInvites.Create", Relies: []string{"inviteId"}}
+	InviteCreateAndSend  = Operation{Name: "onboardingInvites.createAndSend", Method: http.MethodPost, Path: "/v1/onboardingInvites/createAndSend", Kind: KindWrite, Call: "OnboardingInvites.CreateAndSend", Relies: []string{"inviteId"}}
+	InviteCreateBatch    = Operation{Name: "onboardingInvites.createBatch", Method: http.MethodPost, Path: "/v1/onboardingInvites/createBatch", Kind: KindWrite, Call: "OnboardingInvites.CreateBatch", Relies: []string{"invites"}}
 	InviteUpdate         = Operation{Name: "onboardingInvites.update", Method: http.MethodPost, Path: "/v1/onboardingInvites/update", Kind: KindWrite, Call: "OnboardingInvites.Update", ID: "inviteId"}
 	InviteSend           = Operation{Name: "onboardingInvites.send", Method: http.MethodPost, Path: "/v1/onboardingInvites/send", Kind: KindWrite, Call: "OnboardingInvites.Send", ID: "inviteId"}
 	InviteCancel         = Operation{Name: "onboardingInvites.cancel", Method: http.MethodPost, Path: "/v1/onboardingInvites/cancel", Kind: KindWrite, Call: "OnboardingInvites.Cancel", ID: "inviteId"}
-	InviteAddSubMerchant = Operation{Name: "onboardingInvites.addSubMerchant", Method: http.MethodPost, Path: "/v1/onboardingInvites/addSubMerchant", Kind: KindWrite, Call: "OnboardingInvites.AddSubMerchant"}
+	InviteAddSubMerchant = Operation{Name: "onboardingInvites.addSubMerchant", Method: http.MethodPost, Path: "/v1/onboardingInvites/addSubMerchant", Kind: KindWrite, Call: "OnboardingInvites.AddSubMerchant", Relies: []string{"inviteId"}}
 )
 
 // Provisioning: Applicant -> Application -> Submerchant (documented model);
 // /v1/provisioning/submerchant/update is documented, the three creates
 // beside it are assumed.
 var (
-	ProvisionApplicant   = Operation{Name: "provisioning.applicant", Method: http.MethodPost, Path: "/v1/provisioning/applicant", Kind: KindWrite, Call: "Provisioning.CreateApplicant"}
-	ProvisionApplication = Operation{Name: "provisioning.application", Method: http.MethodPost, Path: "/v1/provisioning/application", Kind: KindWrite, Call: "Provisioning.CreateApplication"}
-	ProvisionSubMerchant = Operation{Name: "provisioning.submerchant", Method: http.MethodPost, Path: "/v1/provisioning/submerchant", Kind: KindWrite, Call: "Provisioning.CreateSubMerchant"}
+	ProvisionApplicant   = Operation{Name: "provisioning.applicant", Method: http.MethodPost, Path: "/v1/provisioning/applicant", Kind: KindWrite, Call: "Provisioning.CreateApplicant", Relies: []string{"applicantId"}}
+	ProvisionApplication = Operation{Name: "provisioning.application", Method: http.MethodPost, Path: "/v1/provisioning/application", Kind: KindWrite, Call: "Provisioning.CreateApplication", Relies: []string{"smApplicationId"}}
+	ProvisionSubMerchant = Operation{Name: "provisioning.submerchant", Method: http.MethodPost, Path: "/v1/provisioning/submerchant", Kind: KindWrite, Call: "Provisioning.CreateSubMerchant", Relies: []string{"subMerchantId"}}
 )
 
 // Payment links and checkouts: hosted pages that move no money until the
 // customer pays.
 var (
-	PaymentLinkCreate     = Operation{Name: "paymentLinks.create", Method: http.MethodPost, Path: "/v1/paymentLinks/create", Kind: KindWrite, Call: "PaymentLinks.Create"}
+	PaymentLinkCreate     = Operation{Name: "paymentLinks.create", Method: http.MethodPost, Path: "/v1/paymentLinks/create", Kind: KindWrite, Call: "PaymentLinks.Create", Relies: []string{"paymentLinkId"}}
 	PaymentLinkUpdate     = Operation{Name: "paymentLinks.update", Method: http.MethodPost, Path: "/v1/paymentLinks/update", Kind: KindWrite, Call: "PaymentLinks.Update", ID: "paymentLinkId", Scoped: true}
 	PaymentLinkDeactivate = Operation{Name: "paymentLinks.deactivate", Method: http.MethodPost, Path: "/v1/paymentLinks/deactivate", Kind: KindWrite, Call: "PaymentLinks.Deactivate", ID: "paymentLinkId", Scoped: true}
 	PaymentLinkDelete     = Operation{Name: "paymentLinks.delete", Method: http.MethodPost, Path: "/v1/paymentLinks/delete", Kind: KindWrite, Call: "PaymentLinks.Delete", ID: "paymentLinkId", Scoped: true}
 
-	CheckoutCreate     = Operation{Name: "checkouts.create", Method: http.MethodPost, Path: "/v1/checkouts/create", Kind: KindWrite, Call: "Checkouts.Create"}
+	CheckoutCreate     = Operation{Name: "checkouts.create", Method: http.MethodPost, Path: "/v1/checkouts/create", Kind: KindWrite, Call: "Checkouts.Create", Relies: []string{"checkoutId"}}
 	CheckoutUpdate     = Operation{Name: "checkouts.update", Method: http.MethodPost, Path: "/v1/checkouts/update", Kind: KindWrite, Call: "Checkouts.Update", ID: "checkoutId", Scoped: true}
 	CheckoutDeactivate = Operation{Name: "checkouts.deactivate", Method: http.MethodPost, Path: "/v1/checkouts/deactivate", Kind: KindWrite, Call: "Checkouts.Deactivate", ID: "checkoutId", Scoped: true}
 	CheckoutDelete     = Operation{Name: "checkouts.delete", Method: http.MethodPost, Path: "/v1/checkouts/delete", Kind: KindWrite, Call: "Checkouts.Delete", ID: "checkoutId", Scoped: true}
@@ -219,7 +227,7 @@ var (
 
 // Invoices: create is /v1/invoices (slug post_v1-invoices-1).
 var (
-	InvoiceCreate = Operation{Name: "invoices.create", Method: http.MethodPost, Path: "/v1/invoices", Kind: KindWrite, Call: "Invoices.Create"}
+	InvoiceCreate = Operation{Name: "invoices.create", Method: http.MethodPost, Path: "/v1/invoices", Kind: KindWrite, Call: "Invoices.Create", Relies: []string{"invoiceId"}}
 	InvoiceUpdate = Operation{Name: "invoices.update", Method: http.MethodPost, Path: "/v1/invoices/update", Kind: KindWrite, Call: "Invoices.Update", ID: "invoiceId", Scoped: true}
 	InvoiceVoid   = Operation{Name: "invoices.void", Method: http.MethodPost, Path: "/v1/invoices/void", Kind: KindWrite, Call: "Invoices.Void", ID: "invoiceId", Scoped: true}
 	InvoiceDelete = Operation{Name: "invoices.delete", Method: http.MethodPost, Path: "/v1/invoices/delete", Kind: KindWrite, Call: "Invoices.Delete", ID: "invoiceId", Scoped: true}
@@ -229,13 +237,13 @@ var (
 // Plans and subscriptions: /v1/subscriptions/plan/update is documented;
 // creating a subscription is /v1/subscriptions (slug post_v1-subscriptions).
 var (
-	PlanCreate     = Operation{Name: "plans.create", Method: http.MethodPost, Path: "/v1/subscriptions/plan/create", Kind: KindWrite, Call: "Plans.Create"}
+	PlanCreate     = Operation{Name: "plans.create", Method: http.MethodPost, Path: "/v1/subscriptions/plan/create", Kind: KindWrite, Call: "Plans.Create", Relies: []string{"planId"}}
 	PlanUpdate     = Operation{Name: "plans.update", Method: http.MethodPost, Path: "/v1/subscriptions/plan/update", Kind: KindWrite, Call: "Plans.Update", ID: "planId", Scoped: true}
 	PlanActivate   = Operation{Name: "plans.activate", Method: http.MethodPost, Path: "/v1/subscriptions/plan/activate", Kind: KindWrite, Call: "Plans.Activate", ID: "planId", Scoped: true}
 	PlanDeactivate = Operation{Name: "plans.deactivate", Method: http.MethodPost, Path: "/v1/subscriptions/plan/deactivate", Kind: KindWrite, Call: "Plans.Deactivate", ID: "planId", Scoped: true}
 	PlanDelete     = Operation{Name: "plans.delete", Method: http.MethodPost, Path: "/v1/subscriptions/plan/delete", Kind: KindWrite, Call: "Plans.Delete", ID: "planId", Scoped: true}
 
-	SubscriptionCreate       = Operation{Name: "subscriptions.create", Method: http.MethodPost, Path: "/v1/subscriptions", Kind: KindTransaction, Call: "Subscriptions.Create", Lookup: &subscriptionByReference}
+	SubscriptionCreate       = Operation{Name: "subscriptions.create", Method: http.MethodPost, Path: "/v1/subscriptions", Kind: KindTransaction, Call: "Subscriptions.Create", Lookup: &subscriptionByReference, Relies: []string{"subscriptionId"}}
 	SubscriptionActivate     = Operation{Name: "subscriptions.activate", Method: http.MethodPost, Path: "/v1/subscriptions/activate", Kind: KindTransaction, Call: "Subscriptions.Activate", ID: "subscriptionId", Scoped: true, Lookup: &subscriptionActive}
 	SubscriptionDeactivate   = Operation{Name: "subscriptions.deactivate", Method: http.MethodPost, Path: "/v1/subscriptions/deactivate", Kind: KindWrite, Call: "Subscriptions.Deactivate", ID: "subscriptionId", Scoped: true}
 	SubscriptionDelete       = Operation{Name: "subscriptions.delete", Method: http.MethodPost, Path: "/v1/subscriptions/delete", Kind: KindWrite, Call: "Subscriptions.Delete", ID: "subscriptionId", Scoped: true}
@@ -244,7 +252,7 @@ var (
 
 // Installments (/v1/installments documented) and dynamic payouts.
 var (
-	InstallmentCreate       = Operation{Name: "installments.create", Method: http.MethodPost, Path: "/v1/installments", Kind: KindTransaction, Call: "Installments.Create"}
+	InstallmentCreate       = Operation{Name: "installments.create", Method: http.MethodPost, Path: "/v1/installments", Kind: KindTransaction, Call: "Installments.Create", Relies: []string{"installmentId"}}
 	InstallmentDelete       = Operation{Name: "installments.delete", Method: http.MethodPost, Path: "/v1/installments/delete", Kind: KindWrite, Call: "Installments.Delete", ID: "installmentId", Scoped: true}
 	InstallmentActivate     = Operation{Name: "installments.activate", Method: http.MethodPost, Path: "/v1/installments/activate", Kind: KindWrite, Call: "Installments.Activate", ID: "installmentId", Scoped: true}
 	InstallmentDeactivate   = Operation{Name: "installments.deactivate", Method: http.MethodPost, Path: "/v1/installments/deactivate", Kind: KindWrite, Call: "Installments.Deactivate", ID: "installmentId", Scoped: true}
@@ -252,7 +260,7 @@ var (
 
 	// Void is documented to take payoutId and to work only before the
 	// payout is processed.
-	PayoutCreate = Operation{Name: "payouts.create", Method: http.MethodPost, Path: "/v1/payouts/create", Kind: KindTransaction, Call: "Payouts.Create", Lookup: &payoutByReference}
+	PayoutCreate = Operation{Name: "payouts.create", Method: http.MethodPost, Path: "/v1/payouts/create", Kind: KindTransaction, Call: "Payouts.Create", Lookup: &payoutByReference, Relies: []string{"payoutId"}}
 	PayoutVoid   = Operation{Name: "payouts.void", Method: http.MethodPost, Path: "/v1/payouts/void", Kind: KindWrite, Call: "Payouts.Void", ID: "payoutId", Scoped: true}
 )
 
@@ -262,22 +270,22 @@ var (
 // {"<List>": [...], "total": n} like transactions, single objects as the
 // data itself.
 var (
-	QueryTimeline           = Operation{Name: "query.timeline", Method: http.MethodPost, Path: "/v1/query/timeline", Kind: KindRead, Call: "Query.Timeline"}
-	QueryMerchants          = Operation{Name: "query.merchants", Method: http.MethodPost, Path: "/v1/query/merchants", Kind: KindRead, Call: "Query.Merchants", List: "merchants"}
-	QueryBankAccounts       = Operation{Name: "query.bankAccounts", Method: http.MethodPost, Path: "/v1/query/bankAccounts", Kind: KindRead, Call: "Query.BankAccounts", List: "bankAccounts"}
-	QueryOperations         = Operation{Name: "query.operations", Method: http.MethodPost, Path: "/v1/query/operations", Kind: KindRead, Call: "Query.Operations", List: "operations"}
-	QueryFees               = Operation{Name: "query.fees", Method: http.MethodPost, Path: "/v1/query/fees", Kind: KindRead, Call: "Query.Fees", List: "fees"}
-	QueryPayoutInstructions = Operation{Name: "query.payoutInstructions", Method: http.MethodPost, Path: "/v1/query/payoutInstructions", Kind: KindRead, Call: "Query.PayoutInstructions", List: "payouts"}
-	QueryBalance            = Operation{Name: "query.balance", Method: http.MethodPost, Path: "/v1/query/balance", Kind: KindRead, Call: "Query.Balance"}
-	QuerySettlements        = Operation{Name: "query.settlements", Method: http.MethodPost, Path: "/v1/query/settlements", Kind: KindRead, Call: "Query.Settlements", List: "settlements"}
-	QueryDisputes           = Operation{Name: "query.disputes", Method: http.MethodPost, Path: "/v1/query/disputes", Kind: KindRead, Call: "Query.Disputes", List: "disputes"}
-	QueryDisputeHistory     = Operation{Name: "query.disputeHistory", Method: http.MethodPost, Path: "/v1/query/disputeHistory", Kind: KindRead, Call: "Query.DisputeHistory", List: "history"}
-	QueryCheckoutSessions   = Operation{Name: "query.checkoutSessions", Method: http.MethodPost, Path: "/v1/query/checkoutSessions", Kind: KindRead, Call: "Query.CheckoutSessions", List: "checkouts"}
-	QueryPaymentLinks       = Operation{Name: "query.paymentLinks", Method: http.MethodPost, Path: "/v1/query/paymentLinks", Kind: KindRead, Call: "Query.PaymentLinks", List: "paymentLinks"}
-	QueryOnboardingInvites  = Operation{Name: "query.onboardingInvites", Method: http.MethodPost, Path: "/v1/query/onboardingInvites", Kind: KindRead, Call: "Query.OnboardingInvites", List: "invites"}
-	QueryInvoices           = Operation{Name: "query.invoices", Method: http.MethodPost, Path: "/v1/query/invoices", Kind: KindRead, Call: "Query.Invoices", List: "invoices"}
-	QuerySubscriptions      = Operation{Name: "query.subscriptions", Method: http.MethodPost, Path: "/v1/query/subscriptions", Kind: KindRead, Call: "Query.Subscriptions", List: "subscriptions"}
-	QueryPlans              = Operation{Name: "query.plans", Method: http.MethodPost, Path: "/v1/query/plans", Kind: KindRead, Call: "Query.Plans", List: "plans"}
+	QueryTimeline           = Operation{Name: "query.timeline", Method: http.MethodPost, Path: "/v1/query/timeline", Kind: KindRead, Call: "Query.Timeline", Relies: []string{"events"}}
+	QueryMerchants          = Operation{Name: "query.merchants", Method: http.MethodPost, Path: "/v1/query/merchants", Kind: KindRead, Call: "Query.Merchants", List: "merchants", Relies: []string{"merchants"}}
+	QueryBankAccounts       = Operation{Name: "query.bankAccounts", Method: http.MethodPost, Path: "/v1/query/bankAccounts", Kind: KindRead, Call: "Query.BankAccounts", List: "bankAccounts", Relies: []string{"bankAccounts"}}
+	QueryOperations         = Operation{Name: "query.operations", Method: http.MethodPost, Path: "/v1/query/operations", Kind: KindRead, Call: "Query.Operations", List: "operations", Relies: []string{"operations"}}
+	QueryFees               = Operation{Name: "query.fees", Method: http.MethodPost, Path: "/v1/query/fees", Kind: KindRead, Call: "Query.Fees", List: "fees", Relies: []string{"fees"}}
+	QueryPayoutInstructions = Operation{Name: "query.payoutInstructions", Method: http.MethodPost, Path: "/v1/query/payoutInstructions", Kind: KindRead, Call: "Query.PayoutInstructions", List: "payouts", Relies: []string{"payouts", "payouts[].payoutId"}}
+	QueryBalance            = Operation{Name: "query.balance", Method: http.MethodPost, Path: "/v1/query/balance", Kind: KindRead, Call: "Query.Balance", Relies: []string{"available", "pending"}}
+	QuerySettlements        = Operation{Name: "query.settlements", Method: http.MethodPost, Path: "/v1/query/settlements", Kind: KindRead, Call: "Query.Settlements", List: "settlements", Relies: []string{"settlements"}}
+	QueryDisputes           = Operation{Name: "query.disputes", Method: http.MethodPost, Path: "/v1/query/disputes", Kind: KindRead, Call: "Query.Disputes", List: "disputes", Relies: []string{"disputes"}}
+	QueryDisputeHistory     = Operation{Name: "query.disputeHistory", Method: http.MethodPost, Path: "/v1/query/disputeHistory", Kind: KindRead, Call: "Query.DisputeHistory", List: "history", Relies: []string{"history"}}
+	QueryCheckoutSessions   = Operation{Name: "query.checkoutSessions", Method: http.MethodPost, Path: "/v1/query/checkoutSessions", Kind: KindRead, Call: "Query.CheckoutSessions", List: "checkouts", Relies: []string{"checkouts"}}
+	QueryPaymentLinks       = Operation{Name: "query.paymentLinks", Method: http.MethodPost, Path: "/v1/query/paymentLinks", Kind: KindRead, Call: "Query.PaymentLinks", List: "paymentLinks", Relies: []string{"paymentLinks"}}
+	QueryOnboardingInvites  = Operation{Name: "query.onboardingInvites", Method: http.MethodPost, Path: "/v1/query/onboardingInvites", Kind: KindRead, Call: "Query.OnboardingInvites", List: "invites", Relies: []string{"invites"}}
+	QueryInvoices           = Operation{Name: "query.invoices", Method: http.MethodPost, Path: "/v1/query/invoices", Kind: KindRead, Call: "Query.Invoices", List: "invoices", Relies: []string{"invoices"}}
+	QuerySubscriptions      = Operation{Name: "query.subscriptions", Method: http.MethodPost, Path: "/v1/query/subscriptions", Kind: KindRead, Call: "Query.Subscriptions", List: "subscriptions", Relies: []string{"subscriptions", "subscriptions[].subscriptionId"}}
+	QueryPlans              = Operation{Name: "query.plans", Method: http.MethodPost, Path: "/v1/query/plans", Kind: KindRead, Call: "Query.Plans", List: "plans", Relies: []string{"plans"}}
 	QueryPlan               = Operation{Name: "query.plan", Method: http.MethodPost, Path: "/v1/query/plan", Kind: KindRead, Call: "Query.Plan", ID: "planId", Scoped: true}
 )
 
@@ -523,6 +531,12 @@ type Transaction struct {
 	CVV           string      `json:"cvv,omitempty"`
 	CreatedAt     string      `json:"createdAt,omitempty"`
 }
+
+// TransactionMembers are the members of Transaction: the SDK's
+// Transaction reads its answer through this struct (its UnmarshalJSON),
+// so what it models of a transaction answer is declared here, for the
+// drift check; a test keeps the list and the struct's tags in step.
+var TransactionMembers = []string{"transactionId", "status", "amount", "authCode", "avs", "cvv", "createdAt"}
 
 // Toggle is {"enabled": bool}.
 type Toggle struct {

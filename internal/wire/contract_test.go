@@ -2,6 +2,7 @@ package wire
 
 import (
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -56,4 +57,40 @@ func TestOperations(t *testing.T) {
 	}
 	assert.Nil(t, CardRollback.Rollback, "a rollback is not itself rolled back")
 	assert.NotEqual(t, KindTransaction, CardRollback.Kind, "a rollback is safe to repeat, so it is not a transaction")
+}
+
+// TransactionMembers is the member list of the Transaction struct, which
+// the drift check cannot read from the SDK's Transaction (it decodes
+// itself through this struct).
+func TestTransactionMembersMatchTheStruct(t *testing.T) {
+	t.Parallel()
+	var tags []string
+	rt := reflect.TypeFor[Transaction]()
+	for i := range rt.NumField() {
+		name, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
+		tags = append(tags, name)
+	}
+	assert.ElementsMatch(t, tags, TransactionMembers)
+}
+
+// A relied-on member is a plain member name, or "<List>[].<member>" of a
+// list operation's records; a list operation relies on its list.
+func TestReliesAreWellFormed(t *testing.T) {
+	t.Parallel()
+	for _, op := range Operations {
+		seen := map[string]bool{}
+		for _, r := range op.Relies {
+			assert.False(t, seen[r], "%s relies on %q twice", op.Name, r)
+			seen[r] = true
+			list, member, isRecord := strings.Cut(r, "[].")
+			if isRecord {
+				assert.Equal(t, op.List, list, "%s: %q is a member of a record of another list than %q", op.Name, r, op.List)
+				r = member
+			}
+			assert.Regexp(t, `^[a-z][A-Za-z]*$`, r, "%s: %q is not a member name", op.Name, r)
+		}
+		if op.List != "" {
+			assert.Contains(t, op.Relies, op.List, "%s relies on its list", op.Name)
+		}
+	}
 }

@@ -131,3 +131,81 @@ func skipValue(b []byte, i int) int {
 		return i
 	}
 }
+
+// EachMember calls fn with the key (quoted, as written: unescape it when it
+// holds a backslash) and the raw value of each member of the JSON object
+// body, in order, until fn returns false. It reports whether body is an
+// object walked to its end. It reads body in place, without allocating;
+// like StringMember it expects valid JSON, and on anything else stops
+// (reporting false), never panics.
+func EachMember(body []byte, fn func(key, value []byte) bool) bool {
+	i := skipSpace(body, 0)
+	if i >= len(body) || body[i] != '{' {
+		return false
+	}
+	i = skipSpace(body, i+1)
+	if i < len(body) && body[i] == '}' {
+		return true
+	}
+	for {
+		if i >= len(body) || body[i] != '"' {
+			return false
+		}
+		keyStart := i
+		i = skipString(body, i)
+		key := body[keyStart:i]
+		i = skipSpace(body, i)
+		if i >= len(body) || body[i] != ':' {
+			return false
+		}
+		i = skipSpace(body, i+1)
+		valStart := i
+		if i = skipValue(body, i); i < 0 || i == valStart {
+			return false
+		}
+		if !fn(key, body[valStart:i]) {
+			return false
+		}
+		i = skipSpace(body, i)
+		switch {
+		case i < len(body) && body[i] == ',':
+			i = skipSpace(body, i+1)
+		case i < len(body) && body[i] == '}':
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// EachElement calls fn with each element of the JSON array body, in order,
+// until fn returns false; it reports whether body is an array walked to
+// its end. Like EachMember it does not allocate.
+func EachElement(body []byte, fn func(value []byte) bool) bool {
+	i := skipSpace(body, 0)
+	if i >= len(body) || body[i] != '[' {
+		return false
+	}
+	i = skipSpace(body, i+1)
+	if i < len(body) && body[i] == ']' {
+		return true
+	}
+	for {
+		start := i
+		if i = skipValue(body, i); i < 0 || i == start {
+			return false
+		}
+		if !fn(body[start:i]) {
+			return false
+		}
+		i = skipSpace(body, i)
+		switch {
+		case i < len(body) && body[i] == ',':
+			i = skipSpace(body, i+1)
+		case i < len(body) && body[i] == ']':
+			return true
+		default:
+			return false
+		}
+	}
+}

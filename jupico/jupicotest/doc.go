@@ -75,6 +75,16 @@
 // is always checked first, so a fault never hides a 401. InjectFault is the
 // shorthand for one path.
 //
+// # Drift
+//
+// SetDrift makes one operation's successful answers differ from the SDK's
+// model, as a change at Jupico would: members renamed (Drift.Rename) or
+// added (Drift.Add), in the answer's data and in each record of a list.
+// The client then reports them (jupico.Observer's Drift, and a warning in
+// its log):
+//
+//	srv.SetDrift("creditcard.sale", jupicotest.Drift{Add: map[string]any{"surcharge": 1.5}})
+//
 // # Inspection
 //
 // Requests returns what the fake received, oldest first (method, path,

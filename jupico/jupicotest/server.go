@@ -63,6 +63,7 @@ type Server struct {
 	ledger   *ledger
 	plat     *store // the platform resources, see platform.go
 	queryLag time.Duration
+	drifts   map[string]*driftSpec // by operation name, see drift.go
 	reqSeq   atomic.Uint64
 	conns    atomic.Int64
 
@@ -360,7 +361,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.record(rec)
 	f := s.takeFault(&rec)
-	h := s.handlers[r.Method+" "+r.URL.Path]
+	h := s.drifted(r.Method+" "+r.URL.Path, s.handlers[r.Method+" "+r.URL.Path])
 	s.mu.Unlock()
 
 	r.Body = io.NopCloser(bytes.NewReader(body))
