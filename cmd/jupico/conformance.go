@@ -131,4 +131,3 @@ func runConformance(ctx context.Context, e *env, args []string) error {
 	}
 	return nil
 }
-
