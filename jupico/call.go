@@ -81,6 +81,7 @@ func call[T any, PT interface {
 	if declined {
 		return out, newAPIError(op.Name, resp)
 	}
+	c.checkDrift(ctx, op, resp.Envelope.Data)
 	return out, nil
 }
 

@@ -72,6 +72,7 @@ type Client struct {
 	observer        Observer      // nil: none
 	calls           atomic.Uint64 // the IDs of observed calls
 	host            string        // the API's host, as observers are told
+	drift           driftLog      // the drifts logged, see drift.go
 	recoveryState
 }
 
@@ -268,6 +269,9 @@ func (c *Client) do(ctx context.Context, op *wire.Operation, in any, extra map[s
 		if err := json.Unmarshal(resp.Envelope.Data, out); err != nil {
 			return resp, c.unreadable(ctx, op, body, resp, nil)
 		}
+	}
+	if out != nil && resp.Envelope != nil {
+		c.checkDrift(ctx, op, resp.Envelope.Data)
 	}
 	return resp, nil
 }

@@ -409,6 +409,15 @@ func (c *Client) startCall(ctx context.Context, op *wire.Operation) (context.Con
 	return ctx, ob
 }
 
+// context returns the call's context, as CallStart returned it; ctx when
+// the call is not observed (ob is nil).
+func (ob *callObs) context(ctx context.Context) context.Context {
+	if ob == nil {
+		return ctx
+	}
+	return ob.ctx
+}
+
 // Value returns ob for callKey, and the caller's context's values.
 func (ob *callObs) Value(key any) any {
 	if key == (callKey{}) {

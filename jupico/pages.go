@@ -117,6 +117,7 @@ func list[T any, PT interface {
 		}
 		p.Items = append(p.Items, item)
 	}
+	c.checkDrift(ob.context(ctx), op, resp.Envelope.Data)
 	return p, nil
 }
 

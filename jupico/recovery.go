@@ -391,6 +391,7 @@ func (c *Client) lookup(ctx context.Context, l *wire.Lookup, body []byte) (id, s
 	if err != nil {
 		return "", "", false, err
 	}
+	c.checkDrift(ctx, l.Query, resp.Envelope.Data)
 	for _, raw := range raws {
 		var rec map[string]any
 		if json.Unmarshal(raw, &rec) != nil {

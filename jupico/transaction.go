@@ -299,6 +299,7 @@ func (c *Client) transact(ctx context.Context, op *wire.Operation, in any, extra
 	if tx.Status == "" {
 		tx.Status = TransactionStatusSucceeded
 	}
+	c.checkDrift(ctx, op, resp.Envelope.Data)
 	return tx, nil
 }
 

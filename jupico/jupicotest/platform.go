@@ -77,7 +77,18 @@ func (r *record) amount(k string) jupico.Amount {
 func (r *record) view() map[string]any {
 	v := cloneMap(r.m)
 	delete(v, "paymentToken")
+	for _, k := range ownMembers[r.kind] {
+		delete(v, k)
+	}
 	return v
+}
+
+// ownMembers are members the fake keeps on records of a kind to filter
+// and move them, which the answers do not carry: the answers stay what
+// the SDK models (a client reports anything else as drift).
+var ownMembers = map[*kind][]string{
+	kApplicant: {"status"}, kBankAccount: {"status"}, kSettlement: {"status"}, kOperation: {"status"},
+	kDisputeEvent: {"disputeEventId", "disputeId"},
 }
 
 func cloneMap(m map[string]any) map[string]any {
