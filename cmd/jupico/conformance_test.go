@@ -173,3 +173,26 @@ func TestConformanceInterruptCleansUp(t *testing.T) {
 	}
 	assert.True(t, strings.HasPrefix(rep.Prefix, "conf-"))
 }
+
+// Drift exits 1, and the report names the members, never their values.
+func TestConformanceDriftExits1(t *testing.T) {
+	t.Parallel()
+	srv := conformanceFake(t)
+	srv.SetDrift(wire.QuerySubscriptions.Name, jupicotest.Drift{Rename: map[string]string{"subscriptionId": "id"}, Add: map[string]any{"surprise": "a-value-never-shown"}})
+	env, flags := fakeEnv(t, srv)
+	r := cli(t, env, args(flags, "conformance", "--json", "--rate", "500")...)
+	assert.Equal(t, exitFailed, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "1 operations drifted, 0 were refused")
+	assert.NotContains(t, r.stdout, "a-value-never-shown")
+	var rep conformance.Report
+	r.decode(t, &rep)
+	for _, op := range rep.Operations {
+		if op.Operation != wire.QuerySubscriptions.Name {
+			assert.Equal(t, conformance.ResultOK, op.Result, op.Operation)
+			continue
+		}
+		assert.Equal(t, conformance.ResultDrift, op.Result)
+		assert.Equal(t, []string{"subscriptions[].subscriptionId"}, op.Missing)
+		assert.Equal(t, []string{"subscriptions[].id", "subscriptions[].surprise", "surprise"}, op.Unknown, "the list's records and the data object")
+	}
+}

@@ -13,8 +13,9 @@
 // refund, a rollback sent twice for one sale and once for a sale never
 // sent); an eCheck sale and refund; a browser session; onboarding invites;
 // payment links; checkouts; invoices; plans; subscriptions and installment
-// plans that start in a month (so nothing is charged); every query, two
-// pages each; last a payout within the available balance, voided at once.
+// plans that start in a month (so nothing is charged); a payout within the
+// available balance (asked first); every query, two pages each, while the
+// run's records exist; last the deactivations, voids and deletions.
 // Every reference, description and name the run sends starts with its
 // prefix ("conf-<time>-<random>"). No card number is ever sent: payments
 // use the sandbox token, and the SDK's card guard refuses a number anyway.
@@ -182,6 +183,7 @@ type run struct {
 
 	verdicts    map[string]*verdict
 	undo        []*undo
+	finish      []func(context.Context) // see then
 	unreachable bool
 	interrupted bool
 }

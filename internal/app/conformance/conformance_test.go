@@ -270,3 +270,30 @@ func TestRunRefusesProduction(t *testing.T) {
 		assert.False(t, conformance.IsProduction(u), u)
 	}
 }
+
+// An answer that changed shape is reported on its operation alone: the
+// member the SDK relies on that was renamed is missing, its new name and
+// the added member are unknown; every other operation stays ok.
+func TestRunReportsDriftOnTheOperationAlone(t *testing.T) {
+	t.Parallel()
+	srv := newFake(t)
+	srv.SetDrift(wire.CardAVS.Name, jupicotest.Drift{Rename: map[string]string{"avs": "avsResult"}, Add: map[string]any{"surprise": 1}})
+	rep := run(t, context.Background(), options(srv))
+	for _, o := range rep.Operations {
+		if o.Operation != wire.CardAVS.Name {
+			assert.Equal(t, conformance.ResultOK, o.Result, "%s: %+v", o.Operation, o)
+			continue
+		}
+		assert.Equal(t, conformance.ResultDrift, o.Result, "%+v", o)
+		assert.True(t, o.Sent)
+		assert.Equal(t, 200, o.Status)
+		assert.Equal(t, []string{"avs"}, o.Missing)
+		assert.Equal(t, []string{"avsResult", "surprise"}, o.Unknown)
+		assert.Empty(t, o.Error)
+	}
+	assert.Equal(t, 1, rep.Counts()[conformance.ResultDrift])
+	assert.False(t, rep.OK())
+	var table strings.Builder
+	require.NoError(t, rep.WriteTable(&table, nil))
+	assert.Regexp(t, `(?m)^creditcard\.avs\s+drift\s+200\s+-\s+unknown: avsResult, surprise; missing: avs$`, table.String())
+}

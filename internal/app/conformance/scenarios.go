@@ -47,14 +47,23 @@ func (r *run) scenarios(ctx context.Context) {
 	}
 	for _, s := range []func(context.Context, *state){
 		r.provisioning, r.card, r.echeck, r.session, r.invites, r.paymentLinks, r.checkouts,
-		r.invoices, r.plans, r.installments, r.queries, r.payouts,
+		r.invoices, r.plans, r.installments, r.payouts, r.queries,
 	} {
 		if ctx.Err() != nil {
 			return
 		}
 		s(ctx, &st)
 	}
+	// The deactivations, voids and deletions come after the queries, so
+	// that the lists hold the run's own records and their members are
+	// checked too; newest first.
+	for i := len(r.finish) - 1; i >= 0 && ctx.Err() == nil; i-- {
+		r.finish[i](ctx)
+	}
 }
+
+// then runs f after the queries (see scenarios).
+func (r *run) then(f func(context.Context)) { r.finish = append(r.finish, f) }
 
 // status asks GET /status; no answer (connection, TLS, timeout) makes the
 // target unreachable and ends the run.
@@ -278,7 +287,8 @@ func (r *run) invites(ctx context.Context, st *state) {
 		r.ok(ctx, &wire.InviteUpdate, err)
 		_, err = r.c.OnboardingInvites.Send(ctx, &jupico.Ref{ID: inv.ID})
 		r.ok(ctx, &wire.InviteSend, err)
-		u.done = r.ok(ctx, &wire.InviteCancel, cancel(inv.ID)(ctx))
+		id := inv.ID
+		r.then(func(ctx context.Context) { u.done = r.ok(ctx, &wire.InviteCancel, cancel(id)(ctx)) })
 	} else {
 		r.skipAll(r.after(&wire.InviteCreate), &wire.InviteUpdate, &wire.InviteSend, &wire.InviteCancel)
 	}
@@ -298,7 +308,8 @@ func (r *run) invites(ctx context.Context, st *state) {
 	}
 }
 
-// paymentLinks creates a link, updates, deactivates and deletes it.
+// paymentLinks creates a link and updates it; deactivates and deletes it
+// after the queries.
 func (r *run) paymentLinks(ctx context.Context, _ *state) {
 	if !r.needSub(&wire.PaymentLinkCreate, &wire.PaymentLinkUpdate, &wire.PaymentLinkDeactivate, &wire.PaymentLinkDelete) {
 		return
@@ -313,12 +324,15 @@ func (r *run) paymentLinks(ctx context.Context, _ *state) {
 	u := r.created("payment link", l.ID, &wire.PaymentLinkDelete, del)
 	_, err = r.c.PaymentLinks.Update(ctx, &jupico.PaymentLinkUpdate{ID: l.ID, SubMerchantID: r.sub, Description: jupico.Ptr(r.ref("link-updated"))})
 	r.ok(ctx, &wire.PaymentLinkUpdate, err)
-	_, err = r.c.PaymentLinks.Deactivate(ctx, ref)
-	r.ok(ctx, &wire.PaymentLinkDeactivate, err)
-	u.done = r.ok(ctx, &wire.PaymentLinkDelete, del(ctx))
+	r.then(func(ctx context.Context) {
+		_, err := r.c.PaymentLinks.Deactivate(ctx, ref)
+		r.ok(ctx, &wire.PaymentLinkDeactivate, err)
+		u.done = r.ok(ctx, &wire.PaymentLinkDelete, del(ctx))
+	})
 }
 
-// checkouts creates a checkout, updates, deactivates and deletes it.
+// checkouts creates a checkout and updates it; deactivates and deletes it
+// after the queries.
 func (r *run) checkouts(ctx context.Context, _ *state) {
 	if !r.needSub(&wire.CheckoutCreate, &wire.CheckoutUpdate, &wire.CheckoutDeactivate, &wire.CheckoutDelete) {
 		return
@@ -334,13 +348,15 @@ func (r *run) checkouts(ctx context.Context, _ *state) {
 	u := r.created("checkout", co.ID, &wire.CheckoutDelete, del)
 	_, err = r.c.Checkouts.Update(ctx, &jupico.CheckoutUpdate{ID: co.ID, SubMerchantID: r.sub, Reference: jupico.Ptr(r.ref("checkout-updated"))})
 	r.ok(ctx, &wire.CheckoutUpdate, err)
-	_, err = r.c.Checkouts.Deactivate(ctx, ref)
-	r.ok(ctx, &wire.CheckoutDeactivate, err)
-	u.done = r.ok(ctx, &wire.CheckoutDelete, del(ctx))
+	r.then(func(ctx context.Context) {
+		_, err := r.c.Checkouts.Deactivate(ctx, ref)
+		r.ok(ctx, &wire.CheckoutDeactivate, err)
+		u.done = r.ok(ctx, &wire.CheckoutDelete, del(ctx))
+	})
 }
 
-// invoices creates an invoice that is updated, sent and voided, and one
-// deleted as a draft.
+// invoices creates an invoice that is updated and sent (voided after the
+// queries), and a draft (deleted after the queries).
 func (r *run) invoices(ctx context.Context, _ *state) {
 	if !r.needSub(&wire.InvoiceCreate, &wire.InvoiceUpdate, &wire.InvoiceSend, &wire.InvoiceVoid, &wire.InvoiceDelete) {
 		return
@@ -361,7 +377,7 @@ func (r *run) invoices(ctx context.Context, _ *state) {
 		r.ok(ctx, &wire.InvoiceUpdate, err)
 		_, err = r.c.Invoices.Send(ctx, ref)
 		r.ok(ctx, &wire.InvoiceSend, err)
-		u.done = r.ok(ctx, &wire.InvoiceVoid, void(ctx))
+		r.then(func(ctx context.Context) { u.done = r.ok(ctx, &wire.InvoiceVoid, void(ctx)) })
 	} else {
 		r.skipAll(r.after(&wire.InvoiceCreate), &wire.InvoiceUpdate, &wire.InvoiceSend, &wire.InvoiceVoid)
 	}
@@ -370,14 +386,15 @@ func (r *run) invoices(ctx context.Context, _ *state) {
 		ref := &jupico.Ref{SubMerchantID: r.sub, ID: in.ID}
 		del := func(ctx context.Context) error { _, err := r.c.Invoices.Delete(ctx, ref); return err }
 		u := r.created("invoice", in.ID, &wire.InvoiceDelete, del)
-		u.done = r.ok(ctx, &wire.InvoiceDelete, del(ctx))
+		r.then(func(ctx context.Context) { u.done = r.ok(ctx, &wire.InvoiceDelete, del(ctx)) })
 	} else {
 		r.skip(&wire.InvoiceDelete, "%s", r.after(&wire.InvoiceCreate))
 	}
 }
 
 // plans creates a plan, updates, deactivates and activates it, subscribes
-// a customer to it (subscriptions), and deletes it.
+// a customer to it (subscriptions), asks for it, and deletes it after the
+// queries.
 func (r *run) plans(ctx context.Context, st *state) {
 	subs := []*wire.Operation{&wire.SubscriptionCreate, &wire.SubscriptionPaymentToken, &wire.SubscriptionDeactivate, &wire.SubscriptionActivate, &wire.SubscriptionDelete}
 	if !r.needSub(append([]*wire.Operation{&wire.PlanCreate, &wire.PlanUpdate, &wire.PlanDeactivate, &wire.PlanActivate, &wire.PlanDelete, &wire.QueryPlan}, subs...)...) {
@@ -393,6 +410,7 @@ func (r *run) plans(ctx context.Context, st *state) {
 	ref := &jupico.Ref{SubMerchantID: r.sub, ID: p.ID}
 	del := func(ctx context.Context) error { _, err := r.c.Plans.Delete(ctx, ref); return err }
 	u := r.created("plan", p.ID, &wire.PlanDelete, del)
+	r.then(func(ctx context.Context) { u.done = r.ok(ctx, &wire.PlanDelete, del(ctx)) })
 	_, err = r.c.Plans.Update(ctx, &jupico.PlanUpdate{ID: p.ID, SubMerchantID: r.sub, Description: jupico.Ptr(r.ref("plan-updated"))})
 	r.ok(ctx, &wire.PlanUpdate, err)
 	_, err = r.c.Plans.Deactivate(ctx, ref)
@@ -405,7 +423,6 @@ func (r *run) plans(ctx context.Context, st *state) {
 	}
 	_, err = r.c.Query.Plan(ctx, ref)
 	r.ok(ctx, &wire.QueryPlan, err)
-	u.done = r.ok(ctx, &wire.PlanDelete, del(ctx))
 }
 
 // monthAhead is a start date a month ahead, so that creating a
@@ -413,7 +430,8 @@ func (r *run) plans(ctx context.Context, st *state) {
 func monthAhead() jupico.Date { return jupico.DateOf(time.Now().UTC().AddDate(0, 1, 0)) }
 
 // subscriptions subscribes a customer to the plan, starting in a month;
-// replaces its token, deactivates, activates and deletes it.
+// replaces its token, deactivates and activates it; deletes it after the
+// queries.
 func (r *run) subscriptions(ctx context.Context, planID string) {
 	s, err := r.c.Subscriptions.Create(ctx, &jupico.SubscriptionRequest{SubMerchantID: r.sub, PlanID: planID, CustomerID: r.ref("customer"),
 		PaymentToken: cardToken, StartDate: monthAhead(), Reference: r.ref("subscription")})
@@ -430,12 +448,12 @@ func (r *run) subscriptions(ctx context.Context, planID string) {
 	r.ok(ctx, &wire.SubscriptionDeactivate, err)
 	_, err = r.c.Subscriptions.Activate(ctx, ref)
 	r.ok(ctx, &wire.SubscriptionActivate, err)
-	u.done = r.ok(ctx, &wire.SubscriptionDelete, del(ctx))
+	r.then(func(ctx context.Context) { u.done = r.ok(ctx, &wire.SubscriptionDelete, del(ctx)) })
 }
 
 // installments creates a plan of three payments starting in a month (no
 // deposit, so only the token is checked now), replaces its token,
-// deactivates, activates and deletes it.
+// deactivates and activates it; deletes it after the queries.
 func (r *run) installments(ctx context.Context, _ *state) {
 	rest := []*wire.Operation{&wire.InstallmentPaymentToken, &wire.InstallmentDeactivate, &wire.InstallmentActivate, &wire.InstallmentDelete}
 	if !r.needSub(append(rest, &wire.InstallmentCreate)...) {
@@ -457,7 +475,7 @@ func (r *run) installments(ctx context.Context, _ *state) {
 	r.ok(ctx, &wire.InstallmentDeactivate, err)
 	_, err = r.c.Installments.Activate(ctx, ref)
 	r.ok(ctx, &wire.InstallmentActivate, err)
-	u.done = r.ok(ctx, &wire.InstallmentDelete, del(ctx))
+	r.then(func(ctx context.Context) { u.done = r.ok(ctx, &wire.InstallmentDelete, del(ctx)) })
 }
 
 // pages asks two pages of one entry each of a list query.
@@ -474,7 +492,8 @@ func pages[T any](ctx context.Context, r *run, op *wire.Operation, ask func(cont
 }
 
 // queries asks every query, two pages of each list (the merchants were
-// asked with provisioning, the plan with plans).
+// asked with provisioning, the plan with plans, the balance with payouts),
+// while the run's records exist.
 func (r *run) queries(ctx context.Context, st *state) {
 	ops := []*wire.Operation{&wire.QueryTransactions, &wire.QueryTimeline, &wire.QueryBankAccounts, &wire.QueryOperations, &wire.QueryFees,
 		&wire.QueryPayoutInstructions, &wire.QueryBalance, &wire.QuerySettlements, &wire.QueryDisputes, &wire.QueryDisputeHistory,
@@ -539,7 +558,8 @@ func (r *run) queries(ctx context.Context, st *state) {
 }
 
 // payouts asks the balance, waits (up to Options.SettleWait) for the run's
-// sale to settle when it is short, pays out 1.00 and voids it at once.
+// sale to settle when it is short, and pays out 1.00, voided after the
+// queries.
 func (r *run) payouts(ctx context.Context, _ *state) {
 	if !r.needSub(&wire.QueryBalance, &wire.PayoutCreate, &wire.PayoutVoid) {
 		return
@@ -576,5 +596,5 @@ func (r *run) payouts(ctx context.Context, _ *state) {
 		return err
 	}
 	u := r.created("payout", p.ID, &wire.PayoutVoid, void)
-	u.done = r.ok(ctx, &wire.PayoutVoid, void(ctx))
+	r.then(func(ctx context.Context) { u.done = r.ok(ctx, &wire.PayoutVoid, void(ctx)) })
 }
