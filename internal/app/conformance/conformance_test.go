@@ -297,3 +297,17 @@ func TestRunReportsDriftOnTheOperationAlone(t *testing.T) {
 	require.NoError(t, rep.WriteTable(&table, nil))
 	assert.Regexp(t, `(?m)^creditcard\.avs\s+drift\s+200\s+-\s+unknown: avsResult, surprise; missing: avs$`, table.String())
 }
+
+// An answer the SDK cannot decode is a refusal, named by its category.
+func TestUndecodableAnswerIsRefused(t *testing.T) {
+	t.Parallel()
+	srv := newFake(t)
+	srv.InjectFault(wire.QueryFees.Path, jupicotest.Fault{Status: 200, ContentType: "application/json", Body: []byte(`{"success":true,"data":{"fees":`)})
+	rep := run(t, context.Background(), options(srv))
+	ops := byName(rep)
+	fees := ops[wire.QueryFees.Name]
+	assert.Equal(t, conformance.ResultRefused, fees.Result, "%+v", fees)
+	assert.Equal(t, "the answer could not be decoded (unreadable) where success was expected", fees.Error)
+	assert.Equal(t, 1, fees.Calls, "the second page is not asked after the first failed")
+	assert.Equal(t, conformance.ResultOK, ops[wire.QuerySettlements.Name].Result)
+}
