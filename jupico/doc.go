@@ -126,6 +126,21 @@
 // the metrics operators watch. With no Observer the client does none of
 // this work.
 //
+// # Drift
+//
+// Every answer the client decodes is compared, by member name, with what
+// the SDK models of it: a member of the answer's data (or of a list's
+// records, "payouts[].bankName") that the SDK does not model is
+// DriftUnknownMember, a member it relies on (a transaction's id and
+// status, a created resource's id, a list) that did not come is
+// DriftMissingMember. Each is logged once per client at WARN (operation,
+// member and kind, never the value) and given to Observer.Drift on every
+// call. An unknown member is harmless and stays in the result's Raw; a
+// missing one means the SDK may be reading that operation's answers
+// wrongly. An answer without drift costs no allocation. At most 32
+// members of one answer are reported, and a client logs at most 256
+// distinct drifts (then one line saying it logs no more).
+//
 // # Errors
 //
 // An HTTP answer that is not a success is an *APIError; errors.Is matches

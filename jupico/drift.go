@@ -72,11 +72,32 @@ func (s *memberSet) lookup(quoted []byte) int {
 		return i
 	}
 	for i, n := range s.names {
-		if bytes.EqualFold(key, []byte(n)) {
+		if foldEqual(key, n) {
 			return i
 		}
 	}
 	return -1
+}
+
+// foldEqual reports whether b and s are equal ignoring ASCII case, as
+// encoding/json matches member names to fields (the SDK's are ASCII).
+func foldEqual(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range len(b) {
+		x, y := b[i], s[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // driftModel is what the SDK models of one operation's answer.

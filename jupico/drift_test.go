@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"reflect"
 	"strings"
@@ -86,7 +87,7 @@ func (l *driftLogs) warnings(t *testing.T) []string {
 		var rec map[string]any
 		require.NoError(t, json.Unmarshal([]byte(line), &rec), line)
 		if rec["level"] == "WARN" {
-			out = append(out, rec["operation"].(string)+" "+rec["member"].(string)+" "+rec["kind"].(string))
+			out = append(out, fmt.Sprint(rec["operation"], " ", rec["member"], " ", rec["kind"]))
 		}
 	}
 	return out
@@ -303,6 +304,31 @@ func TestDriftCheckDoesNotAllocate(t *testing.T) {
 	require.False(t, jupico.Drifted(&wire.QueryTransactions, page))
 	require.True(t, jupico.Drifted(&wire.CardSale, []byte(`{"transactionId":"tx_1","status":"succeeded","surcharge":1}`)))
 	require.True(t, jupico.Drifted(&wire.CardSale, []byte(`{"status":"succeeded"}`)), "the id is missing")
+	require.False(t, jupico.Drifted(&wire.CardSale, []byte(`{"TransactionID":"tx_1","statu\u0073":"succeeded"}`)),
+		"a member is matched as encoding/json matches it: ignoring case, escapes decoded")
 	assert.Zero(t, testing.AllocsPerRun(200, func() { jupico.Drifted(&wire.CardSale, sale) }))
 	assert.Zero(t, testing.AllocsPerRun(200, func() { jupico.Drifted(&wire.QueryTransactions, page) }))
+}
+
+// An answer is reported for at most 32 members, and a client logs at
+// most 256 distinct drifts, then says once that it logs no more: an
+// answer keyed by ids cannot flood the log or the Observer.
+func TestDriftIsBounded(t *testing.T) {
+	t.Parallel()
+	srv := jupicotest.NewServer(t)
+	c, obs, logs := driftClient(t, srv)
+	for round := range 9 {
+		add := map[string]any{}
+		for i := range 40 {
+			add[fmt.Sprintf("m%d_%02d", round, i)] = i
+		}
+		srv.SetDrift(wire.CardSale.Name, jupicotest.Drift{Add: add})
+		_, err := c.CreditCard.Sale(context.Background(), charge(1000))
+		require.NoError(t, err)
+		assert.Len(t, obs.take(), 32, "round %d", round)
+	}
+	warnings := logs.warnings(t)
+	require.Len(t, warnings, 257, "256 drifts, then one line saying no more are logged")
+	assert.Contains(t, logs.String(), "in more ways than are logged")
+	assert.Equal(t, 1, strings.Count(logs.String(), "in more ways than are logged"))
 }

@@ -304,7 +304,10 @@ func WithLimiter(l Limiter) Option {
 
 // WithLogger sends the client's logs to l. The default discards them. Log
 // records carry the operation, method, path, status, duration, attempt and
-// request id; never headers, bodies, credentials or query strings.
+// request id; never headers, bodies, credentials or query strings. An
+// answer that differs from the SDK's model is logged at WARN once per
+// client for each operation, member and kind, by name only (see Drift in
+// the package documentation).
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		if l == nil {

@@ -67,6 +67,12 @@ const (
 	// acknowledged), found and absent (looked up by reference), and
 	// reconcile (reported for a person).
 	MetricSettlements = "jupico.client.journal.settlements"
+	// MetricDrift counts members of Jupico's answers that differ from what
+	// the SDK models, each answer's once (jupico.DriftEvent), by
+	// jupico.operation, jupico.drift.member and jupico.drift.kind
+	// ("unknown" or "missing"). Anything above zero means Jupico's API
+	// and this version of the SDK disagree: see the client's log.
+	MetricDrift = "jupico.client.drift"
 	// MetricDeliveries counts webhook deliveries, by jupico.webhook.result,
 	// jupico.webhook.reason and jupico.webhook.event_type.
 	MetricDeliveries = "jupico.webhook.deliveries"
@@ -100,6 +106,8 @@ const (
 	AttrRefreshResult     = attribute.Key("jupico.credentials.refresh.result") // "succeeded" or "failed"
 	AttrRefreshChanged    = attribute.Key("jupico.credentials.changed")        // RefreshEvent.Changed: a rotation (false for the first read)
 	AttrSettlementResult  = attribute.Key("jupico.settlement.result")          // rolled_back, found, absent, reconcile
+	AttrDriftMember       = attribute.Key("jupico.drift.member")               // DriftEvent.Member, e.g. "surcharge" or "payouts[].bankName"
+	AttrDriftKind         = attribute.Key("jupico.drift.kind")                 // DriftEvent.Kind: unknown or missing
 	AttrWebhookResult     = attribute.Key("jupico.webhook.result")             // DeliveryInfo.Result
 	AttrWebhookReason     = attribute.Key("jupico.webhook.reason")             // DeliveryInfo.Reason
 	AttrWebhookEventType  = attribute.Key("jupico.webhook.event_type")         // DeliveryInfo.EventType
@@ -188,6 +196,7 @@ type Observer struct {
 	deliveries       metric.Int64Counter
 	deliveryDuration metric.Float64Histogram
 	settlements      metric.Int64Counter
+	drift            metric.Int64Counter
 
 	// The last sweep's figures, which the journal gauges report.
 	swept      atomic.Bool
@@ -197,8 +206,8 @@ type Observer struct {
 	gaugeOpt   metric.MeasurementOption
 
 	// Attribute sets, made once for each combination of values.
-	callSets, retrySets, indeterminateSets, rollbackSets, reauthSets, refreshSets, deliverySets, deliveryDurationSets *setCache
-	refreshFailureOpt                                                                                                 metric.MeasurementOption
+	callSets, retrySets, indeterminateSets, rollbackSets, reauthSets, refreshSets, deliverySets, deliveryDurationSets, driftSets *setCache
+	refreshFailureOpt                                                                                                            metric.MeasurementOption
 
 	ops opCache
 }
@@ -248,6 +257,7 @@ func New(opts ...Option) (*Observer, error) {
 	o.refreshFailures = counter(MetricRefreshFailures, "{failure}", "Failed reads of the Jupico credentials provider.")
 	o.deliveries = counter(MetricDeliveries, "{delivery}", "Jupico webhook deliveries answered.")
 	o.settlements = counter(MetricSettlements, "{entry}", "Journal entries of unknown outcome that recovery settled.")
+	o.drift = counter(MetricDrift, "{member}", "Members of Jupico answers that differ from what the SDK models.")
 	owed, e := m.Int64ObservableGauge(MetricOwed, metric.WithUnit("{entry}"),
 		metric.WithDescription("Journal entries that owe a rollback or a lookup, as of the last recovery sweep."))
 	err = errors.Join(err, e)
@@ -277,6 +287,7 @@ func New(opts ...Option) (*Observer, error) {
 	o.rollbackSets = o.newSets([]attribute.Key{AttrOperation, AttrRollbackResult}, AttrRollbackRecovered)
 	o.reauthSets = o.newSets([]attribute.Key{AttrOperation, semconv.ErrorTypeKey}, AttrReauthChanged)
 	o.refreshSets = o.newSets([]attribute.Key{AttrRefreshResult}, AttrRefreshChanged)
+	o.driftSets = o.newSets([]attribute.Key{AttrOperation, AttrDriftMember, AttrDriftKind}, "")
 	o.deliverySets = o.newSets([]attribute.Key{AttrWebhookResult, AttrWebhookReason, AttrWebhookEventType}, "")
 	o.deliveryDurationSets = o.newSets([]attribute.Key{AttrWebhookResult, AttrWebhookEventType}, "")
 	o.refreshFailureOpt = metric.WithAttributeSet(attribute.NewSet(o.attrs...))
@@ -404,6 +415,12 @@ func (o *Observer) Sweep(ctx context.Context, s jupico.SweepInfo) {
 			o.settlements.Add(ctx, int64(n), o.settledOpt[i])
 		}
 	}
+}
+
+// Drift counts a member of an answer that differs from what the SDK
+// models.
+func (o *Observer) Drift(ctx context.Context, d jupico.DriftEvent) {
+	o.drift.Add(ctx, 1, o.driftSets.get(d.Operation, d.Member, string(d.Kind), "", false))
 }
 
 // Reauth counts a 401 and adds a "jupico.reauth" event to the call's span.

@@ -104,6 +104,29 @@ func TestApprovedSale(t *testing.T) {
 	assert.Empty(t, m[jupicotel.MetricRefreshFailures])
 }
 
+// Each member of an answer that differs from the SDK's model is counted,
+// by operation, member and kind, once per call.
+func TestDriftIsCounted(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	srv := jupicotest.NewServer(t)
+	c := srv.Client(fast, jupico.WithObserver(h.obs))
+	_, err := c.CreditCard.Sale(context.Background(), sale(2500))
+	require.NoError(t, err)
+	assert.Empty(t, h.metrics(t)[jupicotel.MetricDrift], "no drift, no count")
+
+	srv.SetDrift("creditcard.sale", jupicotest.Drift{Rename: map[string]string{"transactionId": "txnId"}, Add: map[string]any{"surcharge": 1.5}})
+	for range 2 {
+		_, err = c.CreditCard.Sale(context.Background(), sale(2500))
+		require.NoError(t, err)
+	}
+	assert.Equal(t, map[string]float64{
+		"jupico.drift.kind=unknown,jupico.drift.member=surcharge,jupico.operation=creditcard.sale":     2,
+		"jupico.drift.kind=unknown,jupico.drift.member=txnId,jupico.operation=creditcard.sale":         2,
+		"jupico.drift.kind=missing,jupico.drift.member=transactionId,jupico.operation=creditcard.sale": 2,
+	}, h.metrics(t)[jupicotel.MetricDrift])
+}
+
 func TestDeclinedSaleIsNotAnError(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
