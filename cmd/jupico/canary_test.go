@@ -67,6 +67,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		{"webhook", "verify", "--file", request}, {"webhook", "verify", "--file", request, "--json"},
 		{"webhook", "verify", "--file", secretFile}, {"webhook", "verify", "--file", request, "--secret-file", badSecretFile},
 		{"fake", "--addr", busy.Addr().String()}, {"fake", "--help"}, {"version"}, {"--help"}, {"status", "--bogus"},
+		args(flags, "conformance", "--json", "--rate", "500"), args(flags, "conformance", "--rate", "500"), {"conformance", "--base-url", down},
 	}
 	for _, env := range [][]string{wrongCreds, malformed, conflict} {
 		for _, a := range runs {

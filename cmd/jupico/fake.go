@@ -89,6 +89,7 @@ func runFake(ctx context.Context, e *env, args []string) error {
 	webhookURL := fs.String("webhook-url", "", "where to deliver the webhooks a merchant's onboarding produces (https)")
 	webhookCA := fs.String("webhook-ca-file", "", "a PEM file of the roots to trust for --webhook-url (default: the system's)")
 	seed := fs.Uint64("seed", 0, "seed of the fake's generated ids and shuffles (0: random)")
+	settleAfter := fs.Duration("settle-after", 0, "settle each captured transaction this long after it was recorded, as the sandbox does after about two minutes (0: never)")
 	if err := parse(e, fs, args, "[--addr HOST:PORT] [--ca-out FILE] [--hostname NAME]... [--json]", fakeHelp); err != nil {
 		return err
 	}
@@ -119,6 +120,9 @@ func runFake(ctx context.Context, e *env, args []string) error {
 	opts := []jupicotest.Option{jupicotest.WithListener(l), jupicotest.WithCertificate(cert)}
 	if *seed != 0 {
 		opts = append(opts, jupicotest.WithSeed(*seed))
+	}
+	if *settleAfter != 0 {
+		opts = append(opts, jupicotest.WithSettleAfter(*settleAfter))
 	}
 	srv, err := jupicotest.New(opts...)
 	if err != nil {

@@ -8,6 +8,7 @@
 //
 //	jupico doctor            check credentials, TLS, clock skew, webhook secret, Go toolchain
 //	jupico status            call GET /status
+//	jupico conformance       exercise every operation and report where the SDK's model of Jupico is wrong
 //	jupico fake              run the fake Jupico until SIGINT or SIGTERM
 //	jupico webhook send      deliver signed webhooks to a receiver
 //	jupico webhook verify    check a saved webhook request against a secret
@@ -126,6 +127,7 @@ type command struct {
 var commands = []command{
 	{"doctor", "check credentials, TLS, clock skew, webhook secret and Go toolchain", runDoctor},
 	{"status", "call GET /status", runStatus},
+	{"conformance", "exercise every operation and report where the SDK's model of Jupico is wrong", runConformance},
 	{"fake", "run the fake Jupico as a standalone server", runFake},
 	{"webhook send", "deliver signed webhooks to a receiver", runWebhookSend},
 	{"webhook verify", "check a saved webhook request against a secret", runWebhookVerify},

@@ -180,6 +180,7 @@ func (s *Server) platform(h handler) http.HandlerFunc {
 			return
 		}
 		s.mu.Lock()
+		s.settleDue()
 		out, f := h(b)
 		var data []byte
 		if f == nil {

@@ -71,6 +71,8 @@ type Server struct {
 	wh     webhookState // see deliver.go
 
 	listen listenConfig // see listen.go
+
+	settleAfter time.Duration // see settle.go
 }
 
 // Request is what the fake recorded of one request it received.

@@ -222,6 +222,7 @@ func (s *Server) followUp(w http.ResponseWriter, r *http.Request) (*wire.FollowU
 		return nil, nil, false
 	}
 	s.mu.Lock()
+	s.settleDue()
 	tx := s.ledger.byID[f.TransactionID]
 	if tx == nil || tx.SubMerchantID != f.SubMerchantID {
 		s.mu.Unlock()
