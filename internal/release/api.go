@@ -242,7 +242,7 @@ const apiHeader = "# The exported API of %s, one name a line (the Go project's a
 
 // readAPI reads a recorded API file; a missing file is empty.
 func readAPI(file string) ([]string, bool, error) {
-	data, err := os.ReadFile(file)
+	data, err := readRepoFile(file)
 	if os.IsNotExist(err) {
 		return nil, false, nil
 	}
@@ -271,7 +271,7 @@ type incompatible struct {
 // section of CHANGELOG.md. With write it records the API, unless an
 // incompatible change is not named; without, any difference fails.
 func checkAPI(r *repo, write bool, out io.Writer) error {
-	cl, err := os.ReadFile(r.abs(changelogFile))
+	cl, err := readRepoFile(r.abs(changelogFile))
 	if err != nil {
 		return err
 	}
@@ -311,11 +311,11 @@ func checkAPI(r *repo, write bool, out io.Writer) error {
 		case len(added) == 0 && len(removed) == 0 && recorded:
 			fmt.Fprintf(out, "%s: %d names, as recorded\n", file, len(cur))
 		case write && len(unnamed) == 0:
-			if err := os.MkdirAll(r.abs(apiDir), 0o755); err != nil {
+			if err := mkdirAll(r.abs(apiDir)); err != nil {
 				return err
 			}
 			text := fmt.Sprintf(apiHeader, m.Path) + strings.Join(cur, "\n") + "\n"
-			if err := os.WriteFile(r.abs(file), []byte(text), 0o644); err != nil {
+			if err := writeFile(r.abs(file), []byte(text)); err != nil {
 				return err
 			}
 			fmt.Fprintf(out, "%s: recorded %d names (+%d -%d)\n", file, len(cur), len(added), len(removed))

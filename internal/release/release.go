@@ -48,7 +48,7 @@ func release(r *repo, v string, dryRun bool, out io.Writer) error {
 	}
 
 	// CHANGELOG.md.
-	clText, err := os.ReadFile(r.abs(changelogFile))
+	clText, err := readRepoFile(r.abs(changelogFile))
 	if err != nil {
 		return err
 	}
@@ -58,7 +58,7 @@ func release(r *repo, v string, dryRun bool, out io.Writer) error {
 	}
 
 	// jupico.Version.
-	vfText, err := os.ReadFile(r.abs(versionFile))
+	vfText, err := readRepoFile(r.abs(versionFile))
 	if err != nil {
 		return err
 	}
@@ -119,14 +119,14 @@ func release(r *repo, v string, dryRun bool, out io.Writer) error {
 		return nil
 	}
 
-	if err := os.WriteFile(r.abs(changelogFile), []byte(cl.Text), 0o644); err != nil {
+	if err := writeFile(r.abs(changelogFile), []byte(cl.Text)); err != nil {
 		return err
 	}
-	if err := os.WriteFile(r.abs(versionFile), []byte(newVF), 0o644); err != nil {
+	if err := writeFile(r.abs(versionFile), []byte(newVF)); err != nil {
 		return err
 	}
 	for _, e := range edits {
-		if err := os.WriteFile(filepath.Join(r.abs(e.m.Dir), "go.mod"), e.data, 0o644); err != nil {
+		if err := writeFile(filepath.Join(r.abs(e.m.Dir), "go.mod"), e.data); err != nil {
 			return err
 		}
 	}
@@ -194,7 +194,7 @@ func (r *repo) checkSums(v string) error {
 		return err
 	}
 	for _, m := range r.mods {
-		data, _ := os.ReadFile(filepath.Join(r.abs(m.Dir), "go.sum"))
+		data, _ := readRepoFile(filepath.Join(r.abs(m.Dir), "go.sum"))
 		have := map[string]string{}
 		for _, l := range strings.Split(string(data), "\n") {
 			f := strings.Fields(l)

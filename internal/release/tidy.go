@@ -51,24 +51,24 @@ func (r *repo) tidy(m *module, write, freshSums bool) (tidyResult, error) {
 			return tidyResult{}, err
 		}
 	}
-	origMod, err := os.ReadFile(filepath.Join(r.abs(m.Dir), "go.mod"))
+	origMod, err := readRepoFile(filepath.Join(r.abs(m.Dir), "go.mod"))
 	if err != nil {
 		return tidyResult{}, err
 	}
-	origSum, _ := os.ReadFile(filepath.Join(r.abs(m.Dir), "go.sum"))
+	origSum, _ := readRepoFile(filepath.Join(r.abs(m.Dir), "go.sum"))
 	own, others := r.splitSums(origSum)
-	if err := os.WriteFile(filepath.Join(copyDir, "go.sum"), others, 0o644); err != nil {
+	if err := writeFile(filepath.Join(copyDir, "go.sum"), others); err != nil {
 		return tidyResult{}, err
 	}
 	env := r.proxyEnv(proxy, filepath.Join(tmp, "modcache"))
 	if _, err := run(copyDir, env, "go", "mod", "tidy"); err != nil {
 		return tidyResult{}, fmt.Errorf("%s: go mod tidy against the work tree's modules: %w", m.Dir, err)
 	}
-	newMod, err := os.ReadFile(filepath.Join(copyDir, "go.mod"))
+	newMod, err := readRepoFile(filepath.Join(copyDir, "go.mod"))
 	if err != nil {
 		return tidyResult{}, err
 	}
-	newSum, _ := os.ReadFile(filepath.Join(copyDir, "go.sum"))
+	newSum, _ := readRepoFile(filepath.Join(copyDir, "go.sum"))
 	newOwn, newOthers := r.splitSums(newSum)
 
 	var diff []string
@@ -87,10 +87,10 @@ func (r *repo) tidy(m *module, write, freshSums bool) (tidyResult, error) {
 	}
 	res := tidyResult{Changed: len(diff) > 0, Diff: strings.Join(diff, "\n")}
 	if write && res.Changed {
-		if err := os.WriteFile(filepath.Join(r.abs(m.Dir), "go.mod"), newMod, 0o644); err != nil {
+		if err := writeFile(filepath.Join(r.abs(m.Dir), "go.mod"), newMod); err != nil {
 			return res, err
 		}
-		if err := os.WriteFile(filepath.Join(r.abs(m.Dir), "go.sum"), mergeSums(wantOwn, newOthers), 0o644); err != nil {
+		if err := writeFile(filepath.Join(r.abs(m.Dir), "go.sum"), mergeSums(wantOwn, newOthers)); err != nil {
 			return res, err
 		}
 		return res, r.load()
@@ -120,8 +120,8 @@ func (r *repo) tidyInPlace(m *module, write bool) (tidyResult, error) {
 }
 
 func (r *repo) readModSum(m *module) string {
-	a, _ := os.ReadFile(filepath.Join(r.abs(m.Dir), "go.mod"))
-	b, _ := os.ReadFile(filepath.Join(r.abs(m.Dir), "go.sum"))
+	a, _ := readRepoFile(filepath.Join(r.abs(m.Dir), "go.mod"))
+	b, _ := readRepoFile(filepath.Join(r.abs(m.Dir), "go.sum"))
 	return string(a) + "\x00" + string(b)
 }
 
@@ -224,7 +224,7 @@ func copyFile(f diskFile, to string) error {
 	if !f.info.Mode().IsRegular() {
 		return nil
 	}
-	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+	if err := mkdirAll(filepath.Dir(to)); err != nil {
 		return err
 	}
 	src, err := os.Open(f.file)
@@ -232,12 +232,12 @@ func copyFile(f diskFile, to string) error {
 		return err
 	}
 	defer src.Close()
-	dst, err := os.Create(to)
+	dst, err := createFile(to)
 	if err != nil {
 		return err
 	}
 	if _, err := io.Copy(dst, src); err != nil {
-		dst.Close()
+		_ = dst.Close() // the copy's error is the one to report
 		return err
 	}
 	return dst.Close()

@@ -60,13 +60,13 @@ func verify(r *repo, v string, out io.Writer) error {
 	// checksum database is asked for the usual dependencies).
 	newConsumer := func(name string) (string, error) {
 		dir := filepath.Join(tmp, name)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := mkdirAll(dir); err != nil {
 			return "", err
 		}
 		if _, err := run(dir, env, "go", "mod", "init", "example.com/"+name); err != nil {
 			return "", err
 		}
-		return dir, os.WriteFile(filepath.Join(dir, "go.sum"), seed, 0o644)
+		return dir, writeFile(filepath.Join(dir, "go.sum"), seed)
 	}
 
 	for _, m := range released {
@@ -122,7 +122,7 @@ func verify(r *repo, v string, out io.Writer) error {
 		fmt.Fprintf(&src, "\t_ %q\n", p)
 	}
 	src.WriteString(")\n\nfunc main() {}\n")
-	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src.String()), 0o644); err != nil {
+	if err := writeFile(filepath.Join(dir, "main.go"), []byte(src.String())); err != nil {
 		return err
 	}
 	if _, err := run(dir, env, "go", "mod", "tidy"); err != nil {
