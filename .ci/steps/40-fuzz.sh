@@ -3,7 +3,7 @@
 # with `go test -list`, so new targets join without editing this script)
 # runs for a bounded time on top of its committed seed corpus under
 # testdata/fuzz. The whole step stays within FUZZ_BUDGET seconds of fuzzing
-# (default 90), split evenly, each target getting 3 to 10 seconds.
+# (default 60), split evenly, each target getting 3 to 10 seconds.
 #
 # A failure leaves the input that broke the target in the package's
 # testdata/fuzz/<Target>/ directory; commit it with the fix so the plain test
@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-budget=${FUZZ_BUDGET:-90}
+budget=${FUZZ_BUDGET:-60}
 
 # Every module: the root and any nested go.mod (tool directories excluded).
 mapfile -t modules < <(find . -name go.mod -not -path './.ci/*' -not -path '*/testdata/*' -not -path '*/vendor/*' -printf '%h\n' | sort)
