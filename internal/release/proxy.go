@@ -34,10 +34,7 @@ func (r *repo) worktreeFiles(m *module) ([]modzip.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	prefix := ""
-	if m.Dir != "." {
-		prefix = m.Dir + "/"
-	}
+	prefix := m.prefix()
 	var files []modzip.File
 	haveLicense := false
 	for _, f := range strings.Split(out, "\x00") {
@@ -84,10 +81,7 @@ func (r *repo) revFiles(rev string) fileSource {
 		if err != nil {
 			return nil, err
 		}
-		prefix := ""
-		if m.Dir != "." {
-			prefix = m.Dir + "/"
-		}
+		prefix := m.prefix()
 		var files []modzip.File
 		haveLicense := false
 		for _, zf := range zr.File {

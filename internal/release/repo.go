@@ -27,6 +27,15 @@ type module struct {
 	File *modfile.File
 }
 
+// prefix is the module's directory as a prefix of repository paths ("" for
+// the root, "jupico/pgjournal/" for a nested module).
+func (m *module) prefix() string {
+	if m.Dir == "." {
+		return ""
+	}
+	return m.Dir + "/"
+}
+
 // released reports whether users install the module, so it gets a tag and
 // an API file: everything but the modules under internal/.
 func (m *module) released() bool {
