@@ -1,11 +1,15 @@
 # Shell functions the CI steps share; source it from a step.
 
 # free_port prints a loopback port where nothing answers a connection, or
-# fails.
+# fails. It picks below the kernel's ephemeral range (32768 and up on
+# Linux), where outgoing connections of the tests themselves take their
+# local ports: a port that was free when checked could otherwise be taken
+# by one before the server binds it. A server start should still retry on
+# another port if its bind fails (25-postgres.sh does).
 free_port() {
 	local p
 	for _ in $(seq 20); do
-		p=$((20000 + RANDOM % 40000))
+		p=$((20000 + RANDOM % 12000))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return 0

@@ -49,18 +49,26 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port=$(free_port)
-
 "${as[@]}" "$bin/initdb" -D "$data" -U postgres -A trust -E UTF8 --no-sync >"$tmp/initdb.log" 2>&1 || {
 	cat "$tmp/initdb.log" >&2
 	exit 1
 }
 started=1
-"${as[@]}" "$bin/pg_ctl" -D "$data" -l "$tmp/postgres.log" -w -t 60 \
-	-o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$tmp -c max_connections=200" start >/dev/null || {
-	cat "$tmp/postgres.log" >&2
-	exit 1
-}
+# A port free when checked can be taken before the server binds it: try
+# another one when the bind is what failed.
+for attempt in 1 2 3; do
+	port=$(free_port)
+	if "${as[@]}" "$bin/pg_ctl" -D "$data" -l "$tmp/postgres.log" -w -t 60 \
+		-o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$tmp -c max_connections=200" start >/dev/null; then
+		break
+	fi
+	if [ "$attempt" = 3 ] || ! grep -q 'could not bind\|could not create any TCP/IP sockets' "$tmp/postgres.log"; then
+		cat "$tmp/postgres.log" >&2
+		exit 1
+	fi
+	echo "postgres: port $port was taken before the server bound it; trying another"
+	: >"$tmp/postgres.log"
+done
 export JUPICO_TEST_PG_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
 echo "postgres on 127.0.0.1:$port"
 
