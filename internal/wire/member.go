@@ -12,51 +12,32 @@ import (
 // SDK's own (valid JSON); for anything else the answer is unspecified but
 // never a panic.
 func StringMember(body []byte, name string) (value string, ok bool) {
-	i := skipSpace(body, 0)
-	if i >= len(body) || body[i] != '{' {
+	EachMember(body, func(key, val []byte) bool {
+		if !keyIs(key, name) {
+			return true
+		}
+		value, ok = stringValue(val)
+		return false
+	})
+	return value, ok
+}
+
+// stringValue decodes a JSON string value as encoding/json does,
+// unescaping only when it must.
+func stringValue(val []byte) (string, bool) {
+	if len(val) < 2 || val[0] != '"' {
 		return "", false
 	}
-	i++
-	for {
-		i = skipSpace(body, i)
-		if i >= len(body) || body[i] != '"' {
-			return "", false // '}' or not JSON
-		}
-		keyStart := i
-		i = skipString(body, i)
-		key := body[keyStart:i]
-		i = skipSpace(body, i)
-		if i >= len(body) || body[i] != ':' {
-			return "", false
-		}
-		i = skipSpace(body, i+1)
-		valStart := i
-		i = skipValue(body, i)
-		if i < 0 {
-			return "", false
-		}
-		if keyIs(key, name) {
-			val := body[valStart:i]
-			if len(val) < 2 || val[0] != '"' {
-				return "", false
-			}
-			if inner := val[1 : len(val)-1]; !hasByte(inner, '\\') && utf8.Valid(inner) {
-				return string(inner), true
-			}
-			// Escapes, or bytes that are not UTF-8 (which encoding/json
-			// replaces with U+FFFD): decode as encoding/json does.
-			var s string
-			if json.Unmarshal(val, &s) != nil {
-				return "", false
-			}
-			return s, true
-		}
-		i = skipSpace(body, i)
-		if i >= len(body) || body[i] != ',' {
-			return "", false
-		}
-		i++
+	if inner := val[1 : len(val)-1]; !hasByte(inner, '\\') && utf8.Valid(inner) {
+		return string(inner), true
 	}
+	// Escapes, or bytes that are not UTF-8 (which encoding/json replaces
+	// with U+FFFD): decode as encoding/json does.
+	var s string
+	if json.Unmarshal(val, &s) != nil {
+		return "", false
+	}
+	return s, true
 }
 
 // keyIs compares a quoted key with name, unescaping only when it must.
