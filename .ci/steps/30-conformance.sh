@@ -24,8 +24,9 @@ trap cleanup EXIT
 echo "--> building cmd/jupico"
 (cd cmd/jupico && go build -o "$tmp/jupico" .)
 
-port=$(free_port)
-"$tmp/jupico" fake --addr "127.0.0.1:$port" --ca-out "$tmp/ca.pem" --settle-after 2s --json >"$tmp/fake.json" 2>"$tmp/fake.err" &
+# Port 0: the fake takes a port the kernel gives it and prints its URL, so
+# no other process can take the port between a check and the bind.
+"$tmp/jupico" fake --addr 127.0.0.1:0 --ca-out "$tmp/ca.pem" --settle-after 2s --json >"$tmp/fake.json" 2>"$tmp/fake.err" &
 fake_pid=$!
 for _ in $(seq 100); do
 	grep -q '"listening":true' "$tmp/fake.json" 2>/dev/null && break
@@ -41,12 +42,11 @@ grep -q '"listening":true' "$tmp/fake.json" || {
 	cat "$tmp/fake.err" >&2
 	exit 1
 }
-echo "--> jupico fake on https://127.0.0.1:$port"
 
 # The fake prints the test credentials it accepts; the checker reads them
 # from its JSON line, and checks the report at the end.
 cat >"$tmp/check.go" <<'GO'
-// check reads jupico's JSON on stdin. "creds" prints the fake's username
+// check reads jupico's JSON on stdin. "creds" prints the fake's URL, username
 // and password as shell assignments; "report" requires every operation of
 // a conformance report to be ok, and at least one.
 package main
@@ -61,12 +61,12 @@ func main() {
 	dec := json.NewDecoder(os.Stdin)
 	switch os.Args[1] {
 	case "creds":
-		var f struct{ Username, Password string }
-		if err := dec.Decode(&f); err != nil || f.Username == "" {
-			fmt.Fprintln(os.Stderr, "no credentials in jupico fake's output:", err)
+		var f struct{ URL, Username, Password string }
+		if err := dec.Decode(&f); err != nil || f.Username == "" || f.URL == "" {
+			fmt.Fprintln(os.Stderr, "no URL or credentials in jupico fake's output:", err)
 			os.Exit(1)
 		}
-		fmt.Printf("JUPICO_API_USERNAME=%q\nJUPICO_API_PASSWORD=%q\n", f.Username, f.Password)
+		fmt.Printf("fake_url=%q\nJUPICO_API_USERNAME=%q\nJUPICO_API_PASSWORD=%q\n", f.URL, f.Username, f.Password)
 	case "report":
 		var r struct {
 			Operations []struct{ Operation, Result, Error, Reason string } `json:"operations"`
@@ -92,10 +92,11 @@ func main() {
 GO
 eval "$(head -n 1 "$tmp/fake.json" | go run "$tmp/check.go" creds)"
 export JUPICO_API_USERNAME JUPICO_API_PASSWORD
+echo "--> jupico fake on $fake_url"
 
 echo "--> jupico conformance against it"
 code=0
-"$tmp/jupico" conformance --base-url "https://127.0.0.1:$port" --ca-file "$tmp/ca.pem" --json \
+"$tmp/jupico" conformance --base-url "$fake_url" --ca-file "$tmp/ca.pem" --json \
 	--markdown "$tmp/report.md" >"$tmp/report.json" || code=$?
 if [ "$code" != 0 ]; then
 	echo "jupico conformance exited $code" >&2
