@@ -99,6 +99,7 @@ type fleet struct {
 	clients []*http.Client // clients[i] trusts servers[i] and keeps a connection per sender
 
 	storeRejects  atomic.Int64 // deliveries answered 503 because Redis failed
+	lastStoreErr  atomic.Value // string: the reason of the last of them, for failure messages
 	busyRejects   atomic.Int64 // deliveries answered 503 because another held the claim
 	failedRejects atomic.Int64 // deliveries answered 500
 }
@@ -128,6 +129,7 @@ func newFleet(t *testing.T, newRDB func() redis.UniversalClient, prefix string, 
 					f.busyRejects.Add(1)
 				case errors.Is(reason, webhook.ErrReplayStore):
 					f.storeRejects.Add(1)
+					f.lastStoreErr.Store(reason.Error())
 				case errors.Is(reason, webhook.ErrHandlerFailed):
 					f.failedRejects.Add(1)
 				}

@@ -42,7 +42,17 @@ func TestSentinelFailover(t *testing.T) {
 	g := redistest.NewSentinel(t)
 	const prefix = "jupicotest:sentinel:" // the servers are this test's own
 	var ledgers atomic.Pointer[ledger]    // the current phase's
-	f := newOutageFleet(t, func() redis.UniversalClient { return newSentinelClient(t, g) }, prefix, recordIn(ledgers.Load))
+	var (
+		rdbMu sync.Mutex
+		rdbs  []redis.UniversalClient // every replica's client, to see it follow the failover
+	)
+	f := newOutageFleet(t, func() redis.UniversalClient {
+		c := newSentinelClient(t, g)
+		rdbMu.Lock()
+		rdbs = append(rdbs, c)
+		rdbMu.Unlock()
+		return c
+	}, prefix, recordIn(ledgers.Load))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	phase := func(name string, ids []string, onDelivered func(int64)) *ledger {
@@ -68,6 +78,16 @@ func TestSentinelFailover(t *testing.T) {
 		}
 	})
 	primary := g.WaitFailover(t)
+	// "After the failover" starts once every replica's client writes to the
+	// promoted replica: the Sentinel naming it is not yet each client
+	// having switched to it.
+	rdbMu.Lock()
+	for i, c := range rdbs {
+		require.Eventually(t, func() bool {
+			return c.Set(ctx, prefix+"probe", i, time.Minute).Err() == nil
+		}, 30*time.Second, 20*time.Millisecond, "client %d never wrote to the promoted replica", i)
+	}
+	rdbMu.Unlock()
 	l.mu.Lock()
 	lost, twice, overlaps := 0, 0, l.overlaps
 	for _, id := range during {
@@ -99,7 +119,7 @@ func TestSentinelFailover(t *testing.T) {
 		assert.Equal(t, 1, l.calls[id], "runs of %s", id)
 	}
 	l.mu.Unlock()
-	assert.Equal(t, rejects, f.storeRejects.Load(), "store failures after the failover")
+	assert.Equal(t, rejects, f.storeRejects.Load(), "store failures after the failover; the last: %v", f.lastStoreErr.Load())
 
 	// The done marks are on the promoted replica, which the clients found
 	// through the Sentinel.
